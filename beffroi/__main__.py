@@ -1,0 +1,3 @@
+from beffroi.manage import main
+
+main()

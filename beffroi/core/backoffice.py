@@ -1,0 +1,37 @@
+"""Tools listed on the agents' back-office dashboard, registered by each app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+
+from beffroi.accounts.access import user_roles
+
+
+@dataclass(frozen=True)
+class Tool:
+    key: str
+    title: str | Promise
+    description: str | Promise
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_tools: dict[str, Tool] = {}
+
+
+def register_tool(tool: Tool) -> None:
+    _tools[tool.key] = tool
+
+
+def visible_tools(request: HttpRequest) -> list[Tool]:
+    held = user_roles(request.user, getattr(request, "organisation", None))
+    return sorted((t for t in _tools.values() if t.roles & held), key=lambda t: (t.order, t.key))

@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: the cast, and services that must be reachable in CI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+from beffroi.core.middleware import clear_organisation_cache
+from beffroi.testing import Cast, make_cast
+
+
+@pytest.fixture(autouse=True)
+def _fresh_organisation_cache() -> Iterator[None]:
+    clear_organisation_cache()
+    yield
+    clear_organisation_cache()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Each test gets its own cache so that rate limits of one test do not leak into another.
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path_factory.mktemp("cache")),
+        }
+    }
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return make_cast()
+
+
+def service_unavailable(what: str) -> None:
+    """Fail in CI (REQUIRE_SERVICES=1), skip on a developer's machine without the service."""
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but cannot be reached.")
+    pytest.skip(f"{what} is not reachable")
