@@ -274,3 +274,38 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# API: requests per minute per client address (0 disables the limit).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 300, minimum=0)
+# Audit events older than this are purged by the daily `audit_purge` task (ten years).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=1)
+
+# Second factor: wrong codes slow down exponentially (1 s, 2 s, 4 s…) per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Alert transports -------------------------------------------------------------------------
+# (owned by beffroi/alerts/transports; see its modules for the URL syntax and error mapping)
+# Mass e-mail goes through its own SMTP relay when set (a commune's transactional relay is
+# often not the one its staff mail uses); same syntax as EMAIL_URL.
+ALERT_EMAIL_URL = env_str("ALERT_EMAIL_URL", env_str("EMAIL_URL", "smtp://localhost:25"))
+ALERT_EMAIL_FROM = env_str("ALERT_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+# Envelope sender (MAIL FROM): where bounces go, read later by the bounce mailbox reader.
+ALERT_EMAIL_RETURN_PATH = env_str("ALERT_EMAIL_RETURN_PATH", "")
+ALERT_EMAIL_TIMEOUT = env_int("ALERT_EMAIL_TIMEOUT", 30, minimum=1)
+# "smpp" (a contract with an operator/aggregator) or "http_sms" (Brevo-style HTTP API).
+SMS_TRANSPORT = env_choice("SMS_TRANSPORT", "smpp", ("smpp", "http_sms"))
+# smpp://system_id:password@host:2775?source=MAIRIE&source_ton=5&source_npi=0&window=10
+SMPP_URL = env_str("SMPP_URL", "smpp://beffroi:@localhost:2775?source=MAIRIE")
+# The contracted submission rate (SMS parts per second, per process); 0 disables pacing.
+SMPP_MAX_PER_SECOND = env_int("SMPP_MAX_PER_SECOND", 50, minimum=0)
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "https://api.brevo.com")
+SMS_HTTP_PATH = env_str("SMS_HTTP_PATH", "/v3/transactionalSMS/send")
+SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY", "")  # or SMS_HTTP_API_KEY_FILE
+SMS_HTTP_SENDER = env_str("SMS_HTTP_SENDER", "MAIRIE")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10, minimum=1)
+SMS_HTTP_WEBHOOK_URL = env_str("SMS_HTTP_WEBHOOK_URL", "")
+SMS_HTTP_MAX_PER_SECOND = env_int("SMS_HTTP_MAX_PER_SECOND", 20, minimum=0)
+# End of alert transports ------------------------------------------------------------------
+# The login form's field is "username" (an e-mail); see beffroi.accounts.lockout.
+AXES_USERNAME_CALLABLE = "beffroi.accounts.lockout.axes_username"

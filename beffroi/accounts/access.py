@@ -12,7 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from beffroi.accounts.models import AGENT_ROLES, TWO_FACTOR_ROLES, Role, RoleAssignment, User
+from beffroi.accounts.models import (
+    AGENT_ROLES,
+    TWO_FACTOR_ROLES,
+    ApiToken,
+    Role,
+    RoleAssignment,
+    User,
+)
 
 if TYPE_CHECKING:
     from beffroi.territory.models import Organisation
@@ -103,3 +110,46 @@ def roles_required(
 
 def role_choices_for_agents() -> list[tuple[str, Any]]:
     return [(value, label) for value, label in Role.choices if value in AGENT_ROLES]
+
+
+def access_role_assignment(request: HttpRequest, assignment_id: int) -> RoleAssignment:
+    """A role of the request's organisation, for its administrators; 404 elsewhere."""
+    organisation = request_organisation(request)
+    assignment = (
+        RoleAssignment.objects.select_related("user", "organisation")
+        .filter(pk=assignment_id, organisation=organisation)
+        .first()
+    )
+    if assignment is None or not has_role(request.user, organisation, Role.ADMINISTRATOR):
+        raise Http404
+    return assignment
+
+
+def access_agent(request: HttpRequest, user_id: int) -> User:
+    """An agent of the request's organisation, for its administrators; 404 elsewhere."""
+    organisation = request_organisation(request)
+    agent = (
+        User.objects.filter(
+            pk=user_id,
+            role_assignments__organisation=organisation,
+            role_assignments__role__in=AGENT_ROLES,
+        )
+        .distinct()
+        .first()
+    )
+    if agent is None or not has_role(request.user, organisation, Role.ADMINISTRATOR):
+        raise Http404
+    return agent
+
+
+def access_own_api_token(request: HttpRequest, token_id: int) -> ApiToken:
+    """One of the requesting agent's tokens in this organisation; 404 for anyone else's."""
+    organisation = request_organisation(request)
+    if not request.user.is_authenticated:
+        raise Http404
+    token = ApiToken.objects.filter(
+        pk=token_id, organisation=organisation, user_id=int(request.user.pk)
+    ).first()
+    if token is None:
+        raise Http404
+    return token

@@ -26,5 +26,7 @@ class TwoFactorMiddleware:
             and requires_two_factor(request.user, getattr(request, "organisation", None))
             and not is_verified(request.user)
         ):
-            return redirect(f"{reverse('accounts:two_factor')}?next={quote(request.get_full_path())}")
+            return redirect(
+                f"{reverse('accounts:two_factor')}?next={quote(request.get_full_path())}"
+            )
         return self.get_response(request)

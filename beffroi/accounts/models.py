@@ -78,6 +78,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the account was erased at its owner's request (GDPR art. 17); the row stays
     # so that contributions keep an anonymous author.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    # Proof of the consent given to the privacy notice at sign-up (GDPR art. 7(1)); empty for
+    # agents invited by an administrator, whose processing rests on their employment.
+    privacy_consented_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 

@@ -1,0 +1,67 @@
+"""``beffroi import_ban adresses-<INSEE>.csv``: import (upsert) BAN addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from beffroi.core.progress import ProgressBar
+from beffroi.territory.management.commands._organisation import organisation_from_option
+from beffroi.territory.services import BanImportError, ban_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a Base Adresse Nationale per-commune CSV (adresses-<INSEE>.csv). Re-importing "
+        "updates addresses by their BAN id. By default one bad line refuses the whole file."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="BAN CSV file (semicolon-separated).")
+        parser.add_argument("--organisation", default=None, help="Organisation slug.")
+        parser.add_argument(
+            "--allow-partial",
+            action="store_true",
+            help="Import the good lines and report the bad ones instead of refusing the file.",
+        )
+        parser.add_argument(
+            "--create-communes",
+            action="store_true",
+            help="Create the communes of INSEE codes the organisation does not have yet.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisation = organisation_from_option(options["organisation"])
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        bar = ProgressBar(f"Importing {path.name}", stream=self.stderr._out)
+        try:
+            report = ban_import(
+                organisation=organisation,
+                path=path,
+                progress=bar.update,
+                allow_partial=options["allow_partial"],
+                create_communes=options["create_communes"],
+            )
+        except BanImportError as exc:
+            bar.finish()
+            lines = "\n".join(f"  - {error}" for error in exc.errors)
+            raise CommandError(
+                f"{path}: nothing was imported ({len(exc.errors)} problem(s)):\n{lines}"
+            ) from exc
+        bar.finish()
+        for error in report.rejected:
+            self.stderr.write(f"rejected: {error}")
+        if report.communes_created:
+            self.stdout.write(f"Communes created: {', '.join(report.communes_created)}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{report.lines} line(s): {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged, {len(report.rejected)} rejected; "
+                f"{report.streets_created} street(s) created; "
+                f"{report.memberships} zone membership(s) computed."
+            )
+        )

@@ -1,0 +1,146 @@
+"""Every page of Beffroi, in the state a real visitor sees it: the table the browser tests walk.
+
+Each later issue appends its pages here. For each row the accessibility test opens the page
+as ``role`` (see ``ROLES``), runs the optional ``prepare`` step (fill a form, submit it …),
+waits for maps to finish drawing, checks axe-core reports no violation and, when
+``screenshot`` is set, saves ``docs/screenshots/<screenshot>``.
+
+``url`` is a path, or a function computing it from the database (for pages of one object).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from beffroi.testing import PASSWORD
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    url: str | Callable[[], str]
+    role: str
+    description: str
+    screenshot: str = ""
+    language: str = "fr"
+    prepare: Callable[[Page], None] | None = None
+    # Any status is accepted when None (pages that answer with an error on purpose set it).
+    status: int | None = 200
+
+    def resolve(self) -> str:
+        return self.url() if callable(self.url) else self.url
+
+
+# Who is at the keyboard. "anonymous" carries no session; a role name logs in the first user
+# holding that role in the default organisation (second factor proven for the roles that need
+# one); ":unverified" logs in without proving the second factor.
+ANONYMOUS = "anonymous"
+RESIDENT = "resident"
+ADMINISTRATOR = "administrator"
+ADMINISTRATOR_UNVERIFIED = "administrator:unverified"
+ALERT_AUTHOR = "alert_author"
+
+
+def url(name: str, *args: object, query: str = "") -> str:
+    path = reverse(name, args=args)
+    return f"{path}?{query}" if query else path
+
+
+def submit_wrong_login(page: Page) -> None:
+    """A failed login: the form comes back with its error summary."""
+    page.get_by_label("E-mail", exact=False).first.fill("nobody@example.org")
+    page.locator("input[type=password]").first.fill(PASSWORD + "-wrong")
+    page.locator("main form button[type=submit]").first.click()
+    page.locator(".error-summary").wait_for()
+
+
+def submit_form(url_name: str | None = None) -> Callable[[Page], None]:
+    """Send, as it is, the form posting to the view ``url_name`` (None: the main form)."""
+
+    def prepare(page: Page) -> None:
+        form = f"form[action='{reverse(url_name)}']" if url_name else "main form.stacked"
+        with page.expect_navigation():
+            page.locator(f"{form} button[type=submit]").first.click()
+
+    return prepare
+
+
+PAGES: list[PageSpec] = [
+    # Public pages.
+    PageSpec("/", ANONYMOUS, "home page", screenshot="home.png"),
+    PageSpec("/", ANONYMOUS, "home page in English", screenshot="home-en.png", language="en"),
+    PageSpec("/", RESIDENT, "home page, logged in"),
+    PageSpec(lambda: url("core:contact"), ANONYMOUS, "contact the town hall"),
+    PageSpec(lambda: url("core:accessibility"), ANONYMOUS, "accessibility statement"),
+    PageSpec("/cette-page-n-existe-pas/", ANONYMOUS, "error 404", screenshot="404.png", status=404),
+    # Accounts.
+    PageSpec(lambda: url("accounts:login"), ANONYMOUS, "login form", screenshot="login.png"),
+    PageSpec(
+        lambda: url("accounts:login"),
+        ANONYMOUS,
+        "login form with its error summary",
+        screenshot="form-errors.png",
+        prepare=submit_wrong_login,
+    ),
+    PageSpec(lambda: url("accounts:signup"), ANONYMOUS, "sign-up form", screenshot="signup.png"),
+    PageSpec(
+        lambda: url("accounts:signup"),
+        ANONYMOUS,
+        "sign-up form sent empty",
+        prepare=submit_form(),
+    ),
+    PageSpec(lambda: url("accounts:password_reset"), ANONYMOUS, "password reset form"),
+    PageSpec(lambda: url("accounts:password_reset_done"), ANONYMOUS, "password reset e-mail sent"),
+    PageSpec(
+        lambda: url("accounts:password_reset_confirm", "MQ", "bad-token"),
+        ANONYMOUS,
+        "password reset link no longer valid",
+    ),
+    PageSpec(lambda: url("accounts:profile"), RESIDENT, "profile", screenshot="profile.png"),
+    PageSpec(lambda: url("accounts:profile"), ADMINISTRATOR, "profile of an agent with 2FA"),
+    PageSpec(lambda: url("accounts:password_change"), RESIDENT, "password change form"),
+    PageSpec(lambda: url("accounts:erase"), RESIDENT, "account erasure confirmation"),
+    PageSpec(
+        lambda: url("accounts:two_factor"),
+        RESIDENT,
+        "two-factor set-up (QR code and secret)",
+        screenshot="two-factor-setup.png",
+    ),
+    PageSpec(
+        lambda: url("core:backoffice"),
+        ADMINISTRATOR_UNVERIFIED,
+        "second factor asked before the back office",
+        screenshot="two-factor.png",
+    ),
+    PageSpec(
+        lambda: url("accounts:profile"),
+        ADMINISTRATOR,
+        "new backup codes",
+        prepare=submit_form("accounts:backup_codes"),
+    ),
+    # Back office.
+    PageSpec(
+        lambda: url("core:backoffice"),
+        ADMINISTRATOR,
+        "back-office dashboard",
+        screenshot="backoffice.png",
+    ),
+    PageSpec(lambda: url("core:backoffice"), ALERT_AUTHOR, "back-office dashboard of an author"),
+    PageSpec(lambda: url("core:audit_log"), ADMINISTRATOR, "audit trail", screenshot="audit.png"),
+    PageSpec(
+        lambda: url("accounts_backoffice:agents"),
+        ADMINISTRATOR,
+        "agents and roles",
+        screenshot="agents.png",
+    ),
+    PageSpec(
+        lambda: url("accounts_backoffice:agents"),
+        ADMINISTRATOR,
+        "agents and roles, grant form sent empty",
+        prepare=submit_form("accounts_backoffice:agents"),
+    ),
+    PageSpec(lambda: url("core:audit_log"), ALERT_AUTHOR, "error 403", status=403),
+]

@@ -1,0 +1,144 @@
+"""Helpers shared by the browser tests: contexts, sessions, waiting, axe-core, screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from beffroi.accounts.access import requires_two_factor
+from beffroi.accounts.models import RoleAssignment, User
+from beffroi.territory.models import Organisation
+from beffroi.testing import login_verified, make_cast
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The network is closed here: these flags stop Chromium from calling home (updates, sync,
+# QUIC probes), which otherwise floods the machine with failing connections.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 375, "height": 740}
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+# WCAG 2.0 and 2.1, levels A and AA, plus Deque's best practices (landmarks, one h1, …).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+
+def new_context(browser: Browser, *, language: str = "fr", **options: Any) -> BrowserContext:
+    """A desktop browser speaking ``language``, as most residents will use."""
+    settings_: dict[str, Any] = {
+        "viewport": DESKTOP,
+        "locale": LOCALES[language],
+        "timezone_id": "Europe/Paris",
+        "reduced_motion": "reduce",
+    }
+    settings_.update(options)
+    context = browser.new_context(**settings_)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def load_site_data() -> Organisation:
+    """The demo commune when its command exists (realistic pages), else the test cast."""
+    if "demo" in get_commands():
+        call_command("demo", verbosity=0)
+        organisation = Organisation.objects.get(is_default=True)
+    else:
+        organisation = make_cast().org
+    return organisation
+
+
+def user_with_role(organisation: Organisation, role: str) -> User:
+    assignment = (
+        RoleAssignment.objects.filter(organisation=organisation, role=role.split(":")[0])
+        .select_related("user")
+        .order_by("user__pk")
+        .first()
+    )
+    assert assignment is not None, f"the data has no user with the role {role}"
+    return assignment.user
+
+
+def session_cookie(user: User, *, verified: bool) -> str:
+    """A session made by Django's test client: far faster than typing into the login form."""
+    client = Client()
+    if verified:
+        login_verified(client, user)
+    else:
+        client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def context_for(
+    browser: Browser, base_url: str, organisation: Organisation, role: str, language: str = "fr"
+) -> BrowserContext:
+    """A browser context logged in as the first user holding ``role`` ("anonymous": nobody)."""
+    context = new_context(browser, language=language)
+    cookies: list[Any] = [
+        {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}
+    ]
+    if role != "anonymous":
+        user = user_with_role(organisation, role)
+        verified = requires_two_factor(user, organisation) and not role.endswith(":unverified")
+        cookies.append(
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session_cookie(user, verified=verified),
+                "url": base_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        )
+    context.add_cookies(cookies)
+    return context
+
+
+def settle(page: Page) -> None:
+    """Wait until the page is still: loaded, map tiles drawn, fonts ready."""
+    page.wait_for_load_state("load")
+    if page.locator(".leaflet-container").count():
+        expect(page.locator(".leaflet-tile-container img").first).to_be_visible()
+        expect(page.locator(".leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now.
+
+    axe-playwright-python injects axe with ``page.evaluate``, which goes through the DevTools
+    protocol and is not subject to the page's Content-Security-Policy: the strict CSP stays on
+    and the audit sees the site exactly as residents do (no ``bypass_csp`` needed).
+    ``test_it_detects_a_violation_under_the_csp`` proves the audit really runs.
+    """
+    violations: list[dict[str, Any]] = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"  - {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"      at {node['target']}: {node['failureSummary']!r}")
+    return "\n".join(lines)
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")

@@ -1,0 +1,73 @@
+"""axe-core finds no WCAG 2.1 A/AA or best-practice violation on any page of the table."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from pytest_django.live_server_helper import LiveServer
+
+from beffroi.testing import make_cast
+from tests.browser.pages import PAGES
+from tests.browser.support import (
+    axe_violations,
+    context_for,
+    describe,
+    load_site_data,
+    screenshot,
+    settle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServer) -> None:
+    # One walk over the whole table: loading the demo commune once costs far less than once
+    # per page (the live server flushes the database after each test).
+    organisation = load_site_data()
+    contexts: dict[tuple[str, str], BrowserContext] = {}
+    failures: list[str] = []
+    try:
+        for spec in PAGES:
+            key = (spec.role, spec.language)
+            if key not in contexts:
+                contexts[key] = context_for(
+                    browser, live_server.url, organisation, spec.role, spec.language
+                )
+            page = contexts[key].new_page()
+            label = f"{spec.description} ({spec.role}, {spec.language})"
+            try:
+                path = spec.resolve()
+                response = page.goto(live_server.url + path)
+                assert response is not None
+                if spec.status is not None and response.status != spec.status:
+                    failures.append(f"{label} {path}: HTTP {response.status}, not {spec.status}")
+                    continue
+                if spec.prepare is not None:
+                    spec.prepare(page)
+                settle(page)
+                violations = axe_violations(page)
+                if violations:
+                    failures.append(f"{label} {page.url}:\n{describe(violations)}")
+                if spec.screenshot:
+                    screenshot(page, spec.screenshot)
+            except Exception as error:  # one broken page must not hide the others
+                failures.append(f"{label}: {type(error).__name__}: {error}")
+            finally:
+                page.close()
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert not failures, f"{len(failures)} of {len(PAGES)} pages fail:\n" + "\n".join(failures)
+
+
+def test_it_detects_a_violation_under_the_csp(page: Page, live_server: LiveServer) -> None:
+    make_cast()
+    response = page.goto(live_server.url + "/")
+    assert response is not None
+    assert "script-src" in response.headers["content-security-policy"]
+    assert axe_violations(page) == []
+    # An image without a text alternative, added the way a faulty template would.
+    page.locator("main").evaluate(
+        "main => main.insertAdjacentHTML('beforeend', '<img src=\"/static/beffroi/favicon.svg\">')"
+    )
+    assert [violation["id"] for violation in axe_violations(page)] == ["image-alt"]
