@@ -19,10 +19,13 @@ import email
 import email.policy
 import itertools
 import json
+import logging
+import select
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -42,6 +45,7 @@ __all__ = [
     "SmscServer",
     "SmtpServer",
     "SubmittedSm",
+    "TlsFront",
     "free_port",
     "sms_http_server",
     "smsc_server",
@@ -49,6 +53,7 @@ __all__ = [
 ]
 
 HOST = "127.0.0.1"
+logger = logging.getLogger(__name__)
 # The stub declares them on smpp34._smpp34; the package re-exports them dynamically.
 ESME_RTHROTTLED = 0x58
 TLV_RECEIPTED_MESSAGE_ID = 0x001E
@@ -130,17 +135,20 @@ class _SmtpHandler:
 
 class SmtpServer:
     """aiosmtpd on loopback. ``refuse`` maps a recipient to a code (550 → permanent refusal,
-    451 → temporary). ``credentials`` (user, password) makes AUTH mandatory."""
+    451 → temporary). ``credentials`` (user, password) makes AUTH mandatory; ``tls_context``
+    offers and requires STARTTLS."""
 
     def __init__(
         self,
         *,
         refuse: dict[str, int] | None = None,
         credentials: tuple[str, str] | None = None,
+        tls_context: ssl.SSLContext | None = None,
         port: int = 0,
     ) -> None:
         self.refuse = {address.lower(): code for address, code in (refuse or {}).items()}
         self.credentials = credentials
+        self.tls_context = tls_context
         self.port = port or free_port()
         self.received: list[ReceivedEmail] = []
         self.logins: list[str] = []
@@ -172,6 +180,8 @@ class SmtpServer:
         if self.credentials is not None:
             # Enforced in handle_RCPT: aiosmtpd warns on auth_required without TLS.
             kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
+        if self.tls_context is not None:
+            kwargs.update(tls_context=self.tls_context, require_starttls=True)
         controller = Controller(
             _SmtpHandler(self), hostname=HOST, port=self.port, ready_timeout=5.0, **kwargs
         )
@@ -248,7 +258,9 @@ class SmscServer:
     ``response_delay`` seconds if set (to observe windowing: ``max_in_flight``). ``reject``
     maps a destination (digits) to a command_status; ``throttle_after`` accepts that many
     submit_sm then answers ESME_RTHROTTLED. With ``send_receipts``, every accepted message
-    gets a DELIVRD receipt pushed to a bound receiver/transceiver. ``deliver()`` pushes a
+    gets a DELIVRD receipt pushed to a bound receiver/transceiver. ``drop_after`` unbinds
+    the session that got that many acceptances (an SMSC restarting its front-end in the
+    middle of a batch). ``deliver()`` pushes a
     mobile-originated message (a resident's "STOP").
 
     Limitations of smpp34 1.5's Python server: it accepts every bind and does not expose
@@ -267,9 +279,11 @@ class SmscServer:
         throttle_after: int | None = None,
         response_delay: float = 0.0,
         send_receipts: bool = False,
+        drop_after: int | None = None,
         port: int = 0,
     ) -> None:
         self.system_id = system_id
+        self.drop_after = drop_after
         self.password = password
         self.reject = dict(reject or {})
         self.throttle_after = throttle_after
@@ -286,6 +300,7 @@ class SmscServer:
         self._sessions: dict[str, smpp34.Esme] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: smpp34.Server | None = None
+        self._background: set[asyncio.Future[Any]] = set()
         self._task: asyncio.Task[None] | None = None
 
     def url(self, **query: str | int) -> str:
@@ -333,17 +348,31 @@ class SmscServer:
     async def _serve(self, server: smpp34.Server) -> None:
         while True:
             event = await server.next()
-            if isinstance(event, smpp34.Esme):
-                self.binds.append((event.system_id, event.can_receive))
-                if event.system_id != self.system_id:
-                    self.refused_binds.append(event.system_id)
-                    asyncio.get_running_loop().create_task(event.unbind())
-                    continue
-                self._sessions[event.session_id] = event
-            elif isinstance(event, smpp34.SubmitSmEvent):
-                self._on_submit(event)
-            elif isinstance(event, smpp34.Unbound):
-                self._sessions.pop(event.session_id, None)
+            try:
+                self._on_event(event)
+            except Exception:
+                # A submit_sm racing its session's unbind cannot be answered any more; the
+                # SMSC goes on serving the others.
+                logger.exception("test SMSC: event %r not handled", event)
+
+    def _spawn(self, awaitable: Awaitable[Any]) -> None:
+        # The loop keeps only weak references to tasks: hold them until done.
+        future = asyncio.ensure_future(awaitable)
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+
+    def _on_event(self, event: smpp34.Esme | smpp34.SubmitSmEvent | smpp34.Unbound) -> None:
+        if isinstance(event, smpp34.Esme):
+            self.binds.append((event.system_id, event.can_receive))
+            if event.system_id != self.system_id:
+                self.refused_binds.append(event.system_id)
+                self._spawn(event.unbind())
+                return
+            self._sessions[event.session_id] = event
+        elif isinstance(event, smpp34.SubmitSmEvent):
+            self._on_submit(event)
+        elif isinstance(event, smpp34.Unbound):
+            self._sessions.pop(event.session_id, None)
 
     def _on_submit(self, event: smpp34.SubmitSmEvent) -> None:
         short_message = event.short_message
@@ -386,9 +415,12 @@ class SmscServer:
             return
         record.message_id = f"M{next(self._ids):04d}"
         event.accept(record.message_id)
+        if self.drop_after is not None and len(self.accepted) == self.drop_after:
+            esme = self._sessions.pop(event.session_id, None)
+            if esme is not None:
+                self._spawn(esme.unbind())
         if self.send_receipts and record.registered_delivery & 0x03:
-            assert self._loop is not None
-            self._loop.create_task(self._send_receipt(record))
+            self._spawn(self._send_receipt(record))
 
     def _receiver(self) -> smpp34.Esme | None:
         return next((esme for esme in self._sessions.values() if esme.can_receive), None)
@@ -458,6 +490,76 @@ def smsc_server(**kwargs: Any) -> Iterator[SmscServer]:
         yield server
     finally:
         server.stop()
+
+
+# -- TLS ---------------------------------------------------------------------------------
+
+
+class TlsFront:
+    """Terminates TLS on its own port and relays the bytes to a plain loopback port: puts
+    ``smpps://`` in front of the test SMSC, whose Python API has no TLS server side."""
+
+    def __init__(self, target_port: int, context: ssl.SSLContext, *, port: int = 0) -> None:
+        self.target_port = target_port
+        self.context = context
+        self.port = port or free_port()
+        self.handshakes = 0
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, self.port))
+        listener.listen()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        for sock in list(self._open):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                raw, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(raw,), daemon=True).start()
+
+    def _relay(self, raw: socket.socket) -> None:
+        try:
+            secure = self.context.wrap_socket(raw, server_side=True)
+            upstream = socket.create_connection((HOST, self.target_port), timeout=5)
+        except OSError:
+            raw.close()
+            return
+        self.handshakes += 1
+        self._open.update((secure, upstream))
+        peers: dict[socket.socket, socket.socket] = {secure: upstream, upstream: secure}
+        try:
+            while True:
+                ready: list[socket.socket] = [secure] if secure.pending() else []
+                if not ready:
+                    ready, _, _ = select.select(list(peers), [], [], 1.0)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    peers[sock].sendall(data)
+        except OSError:
+            return
+        finally:
+            for sock in peers:
+                self._open.discard(sock)
+                sock.close()
 
 
 # -- HTTP SMS provider (Brevo-shaped) --------------------------------------------------

@@ -61,17 +61,6 @@ class ErrorOut(Schema):
     detail: str
 
 
-class FieldErrorOut(Schema):
-    field: str
-    message: str
-    type: str
-
-
-class ValidationErrorOut(Schema):
-    detail: str
-    errors: list[FieldErrorOut]
-
-
 # Pydantic's messages are English only; these are the ones a client meets in practice.
 _FIELD_MESSAGES: dict[str, Any] = {
     "missing": gettext_lazy("This field is required."),
@@ -101,15 +90,16 @@ _FIELD_MESSAGES: dict[str, Any] = {
 }
 
 
-def _field_error(error: dict[str, Any]) -> dict[str, str]:
-    location = [str(part) for part in error.get("loc", ())]
-    kind = str(error.get("type", "value_error"))
-    known = _FIELD_MESSAGES.get(kind)
-    return {
-        "field": ".".join(location),
-        "message": str(known) if known is not None else str(error.get("msg", "")),
-        "type": kind,
-    }
+def _field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """``{"query.lon": ["Enter a number."]}``: one key per field, like Django forms (and the
+    services' ``ValidationError.message_dict``), so clients handle every 422 the same way."""
+    result: dict[str, list[str]] = {}
+    for error in errors:
+        field = ".".join(str(part) for part in error.get("loc", ())) or "__all__"
+        known = _FIELD_MESSAGES.get(str(error.get("type", "")))
+        message = str(known) if known is not None else str(error.get("msg", ""))
+        result.setdefault(field, []).append(message)
+    return result
 
 
 def _json_error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
@@ -118,19 +108,16 @@ def _json_error(request: HttpRequest, status: int, detail: str, **extra: Any) ->
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [_field_error(error) for error in exc.errors]
+    errors = _field_errors(exc.errors)
     return _json_error(request, 422, _("The request is invalid."), errors=errors)
 
 
 @api.exception_handler(DjangoValidationError)
 def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    errors = [
-        {"field": field, "message": str(message), "type": "invalid"}
-        for field, messages in (
-            exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-        )
-        for message in messages
-    ]
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
     return _json_error(request, 422, _("The request is invalid."), errors=errors)
 
 
@@ -277,3 +264,10 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         },
         "centre": {"lat": org.center_lat, "lon": org.center_lon, "zoom": org.default_zoom},
     }
+
+
+# Domain routers, mounted last so that their operations inherit the API's throttle and
+# error handlers.
+from beffroi.api.territory import router as territory_router  # noqa: E402
+
+api.add_router("/territory/", territory_router)

@@ -62,8 +62,7 @@ class ProgressBar:
         percent = 100 * done / total if total > 0 else 100
         reached = None
         while (
-            self._next_milestone < len(_MILESTONES)
-            and percent >= _MILESTONES[self._next_milestone]
+            self._next_milestone < len(_MILESTONES) and percent >= _MILESTONES[self._next_milestone]
         ):
             reached = self._next_milestone
             self._next_milestone += 1

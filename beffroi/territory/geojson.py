@@ -112,8 +112,7 @@ def _clean_ring(ring: Any, label: str, reasons: list[str]) -> list[list[float]] 
         return None
     if points[0] != points[-1]:
         reasons.append(
-            _("%(ring)s is not closed (its last position must repeat the first)")
-            % {"ring": label}
+            _("%(ring)s is not closed (its last position must repeat the first)") % {"ring": label}
         )
         return None
     outside = [p for p in points if not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90)]
@@ -137,10 +136,7 @@ def _clean_polygon(rings: Any, prefix: str, reasons: list[str]) -> list[list[lis
     cleaned: list[list[list[float]]] = []
     ok = True
     for index, ring in enumerate(rings):
-        if index == 0:
-            label = _("the outer ring")
-        else:
-            label = _("hole %(number)d") % {"number": index}
+        label = _("the outer ring") if index == 0 else _("hole %(number)d") % {"number": index}
         if prefix:
             label = f"{prefix}, {label}"
         ring_points = _clean_ring(ring, label, reasons)

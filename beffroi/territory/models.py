@@ -89,7 +89,9 @@ class Commune(models.Model):
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "insee_code"], name="commune_insee_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "insee_code"], name="commune_insee_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -133,7 +135,9 @@ class Zone(models.Model):
         verbose_name = _("zone")
         verbose_name_plural = _("zones")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "kind", "name"], name="zone_name_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "name"], name="zone_name_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -144,7 +148,10 @@ class Street(models.Model):
     """A street or locality of the BAN (``nom_voie``), the unit fuzzy search works on."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="streets", verbose_name=_("organisation")
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="streets",
+        verbose_name=_("organisation"),
     )
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, related_name="streets", verbose_name=_("commune")
@@ -228,3 +235,6 @@ class ZoneMembership(models.Model):
             models.UniqueConstraint(fields=["zone", "address"], name="zone_membership_unique")
         ]
         indexes = [models.Index(fields=["address", "zone"])]
+
+    def __str__(self) -> str:
+        return f"{self.address_id} ∈ {self.zone_id}"

@@ -21,7 +21,12 @@ from beffroi.territory.models import (
     Street,
     Zone,
 )
-from beffroi.territory.text import ParsedQuery, normalize_street, normalize_suffix, parse_address_query
+from beffroi.territory.text import (
+    ParsedQuery,
+    normalize_street,
+    normalize_suffix,
+    parse_address_query,
+)
 
 
 def organisation_for_host(host: str) -> Organisation | None:
@@ -85,9 +90,7 @@ def zones_at_point(*, organisation: Organisation, lon: float, lat: float) -> lis
 
     The bounding boxes narrow the candidates in SQL; one vectorised shapely call tests them.
     """
-    if not (
-        math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
-    ):
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidPoint("Longitude must lie in [-180, 180] and latitude in [-90, 90].")
     candidates = list(
         Zone.objects.filter(
@@ -179,7 +182,9 @@ def _split_commune(parsed: ParsedQuery, communes: list[Commune]) -> tuple[list[s
     return words[: -best[1]], best[2]
 
 
-def address_search(*, organisation: Organisation, query: str, limit: int = 10) -> list[AddressMatch]:
+def address_search(
+    *, organisation: Organisation, query: str, limit: int = 10
+) -> list[AddressMatch]:
     """Addresses best matching a free-text query, best first.
 
     Tolerates typos, abbreviations ("r" → "rue"), missing accents and case, a house number
@@ -195,7 +200,9 @@ def address_search(*, organisation: Organisation, query: str, limit: int = 10) -
     if not text:
         return []
     streets = list(
-        Street.objects.filter(organisation=organisation).values_list("id", "normalized", "commune_id")
+        Street.objects.filter(organisation=organisation).values_list(
+            "id", "normalized", "commune_id"
+        )
     )
     if not streets:
         return []
@@ -218,8 +225,9 @@ def address_search(*, organisation: Organisation, query: str, limit: int = 10) -
     if not street_score:
         return []
     addresses = list(
-        Address.objects.filter(organisation=organisation, street_id__in=list(street_score))
-        .select_related("street", "commune")
+        Address.objects.filter(
+            organisation=organisation, street_id__in=list(street_score)
+        ).select_related("street", "commune")
     )
     # Numbers are text in the BAN model: "10" must come after "9".
     addresses.sort(

@@ -153,12 +153,11 @@ def parse_address_query(query: str) -> ParsedQuery:
             number = str(int(match.group(1)))
             if match.group(2):
                 suffix = normalize_suffix(match.group(2))
-            elif index + 1 < len(tokens) and tokens[index + 1] in SUFFIXES:
+            elif index + 2 < len(tokens) and tokens[index + 1] in SUFFIXES:
                 # "12 b rue …": a lone letter after the number is its suffix, unless it is
                 # the only word left ("12 b" alone is more likely a typo than a street).
-                if index + 2 < len(tokens):
-                    suffix = normalize_suffix(tokens[index + 1])
-                    index += 1
+                suffix = normalize_suffix(tokens[index + 1])
+                index += 1
         else:
             rest.append(token)
         index += 1

@@ -62,7 +62,9 @@ def my_address(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     form = AddressQueryForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    matches = address_search(organisation=organisation, query=query, limit=SUGGESTIONS) if query else []
+    matches = (
+        address_search(organisation=organisation, query=query, limit=SUGGESTIONS) if query else []
+    )
     if getattr(request, "htmx", False) and request.GET.get("suggest"):
         return render(
             request,
@@ -268,7 +270,9 @@ def address_list(request: HttpRequest) -> HttpResponse:
             .filter(pk__in=[m.address_id for m in matches])
             .prefetch_related("zones")
         }
-        rows = [(by_id[m.address_id], m.score) for m in matches if m.address_id in by_id]
+        rows: list[tuple[Address, float | None]] = [
+            (by_id[m.address_id], m.score) for m in matches if m.address_id in by_id
+        ]
         page = None
     else:
         page = Paginator(

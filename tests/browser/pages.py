@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.urls import reverse
 from playwright.sync_api import Page
 
@@ -29,6 +30,9 @@ class PageSpec:
     prepare: Callable[[Page], None] | None = None
     # Any status is accepted when None (pages that answer with an error on purpose set it).
     status: int | None = 200
+    # axe rules not applied to this page, each with the reason; only for markup Beffroi does
+    # not write (a third-party widget), never to hide a defect of our own templates.
+    waived: tuple[tuple[str, str], ...] = ()
 
     def resolve(self) -> str:
         return self.url() if callable(self.url) else self.url
@@ -49,6 +53,51 @@ def url(name: str, *args: object, query: str = "") -> str:
     return f"{path}?{query}" if query else path
 
 
+def zone_path(url_name: str) -> Callable[[], str]:
+    """The page ``url_name`` of the largest zone (the one with most addresses)."""
+
+    def resolve() -> str:
+        from beffroi.territory.models import Zone
+
+        zone = Zone.objects.annotate(n=Count("memberships")).order_by("-n", "pk").first()
+        assert zone is not None, "the data has no zone"
+        return url(url_name, zone.pk)
+
+    return resolve
+
+
+def my_address_result() -> str:
+    """My neighbourhood for the address lying in the most zones: the richest answer."""
+    from beffroi.territory.models import Address
+
+    address = Address.objects.annotate(n=Count("memberships")).order_by("-n", "pk").first()
+    assert address is not None, "the data has no address"
+    return url("territory:my_address", query=f"address={address.pk}")
+
+
+def my_address_search() -> str:
+    from beffroi.territory.models import Street
+
+    street = Street.objects.order_by("pk").first()
+    assert street is not None, "the data has no street"
+    return url("territory:my_address", query=f"q={street.name}")
+
+
+def my_address_search_backoffice() -> str:
+    return my_address_search().replace(
+        url("territory:my_address"), url("territory_backoffice:address_list")
+    )
+
+
+def wait_for(selector: str) -> Callable[[Page], None]:
+    """Wait for content drawn by the page's scripts after loading."""
+
+    def prepare(page: Page) -> None:
+        page.locator(selector).first.wait_for()
+
+    return prepare
+
+
 def submit_wrong_login(page: Page) -> None:
     """A failed login: the form comes back with its error summary."""
     page.get_by_label("E-mail", exact=False).first.fill("nobody@example.org")
@@ -58,10 +107,10 @@ def submit_wrong_login(page: Page) -> None:
 
 
 def submit_form(url_name: str | None = None) -> Callable[[Page], None]:
-    """Send, as it is, the form posting to the view ``url_name`` (None: the main form)."""
+    """Send, as it is, the form posting to the view ``url_name`` (None: the page's form)."""
 
     def prepare(page: Page) -> None:
-        form = f"form[action='{reverse(url_name)}']" if url_name else "main form.stacked"
+        form = f"form[action='{reverse(url_name)}']" if url_name else "main form[method=post]"
         with page.expect_navigation():
             page.locator(f"{form} button[type=submit]").first.click()
 
@@ -143,4 +192,70 @@ PAGES: list[PageSpec] = [
         prepare=submit_form("accounts_backoffice:agents"),
     ),
     PageSpec(lambda: url("core:audit_log"), ALERT_AUTHOR, "error 403", status=403),
+    # API documentation (Swagger UI, rendered by the browser from the OpenAPI schema).
+    PageSpec(
+        lambda: url("api:openapi-view"),
+        ANONYMOUS,
+        "API documentation",
+        screenshot="api-docs.png",
+        prepare=wait_for(".opblock"),
+        waived=(
+            ("nested-interactive", "Swagger UI nests the operation's copy button in its toggle"),
+            ("heading-order", "Swagger UI jumps from its h2 title to h3 operation groups"),
+        ),
+    ),
+    # Territory.
+    PageSpec(lambda: url("territory:my_address"), ANONYMOUS, "my neighbourhood, empty"),
+    PageSpec(my_address_search, ANONYMOUS, "my neighbourhood, after a search"),
+    PageSpec(
+        my_address_result,
+        ANONYMOUS,
+        "my neighbourhood, an address and its zones",
+        screenshot="neighbourhood.png",
+    ),
+    PageSpec(
+        lambda: url("territory_backoffice:zone_list"),
+        ADMINISTRATOR,
+        "zones: list and map",
+        screenshot="zones-map.png",
+    ),
+    PageSpec(
+        zone_path("territory_backoffice:zone_detail"),
+        ADMINISTRATOR,
+        "zone detail",
+        screenshot="zone-detail.png",
+    ),
+    PageSpec(
+        lambda: url("territory_backoffice:zone_create"),
+        ADMINISTRATOR,
+        "new zone: draw on the map",
+        screenshot="zone-draw.png",
+    ),
+    PageSpec(
+        lambda: url("territory_backoffice:zone_create"),
+        ADMINISTRATOR,
+        "new zone sent empty",
+        prepare=submit_form(),
+    ),
+    PageSpec(zone_path("territory_backoffice:zone_edit"), ADMINISTRATOR, "zone edit"),
+    PageSpec(zone_path("territory_backoffice:zone_delete"), ADMINISTRATOR, "zone deletion"),
+    PageSpec(
+        lambda: url("territory_backoffice:zone_import"),
+        ADMINISTRATOR,
+        "zones: GeoJSON upload form",
+        screenshot="zone-import.png",
+    ),
+    PageSpec(
+        lambda: url("territory_backoffice:zone_import"),
+        ADMINISTRATOR,
+        "zones: upload form sent empty",
+        prepare=submit_form(),
+    ),
+    PageSpec(lambda: url("territory_backoffice:address_list"), ADMINISTRATOR, "addresses"),
+    PageSpec(
+        my_address_search_backoffice,
+        ADMINISTRATOR,
+        "addresses, after a search",
+        screenshot="addresses.png",
+    ),
 ]

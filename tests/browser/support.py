@@ -117,7 +117,7 @@ def settle(page: Page) -> None:
     page.evaluate("document.fonts.ready.then(() => true)")
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
+def axe_violations(page: Page, *, waived: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """axe-core's violations on the page as it is now.
 
     axe-playwright-python injects axe with ``page.evaluate``, which goes through the DevTools
@@ -125,7 +125,10 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     and the audit sees the site exactly as residents do (no ``bypass_csp`` needed).
     ``test_it_detects_a_violation_under_the_csp`` proves the audit really runs.
     """
-    violations: list[dict[str, Any]] = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    options: dict[str, Any] = dict(AXE_OPTIONS)
+    if waived:
+        options["rules"] = {rule: {"enabled": False} for rule in waived}
+    violations: list[dict[str, Any]] = Axe().run(page, options=options).response["violations"]
     return violations
 
 

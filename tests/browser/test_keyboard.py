@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
@@ -86,3 +88,27 @@ def test_it_shows_the_focus_on_links_and_buttons(page: Page, live_server: LiveSe
                 page.evaluate("document.activeElement.outerHTML"),
                 style,
             )
+
+
+def test_it_focuses_the_error_summary_and_links_to_the_field(
+    page: Page, live_server: LiveServer
+) -> None:
+    cast = make_cast()
+    page.goto(live_server.url + "/compte/connexion/")
+    page.locator("main input[type=email]").fill("not-an-address")
+    page.locator("main input[type=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    # The title says so first ("Error" until the French catalogue is compiled).
+    expect(page).to_have_title(re.compile(r"^(Erreur|Error) ?:"))
+    email = page.locator("main input[type=email]")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    described_by = email.get_attribute("aria-describedby") or ""
+    error = page.locator(f"#{described_by.split()[-1]}")
+    expect(error).to_be_visible()
+    # The summary's link takes the keyboard user to the field in error.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(email).to_be_focused()
+    assert User.objects.get(pk=cast.resident.pk).last_login is None

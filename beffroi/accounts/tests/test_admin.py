@@ -157,3 +157,19 @@ def test_superusers_see_every_organisation(cast: Cast, client: Client) -> None:
     client.force_login(root)
     assert changelist_ids(client, "territory/organisation") == {cast.org.pk, cast.other_org.pk}
     assert Role.ADMINISTRATOR  # the operator needs no role
+
+
+def test_an_administrator_revokes_tokens_of_their_organisation_only(
+    cast: Cast, client: Client, tokens: tuple[ApiToken, ApiToken]
+) -> None:
+    login_verified(client, cast.administrator)
+    response = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [str(tokens[0].pk), str(tokens[1].pk)]},
+    )
+    assert response.status_code == 302
+    ours, theirs = (ApiToken.objects.get(pk=t.pk) for t in tokens)
+    assert ours.revoked_at is not None
+    assert theirs.revoked_at is None
+    event = AuditEvent.objects.get(action="api_token.revoke")
+    assert event.actor == cast.administrator and event.organisation == cast.org

@@ -207,3 +207,34 @@ def test_it_refuses_header_injection_as_a_permanent_error() -> None:
         assert [item.rcpt_tos for item in server.received] == [["bob@example.org"]]
     assert outcomes[0].error is not None and outcomes[0].error.permanent
     assert outcomes[1].error is None
+
+
+def test_it_does_not_blame_the_recipient_when_the_relay_wants_authentication() -> None:
+    with smtp_server(credentials=("mairie", "s3cret")) as server:
+        with _transport(url=f"smtp://127.0.0.1:{server.port}") as transport:
+            [outcome] = transport.send_many([_email("d-1", "alice@example.org")])
+        assert server.received == []
+    assert outcome.error is not None
+    assert not outcome.error.permanent
+    assert "530" in outcome.error.message
+
+
+def test_it_refuses_unusable_addresses_and_reserved_headers_without_stopping() -> None:
+    with smtp_server() as server:
+        with _transport(server) as transport:
+            outcomes = transport.send_many(
+                [
+                    _email("d-1", "élodie@exemple.fr"),
+                    _email("d-2", "not an address"),
+                    _email("d-3", "alice@example.org", headers={"X-Beffroi-Delivery": "d-9"}),
+                    _email("d-4", "bob@example.org", headers={"Reply-To": "mairie@example.org"}),
+                ]
+            )
+        assert [item.rcpt_tos for item in server.received] == [["bob@example.org"]]
+        assert server.received[0].message["Reply-To"] == "mairie@example.org"
+    assert [o.error is not None and o.error.permanent for o in outcomes] == [
+        True,
+        True,
+        True,
+        False,
+    ]

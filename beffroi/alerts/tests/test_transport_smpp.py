@@ -181,6 +181,21 @@ def test_it_rebinds_after_the_smsc_restarted(smsc: SmscServer) -> None:
     assert transport.binds == 2
 
 
+def test_it_rebinds_once_when_the_smsc_drops_the_session_mid_batch() -> None:
+    with smsc_server(drop_after=2) as smsc:
+        with _transport(smsc, window=1) as transport:
+            outcomes = transport.send_many(
+                [SmsOut(f"d-{i}", f"+3361234560{i}", "Alerte") for i in range(5)]
+            )
+        assert [o.key for o in outcomes] == [f"d-{i}" for i in range(5)]
+        assert all(o.error is None for o in outcomes), outcomes
+        assert transport.binds == 2
+        accepted = {sm.message_id: sm.destination for sm in smsc.accepted}
+        assert [accepted[str(o.provider_id)] for o in outcomes] == [
+            f"3361234560{i}" for i in range(5)
+        ]
+
+
 def test_it_paces_submissions_to_the_contracted_rate(smsc: SmscServer) -> None:
     config = SmppConfig.from_url(smsc.url())
     started = time.monotonic()

@@ -38,6 +38,11 @@ from beffroi.core.env import parse_email_url
 __all__ = ["DELIVERY_HEADER", "Bounce", "SmtpConfig", "SmtpTransport", "parse_bounce"]
 
 DELIVERY_HEADER = "X-Beffroi-Delivery"
+# Bounce matching and threading depend on these: a caller's extra headers may not replace them.
+_RESERVED_HEADERS = frozenset(
+    {"from", "to", "date", "message-id", "auto-submitted", DELIVERY_HEADER.lower()}
+    | {"mime-version", "content-type", "content-transfer-encoding"}
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class SmtpConfig:
 
 def _smtp_error(code: int, reply: bytes | str, what: str) -> TransportError:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    if code == 530:
+        # RFC 4954 "authentication required": our relay configuration, not the address.
+        return TransportError(f"SMTP 530 {what}: {text} (check ALERT_EMAIL_URL credentials)")
     # RFC 5321: 4yz is "try again later", 5yz is final. Anything else is a protocol oddity;
     # treat it as temporary rather than lose the warning.
     return TransportError(f"SMTP {code} {what}: {text}", permanent=500 <= code < 600)
@@ -185,6 +193,9 @@ class SmtpTransport(Transport):
             # RFC 8058 one-click: mailbox providers POST to the HTTPS URL themselves.
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         for name, value in out.headers.items():
+            if name.lower() in _RESERVED_HEADERS:
+                raise ValueError(f"header {name} is set by the transport")
+            del msg[name]
             msg[name] = value
         # Quoted-printable keeps the message 7-bit clean: relays without 8BITMIME would
         # otherwise mangle every accented letter of a French warning.
@@ -207,6 +218,9 @@ class SmtpTransport(Transport):
                 msg, message_id = self.build_message(out)
                 raw = msg.as_bytes()
                 recipient = Address(addr_spec=out.to).addr_spec
+                if not recipient.isascii():
+                    # An internationalised local part needs SMTPUTF8, which few relays offer.
+                    raise ValueError(f"{recipient!r} is not an ASCII address")
             except (ValueError, TypeError, IndexError) as exc:
                 error = TransportError(f"Unsendable message: {exc}", permanent=True)
                 outcomes.append(Outcome(out.key, None, error))
@@ -232,6 +246,9 @@ class SmtpTransport(Transport):
                         f"SMTP {exc.smtp_code} sender {exc.sender} refused (check "
                         f"ALERT_EMAIL_FROM / ALERT_EMAIL_RETURN_PATH): {exc.smtp_error!r}"
                     )
+                    outcomes.append(Outcome(out.key, None, error))
+                except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
+                    error = TransportError(f"Unsendable message: {exc}", permanent=True)
                     outcomes.append(Outcome(out.key, None, error))
                 except smtplib.SMTPResponseException as exc:
                     outcomes.append(

@@ -338,8 +338,8 @@ _CONNECTION_ERRORS = (
 )
 
 
-def _open_client(config: SmppConfig, bind: str) -> Any:
-    context = ssl.create_default_context() if config.tls else None
+def _open_client(config: SmppConfig, bind: str, ssl_context: ssl.SSLContext | None) -> Any:
+    context = (ssl_context or ssl.create_default_context()) if config.tls else None
     client = _Client(
         config.host,
         config.port,
@@ -417,13 +417,16 @@ class SmppTransport(Transport):
         throttle: Throttle | None = None,
         on_receipt: ReceiptCallback | None = None,
         on_inbound: InboundCallback | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.config = config
+        self.ssl_context = ssl_context  # for smpps://; default: the system trust store
         self.throttle = throttle or Throttle(0)
         # Only used when bound as transceiver: receipts may then arrive on this session.
         self.on_receipt = on_receipt
         self.on_inbound = on_inbound
         self._client: Any = None
+        self._open_failed = False
         self.binds = 0
         self.max_in_flight = 0
 
@@ -437,7 +440,7 @@ class SmppTransport(Transport):
         )
 
     def _connect(self) -> Any:
-        self._client = _open_client(self.config, self.config.bind)
+        self._client = _open_client(self.config, self.config.bind, self.ssl_context)
         self.binds += 1
         return self._client
 
@@ -446,6 +449,7 @@ class SmppTransport(Transport):
             self._connect()
         except _CONNECTION_ERRORS:
             self._client = None
+            self._open_failed = True
 
     def close(self) -> None:
         if self._client is not None:
@@ -492,19 +496,26 @@ class SmppTransport(Transport):
                 error = TransportError(f"Unsendable SMS: {exc}", permanent=True)
                 outcomes[index] = Outcome(out.key, None, error)
 
-        attempts_left = 2  # the bind of open(), or a fresh one, then one reconnection
+        # One reconnection per batch; none more if open() already failed to bind just now.
+        attempts_left = 1 if self._open_failed else 2
+        self._open_failed = False
         while jobs:
             try:
                 client = self._client or self._connect()
                 self._submit(client, jobs)
             except (*_CONNECTION_ERRORS, _ConnectionLost) as exc:
                 self.close()
-                # What was in flight is resent: a duplicate SMS is the lesser harm.
-                jobs = [job for job in jobs if job.answered < len(job.parts)]
+                unfinished: list[_Job] = []
                 for job in jobs:
+                    if job.answered == len(job.parts):
+                        outcomes[job.index] = _job_outcome(job)
+                        continue
+                    # What was in flight is resent whole: a duplicate SMS is the lesser harm.
                     job.answered = 0
                     job.part_ids = [None] * len(job.parts)
                     job.part_errors = [None] * len(job.parts)
+                    unfinished.append(job)
+                jobs = unfinished
                 attempts_left -= 1
                 if attempts_left <= 0 or isinstance(exc, smpplib.exceptions.PDUError):
                     error = _connection_error(exc)
@@ -515,6 +526,7 @@ class SmppTransport(Transport):
             for job in jobs:
                 outcomes[job.index] = _job_outcome(job)
             jobs = []
+        assert all(outcome is not None for outcome in outcomes)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _submit(self, client: Any, jobs: list[_Job]) -> None:
@@ -632,10 +644,12 @@ class SmppReceiver:
         poll_interval: float = 0.2,
         enquire_link_interval: float = 30.0,
         reconnect_delay: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if bind not in {"receiver", "transceiver"}:
             raise ValueError("bind must be receiver or transceiver")
         self.config = replace(config, bind=bind)
+        self.ssl_context = ssl_context
         self.on_receipt = on_receipt
         self.on_inbound = on_inbound
         self.stop_event = stop_event or threading.Event()
@@ -665,7 +679,7 @@ class SmppReceiver:
     def run(self) -> None:
         while not self.stop_event.is_set():
             try:
-                client = _open_client(self.config, self.bind)
+                client = _open_client(self.config, self.bind, self.ssl_context)
             except _CONNECTION_ERRORS as exc:
                 logger.warning("SMPP receiver cannot bind: %r", exc)
                 self.stop_event.wait(self.reconnect_delay)
@@ -685,7 +699,9 @@ class SmppReceiver:
         while not self.stop_event.is_set():
             # select() before read_pdu(): a socket timeout inside a half-read PDU would
             # desynchronise the stream.
-            readable, _, _ = select.select([client._socket], [], [], self.poll_interval)
+            sock = client._socket
+            buffered = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            readable = buffered or select.select([sock], [], [], self.poll_interval)[0]
             if not readable:
                 idle += self.poll_interval
                 if idle >= self.enquire_link_interval:

@@ -53,11 +53,11 @@ def test_it_reports_validation_errors_field_by_field(rf: RequestFactory) -> None
 
     body = json.loads(response.content)
     assert body["detail"] == "The request is invalid."
-    assert body["errors"] == [
-        {"field": "query.lon", "message": "Enter a number.", "type": "float_parsing"},
-        {"field": "body.payload.name", "message": "This field is required.", "type": "missing"},
-        {"field": "query.q", "message": "Something odd", "type": "weird"},
-    ]
+    assert body["errors"] == {
+        "query.lon": ["Enter a number."],
+        "body.payload.name": ["This field is required."],
+        "query.q": ["Something odd"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -53,9 +53,29 @@ def ban_line(
 ) -> str:
     return ";".join(
         [
-            ban_id, ban_id.rsplit("_", 1)[0], numero, rep, nom_voie, postcode, insee, commune,
-            "", "", "0", "0", lon, lat, "entrée", "", nom_ld, commune.upper(), nom_voie.upper(),
-            "commune", "commune", "1", "",
+            ban_id,
+            ban_id.rsplit("_", 1)[0],
+            numero,
+            rep,
+            nom_voie,
+            postcode,
+            insee,
+            commune,
+            "",
+            "",
+            "0",
+            "0",
+            lon,
+            lat,
+            "entrée",
+            "",
+            nom_ld,
+            commune.upper(),
+            nom_voie.upper(),
+            "commune",
+            "commune",
+            "1",
+            "",
         ]
     )
 

@@ -84,7 +84,8 @@ def test_it_normalises_street_names() -> None:
 
 
 FRENCH = st.text(
-    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZàâäçéèêëîïôöùûüÿœæÀÂÉÈÊÇÔŒ0123456789 '-.,",
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "àâäçéèêëîïôöùûüÿœæÀÂÉÈÊÇÔŒ0123456789 '-.,",
     max_size=60,
 )
 

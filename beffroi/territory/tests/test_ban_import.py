@@ -15,7 +15,9 @@ from beffroi.testing import Cast
 
 def test_it_imports_a_real_shaped_ban_file(cast: Cast) -> None:
     calls: list[tuple[int, int]] = []
-    report = ban_import(organisation=cast.org, path=BAN_FILE, progress=lambda d, t: calls.append((d, t)))
+    report = ban_import(
+        organisation=cast.org, path=BAN_FILE, progress=lambda d, t: calls.append((d, t))
+    )
 
     assert report.imported and report.lines == 31 and report.created == 31
     assert report.rejected == []
@@ -80,8 +82,16 @@ def test_it_imports_the_good_lines_when_partial_is_allowed(cast: Cast) -> None:
 def test_it_creates_communes_only_when_asked(cast: Cast, tmp_path: Path) -> None:
     path = write_ban(
         tmp_path / "adresses-31555.csv",
-        ban_line("31555_0010_00004", "4", "Rue Alsace", "1.44", "43.6", insee="31555",
-                 commune="Toulouse", postcode="31000"),
+        ban_line(
+            "31555_0010_00004",
+            "4",
+            "Rue Alsace",
+            "1.44",
+            "43.6",
+            insee="31555",
+            commune="Toulouse",
+            postcode="31000",
+        ),
     )
     with pytest.raises(BanImportError):
         ban_import(organisation=cast.org, path=path)
@@ -104,16 +114,16 @@ def test_it_names_missing_columns(cast: Cast) -> None:
 
 def test_it_refuses_a_file_that_is_not_utf8(cast: Cast, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes(
-        (BAN_FILE.read_text(encoding="utf-8-sig")).encode("latin-1", errors="replace")
-    )
+    path.write_bytes((BAN_FILE.read_text(encoding="utf-8-sig")).encode("latin-1", errors="replace"))
     with pytest.raises(BanImportError) as caught:
         ban_import(organisation=cast.org, path=path)
     assert "UTF-8" in caught.value.errors[0]
 
 
 def test_it_refreshes_memberships_of_imported_addresses(cast: Cast, tmp_path: Path) -> None:
-    zone = zone_create(organisation=cast.org, name="Nord", kind="district", geometry=square(4.0, 45.0, 0.01))
+    zone = zone_create(
+        organisation=cast.org, name="Nord", kind="district", geometry=square(4.0, 45.0, 0.01)
+    )
     assert zone.memberships.count() == 0
 
     ban_import(organisation=cast.org, path=BAN_FILE)
@@ -140,7 +150,9 @@ def test_the_command_imports_and_reports(cast: Cast) -> None:
 
 def test_the_command_fails_with_every_error_and_imports_nothing(cast: Cast) -> None:
     with pytest.raises(CommandError) as caught:
-        call_command("import_ban", str(DATA / "adresses-bad.csv"), stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "import_ban", str(DATA / "adresses-bad.csv"), stdout=StringIO(), stderr=StringIO()
+        )
     message = str(caught.value)
     for line in (3, 4, 5, 6, 7):
         assert f"line {line}:" in message
@@ -150,10 +162,25 @@ def test_the_command_fails_with_every_error_and_imports_nothing(cast: Cast) -> N
 def test_the_command_targets_the_organisation_given(cast: Cast, tmp_path: Path) -> None:
     path = write_ban(
         tmp_path / "adresses-99002.csv",
-        ban_line("99002_0010_00001", "1", "Grand Rue", "4.1", "45.1", insee="99002",
-                 commune="Autreville"),
+        ban_line(
+            "99002_0010_00001", "1", "Grand Rue", "4.1", "45.1", insee="99002", commune="Autreville"
+        ),
     )
-    call_command("import_ban", str(path), "--organisation", "autreville", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "import_ban",
+        str(path),
+        "--organisation",
+        "autreville",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     assert Address.objects.get().organisation == cast.other_org
     with pytest.raises(CommandError):
-        call_command("import_ban", str(path), "--organisation", "nowhere", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "import_ban",
+            str(path),
+            "--organisation",
+            "nowhere",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )

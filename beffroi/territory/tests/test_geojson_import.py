@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,7 +17,10 @@ BOWTIE = {
     "type": "Polygon",
     "coordinates": [[[4.0, 45.0], [4.01, 45.01], [4.01, 45.0], [4.0, 45.01], [4.0, 45.0]]],
 }
-UNCLOSED = {"type": "Polygon", "coordinates": [[[4.0, 45.0], [4.01, 45.0], [4.01, 45.01], [4.0, 45.01]]]}
+UNCLOSED = {
+    "type": "Polygon",
+    "coordinates": [[[4.0, 45.0], [4.01, 45.0], [4.01, 45.01], [4.0, 45.01]]],
+}
 TOO_FEW = {"type": "Polygon", "coordinates": [[[4.0, 45.0], [4.01, 45.0], [4.0, 45.0]]]}
 LAMBERT = {
     "type": "Polygon",
@@ -28,13 +30,25 @@ POINT = {"type": "Point", "coordinates": [4.0, 45.0]}
 
 BAD_FILES: dict[str, tuple[bytes, str]] = {
     "not json": (b"{not json", "not valid JSON"),
-    "not utf-8": ('{"type": "FeatureCollection", "features": [], "name": "é"}'.encode("latin-1"), "UTF-8"),
+    "not utf-8": (
+        '{"type": "FeatureCollection", "features": [], "name": "é"}'.encode("latin-1"),
+        "UTF-8",
+    ),
     "not geojson": (b'{"hello": "world"}', "not a GeoJSON"),
     "a json list": (b"[1, 2]", "not a GeoJSON"),
     "no features": (collection(), "no feature"),
-    "a point": (collection(feature("Mairie", POINT)), "Feature 1 (“Mairie”): the geometry is a Point"),
-    "self-intersecting": (collection(feature("Noeud", BOWTIE)), "Feature 1 (“Noeud”): the geometry is invalid: Self-intersection"),
-    "unclosed ring": (collection(feature("Ouvert", UNCLOSED)), "Feature 1 (“Ouvert”): the outer ring is not closed"),
+    "a point": (
+        collection(feature("Mairie", POINT)),
+        "Feature 1 (“Mairie”): the geometry is a Point",
+    ),
+    "self-intersecting": (
+        collection(feature("Noeud", BOWTIE)),
+        "Feature 1 (“Noeud”): the geometry is invalid: Self-intersection",
+    ),
+    "unclosed ring": (
+        collection(feature("Ouvert", UNCLOSED)),
+        "Feature 1 (“Ouvert”): the outer ring is not closed",
+    ),
     "too few points": (collection(feature("Plat", TOO_FEW)), "at least 4"),
     "lambert-93 coordinates": (collection(feature("Lambert", LAMBERT)), "Lambert-93"),
     "projected crs": (
@@ -44,18 +58,29 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
         ),
         "EPSG::2154",
     ),
-    "missing name": (collection(feature(None, square(4.0, 45.0, 0.01), code="X")), "Feature 1: no “name” or “nom” property"),
+    "missing name": (
+        collection(feature(None, square(4.0, 45.0, 0.01), code="X")),
+        "Feature 1: no “name” or “nom” property",
+    ),
     "empty name": (collection(feature("  ", square(4.0, 45.0, 0.01))), "Feature 1: no “name”"),
     "duplicate names": (
-        collection(feature("Haut", square(4.0, 45.0, 0.01)), feature("haut", square(4.1, 45.0, 0.01))),
+        collection(
+            feature("Haut", square(4.0, 45.0, 0.01)), feature("haut", square(4.1, 45.0, 0.01))
+        ),
         "Feature 2 (“haut”): the name is also used by feature 1",
     ),
-    "nan coordinates": (b'{"type": "Polygon", "coordinates": [[[NaN, 45], [4, 45], [4, 46], [NaN, 45]]]}', "not valid JSON"),
+    "nan coordinates": (
+        b'{"type": "Polygon", "coordinates": [[[NaN, 45], [4, 45], [4, 46], [NaN, 45]]]}',
+        "not valid JSON",
+    ),
     "too many features": (
         collection(*[feature(f"Z{i}", square(4.0, 45.0, 0.01)) for i in range(2001)]),
         "2001 features",
     ),
-    "no geometry": (collection({"type": "Feature", "properties": {"name": "Vide"}, "geometry": None}), "has no geometry"),
+    "no geometry": (
+        collection({"type": "Feature", "properties": {"name": "Vide"}, "geometry": None}),
+        "has no geometry",
+    ),
 }
 
 
@@ -115,13 +140,20 @@ def test_it_refuses_too_many_vertices(cast: Cast) -> None:
 
 def test_it_imports_a_qgis_file_with_a_name_property(addresses: Cast) -> None:
     data = (DATA / "zones-hamlets.geojson").read_bytes()
-    zones = zones_import_geojson(organisation=addresses.org, data=data, kind="hamlet", name_property="NOM")
+    zones = zones_import_geojson(
+        organisation=addresses.org, data=data, kind="hamlet", name_property="NOM"
+    )
 
     assert [z.name for z in zones] == ["Le Bourg", "Les Écarts"]
     bourg, ecarts = zones
     assert bourg.geometry["type"] == "Polygon"
     assert ecarts.geometry["type"] == "MultiPolygon"
-    assert (bourg.min_lon, bourg.min_lat, bourg.max_lon, bourg.max_lat) == (4.0, 45.0, 4.005, 45.005)
+    assert (bourg.min_lon, bourg.min_lat, bourg.max_lon, bourg.max_lat) == (
+        4.0,
+        45.0,
+        4.005,
+        45.005,
+    )
     # ~ 397 m × 556 m at latitude 45°
     assert 210_000 < bourg.area_m2 < 230_000
     assert bourg.memberships.count() == 16
@@ -145,7 +177,9 @@ def test_it_refuses_duplicates_of_existing_zones_unless_replacing(addresses: Cas
     [zone] = zones_import_geojson(organisation=addresses.org, data=first, kind="hamlet")
     small = zone.memberships.count()
 
-    bigger = collection(feature("Le Bourg", square(4.0, 45.0, 0.005)), feature("Nouveau", square(4.1, 45.1, 0.01)))
+    bigger = collection(
+        feature("Le Bourg", square(4.0, 45.0, 0.005)), feature("Nouveau", square(4.1, 45.1, 0.01))
+    )
     with pytest.raises(GeoJSONImportError) as caught:
         zones_import_geojson(organisation=addresses.org, data=bigger, kind="hamlet")
     assert "already exists" in caught.value.errors[0]
@@ -154,7 +188,9 @@ def test_it_refuses_duplicates_of_existing_zones_unless_replacing(addresses: Cas
     # The same name in another kind is another zone.
     zones_import_geojson(organisation=addresses.org, data=first, kind="flood")
 
-    zones = zones_import_geojson(organisation=addresses.org, data=bigger, kind="hamlet", replace=True)
+    zones = zones_import_geojson(
+        organisation=addresses.org, data=bigger, kind="hamlet", replace=True
+    )
     assert zones[0].pk == zone.pk
     zone.refresh_from_db()
     assert zone.max_lon == pytest.approx(4.005)
@@ -194,5 +230,3 @@ def test_the_command_refuses_a_bad_kind(cast: Cast) -> None:
     with pytest.raises(CommandError):
         call_command("import_zones", str(DATA / "zones-hamlets.geojson"), "--kind", "volcano")
     assert Zone.objects.count() == 0
-
-

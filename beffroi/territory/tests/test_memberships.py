@@ -5,7 +5,6 @@ import time
 import numpy as np
 import pytest
 from django.db import connection
-from django.tasks import TaskResultStatus
 
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Address, Street, Zone, ZoneMembership
@@ -38,7 +37,12 @@ def test_it_computes_memberships_on_create_boundary_included(bourg: Zone, addres
 
 
 def test_it_keeps_memberships_current_on_update_and_delete(bourg: Zone, addresses: Cast) -> None:
-    narrow = {"type": "Polygon", "coordinates": [[[4.0, 45.0], [4.0016, 45.0], [4.0016, 45.0025], [4.0, 45.0025], [4.0, 45.0]]]}
+    narrow = {
+        "type": "Polygon",
+        "coordinates": [
+            [[4.0, 45.0], [4.0016, 45.0], [4.0016, 45.0025], [4.0, 45.0025], [4.0, 45.0]]
+        ],
+    }
     zone_update(zone=bourg, geometry=narrow)
     bourg.refresh_from_db()
     assert members(bourg) == {"99001_0010_00001", "99001_0010_00002", "99001_0010_00003"}
@@ -52,7 +56,11 @@ def test_it_keeps_memberships_current_on_update_and_delete(bourg: Zone, addresse
     zone_delete(zone=bourg)
     assert not Zone.objects.filter(pk=zone_id).exists()
     assert ZoneMembership.objects.count() == 0
-    assert list(AuditEvent.objects.filter(target_id=str(zone_id)).values_list("action", flat=True).order_by("id")) == [
+    assert list(
+        AuditEvent.objects.filter(target_id=str(zone_id))
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == [
         "zone.create",
         "zone.update",
         "zone.update",
@@ -62,13 +70,29 @@ def test_it_keeps_memberships_current_on_update_and_delete(bourg: Zone, addresse
 
 def test_it_refuses_invalid_zones_and_changes_nothing(bourg: Zone, addresses: Cast) -> None:
     with pytest.raises(ZoneError) as caught:
-        zone_create(organisation=addresses.org, name="le bourg", kind="hamlet", geometry=square(4.1, 45.1, 0.01))
+        zone_create(
+            organisation=addresses.org,
+            name="le bourg",
+            kind="hamlet",
+            geometry=square(4.1, 45.1, 0.01),
+        )
     assert "name" in caught.value.errors
     with pytest.raises(ZoneError) as caught:
-        zone_create(organisation=addresses.org, name="", kind="volcano", geometry={"type": "Point", "coordinates": [4, 45]})
+        zone_create(
+            organisation=addresses.org,
+            name="",
+            kind="volcano",
+            geometry={"type": "Point", "coordinates": [4, 45]},
+        )
     assert set(caught.value.errors) == {"name", "kind", "geometry"}
     with pytest.raises(ZoneError):
-        zone_update(zone=bourg, geometry={"type": "Polygon", "coordinates": [[[4, 45], [5, 46], [5, 45], [4, 46], [4, 45]]]})
+        zone_update(
+            zone=bourg,
+            geometry={
+                "type": "Polygon",
+                "coordinates": [[[4, 45], [5, 46], [5, 45], [4, 46], [4, 45]]],
+            },
+        )
     bourg.refresh_from_db()
     assert bourg.max_lon == 4.005 and bourg.memberships.count() == 16
     assert Zone.objects.count() == 1
@@ -90,10 +114,16 @@ def test_the_task_refreshes_a_zone_by_id(bourg: Zone, addresses: Cast, settings:
     assert zone_memberships_refresh_task.call(999_999) == 0
 
 
-def test_a_deferred_refresh_is_enqueued_on_commit(addresses: Cast, django_capture_on_commit_callbacks: object) -> None:
+def test_a_deferred_refresh_is_enqueued_on_commit(
+    addresses: Cast, django_capture_on_commit_callbacks: object
+) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # type: ignore[operator]
         zone = zone_create(
-            organisation=addresses.org, name="Grand", kind="district", geometry=square(4.0, 45.0, 0.1), refresh_inline=False
+            organisation=addresses.org,
+            name="Grand",
+            kind="district",
+            geometry=square(4.0, 45.0, 0.1),
+            refresh_inline=False,
         )
     assert len(callbacks) == 1
     assert zone.memberships.count() == 0  # the worker will compute them
@@ -101,14 +131,27 @@ def test_a_deferred_refresh_is_enqueued_on_commit(addresses: Cast, django_captur
 
 def test_it_finds_the_zones_at_a_point(bourg: Zone, addresses: Cast) -> None:
     flood = zone_create(
-        organisation=addresses.org, name="Rivière", kind="flood",
-        geometry={"type": "MultiPolygon", "coordinates": [square(4.004, 45.004, 0.01)["coordinates"]]},
+        organisation=addresses.org,
+        name="Rivière",
+        kind="flood",
+        geometry={
+            "type": "MultiPolygon",
+            "coordinates": [square(4.004, 45.004, 0.01)["coordinates"]],
+        },
     )
-    zone_create(organisation=addresses.other_org, name="Ailleurs", kind="hamlet", geometry=square(4.0, 45.0, 0.01))
+    zone_create(
+        organisation=addresses.other_org,
+        name="Ailleurs",
+        kind="hamlet",
+        geometry=square(4.0, 45.0, 0.01),
+    )
 
     assert zones_at_point(organisation=addresses.org, lon=4.001, lat=45.001) == [bourg]
     assert zones_at_point(organisation=addresses.org, lon=4.0045, lat=45.0045) == [flood, bourg]
-    assert zones_at_point(organisation=addresses.org, lon=4.005, lat=45.0045) == [flood, bourg]  # on the bourg's edge
+    assert zones_at_point(organisation=addresses.org, lon=4.005, lat=45.0045) == [
+        flood,
+        bourg,
+    ]  # on the bourg's edge
     assert zones_at_point(organisation=addresses.org, lon=3.0, lat=45.0) == []
     for lon, lat in [(181.0, 45.0), (4.0, -91.0), (float("nan"), 45.0)]:
         with pytest.raises(InvalidPoint):
@@ -118,15 +161,18 @@ def test_it_finds_the_zones_at_a_point(bourg: Zone, addresses: Cast) -> None:
 @pytest.mark.slow
 def test_it_handles_100k_addresses_and_50_zones_in_seconds(cast: Cast) -> None:
     commune = cast.org.communes.get()
-    street = Street.objects.create(organisation=cast.org, commune=commune, name="Rue Longue", normalized="rue longue")
+    street = Street.objects.create(
+        organisation=cast.org, commune=commune, name="Rue Longue", normalized="rue longue"
+    )
     rng = np.random.default_rng(42)
     lons = rng.uniform(4.0, 4.1, 100_000)
     lats = rng.uniform(45.0, 45.1, 100_000)
     # Raw inserts: building 100k model instances would dominate the test's time.
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO territory_address (organisation_id, commune_id, street_id, ban_id, number,"
-            " suffix, postcode, locality, lon, lat) VALUES (%s, %s, %s, '', %s, '', '', '', %s, %s)",
+            "INSERT INTO territory_address (organisation_id, commune_id, street_id, ban_id,"
+            " number, suffix, postcode, locality, lon, lat)"
+            " VALUES (%s, %s, %s, '', %s, '', '', '', %s, %s)",
             [
                 (cast.org.pk, commune.pk, street.pk, str(i), float(x), float(y))
                 for i, (x, y) in enumerate(zip(lons, lats, strict=True))
@@ -137,15 +183,26 @@ def test_it_handles_100k_addresses_and_50_zones_in_seconds(cast: Cast) -> None:
     for i in range(50):
         zones.append(
             zone_create(
-                organisation=cast.org, name=f"Z{i}", kind="custom",
-                geometry=square(4.0 + (i % 10) * 0.01, 45.0 + (i // 10) * 0.02, 0.01), refresh_inline=False,
+                organisation=cast.org,
+                name=f"Z{i}",
+                kind="custom",
+                geometry=square(4.0 + (i % 10) * 0.01, 45.0 + (i // 10) * 0.02, 0.01),
+                refresh_inline=False,
             )
         )
     started = time.monotonic()
     total = memberships_rebuild(organisation=cast.org)
     rebuild = time.monotonic() - started
     expected = sum(
-        int(((lons >= z.min_lon) & (lons <= z.max_lon) & (lats >= z.min_lat) & (lats <= z.max_lat)).sum()) for z in zones
+        int(
+            (
+                (lons >= z.min_lon)
+                & (lons <= z.max_lon)
+                & (lats >= z.min_lat)
+                & (lats <= z.max_lat)
+            ).sum()
+        )
+        for z in zones
     )
     assert total == expected == ZoneMembership.objects.count()
     assert rebuild < 15, rebuild

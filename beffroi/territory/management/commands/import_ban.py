@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from beffroi.core.progress import ProgressBar
 from beffroi.territory.management.commands._organisation import organisation_from_option
@@ -36,8 +37,10 @@ class Command(BaseCommand):
         organisation = organisation_from_option(options["organisation"])
         path: Path = options["file"]
         if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
-        bar = ProgressBar(f"Importing {path.name}", stream=self.stderr._out)
+            raise CommandError(_("%(path)s: no such file.") % {"path": path})
+        # The wrapped stream itself: OutputWrapper.write would end each redraw with a newline.
+        stream: TextIO = self.stderr._out  # type: ignore[assignment]
+        bar = ProgressBar(_("Importing %(file)s") % {"file": path.name}, stream=stream)
         try:
             report = ban_import(
                 organisation=organisation,
@@ -50,18 +53,32 @@ class Command(BaseCommand):
             bar.finish()
             lines = "\n".join(f"  - {error}" for error in exc.errors)
             raise CommandError(
-                f"{path}: nothing was imported ({len(exc.errors)} problem(s)):\n{lines}"
+                _("%(path)s: nothing was imported (%(count)d problem(s)):")
+                % {"path": path, "count": len(exc.errors)}
+                + f"\n{lines}"
             ) from exc
         bar.finish()
         for error in report.rejected:
-            self.stderr.write(f"rejected: {error}")
+            self.stderr.write(_("rejected: %(error)s") % {"error": error})
         if report.communes_created:
-            self.stdout.write(f"Communes created: {', '.join(report.communes_created)}")
+            self.stdout.write(
+                _("Communes created: %(codes)s") % {"codes": ", ".join(report.communes_created)}
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{report.lines} line(s): {report.created} created, {report.updated} updated, "
-                f"{report.unchanged} unchanged, {len(report.rejected)} rejected; "
-                f"{report.streets_created} street(s) created; "
-                f"{report.memberships} zone membership(s) computed."
+                _(
+                    "%(lines)d line(s): %(created)d created, %(updated)d updated, "
+                    "%(unchanged)d unchanged, %(rejected)d rejected; %(streets)d street(s) "
+                    "created; %(memberships)d zone membership(s) computed."
+                )
+                % {
+                    "lines": report.lines,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "rejected": len(report.rejected),
+                    "streets": report.streets_created,
+                    "memberships": report.memberships,
+                }
             )
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from beffroi.territory.geojson import MAX_FILE_BYTES
 from beffroi.territory.management.commands._organisation import organisation_from_option
@@ -41,8 +42,8 @@ class Command(BaseCommand):
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 raise CommandError(
-                    f"{path}: the file is {size / 1_000_000:.1f} MB; the limit is "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB."
+                    _("%(path)s: the file is %(size).1f MB; the limit is %(max)d MB.")
+                    % {"path": path, "size": size / 1_000_000, "max": MAX_FILE_BYTES // 1048576}
                 )
             data = path.read_bytes()
         except OSError as exc:
@@ -58,10 +59,18 @@ class Command(BaseCommand):
         except GeoJSONImportError as exc:
             lines = "\n".join(f"  - {error}" for error in exc.errors)
             raise CommandError(
-                f"{path}: nothing was imported ({len(exc.errors)} problem(s)):\n{lines}"
+                _("%(path)s: nothing was imported (%(count)d problem(s)):")
+                % {"path": path, "count": len(exc.errors)}
+                + f"\n{lines}"
             ) from exc
         for zone in zones:
-            self.stdout.write(f"{zone.name}: {zone.memberships.count()} address(es)")
+            self.stdout.write(
+                _("%(name)s: %(count)d address(es)")
+                % {"name": zone.name, "count": zone.memberships.count()}
+            )
         self.stdout.write(
-            self.style.SUCCESS(f"{len(zones)} zone(s) imported into {organisation.name}.")
+            self.style.SUCCESS(
+                _("%(count)d zone(s) imported into %(organisation)s.")
+                % {"count": len(zones), "organisation": organisation.name}
+            )
         )
