@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from beffroi.core.middleware import clear_organisation_cache
 from beffroi.testing import Cast, make_cast
@@ -19,7 +20,9 @@ def _fresh_organisation_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_cache(
+    settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # Each test gets its own cache so that rate limits of one test do not leak into another.
     settings.CACHES = {  # type: ignore[attr-defined]
         "default": {
@@ -27,6 +30,27 @@ def _isolated_cache(settings: pytest.FixtureRequest, tmp_path_factory: pytest.Te
             "LOCATION": str(tmp_path_factory.mktemp("cache")),
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # Argon2 costs ~0.1 s a hash and the cast has a dozen users; the production hasher is
+    # checked by accounts' test_it_hashes_passwords_with_argon2.
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,  # type: ignore[attr-defined]
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _language(request: pytest.FixtureRequest, settings: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests read English messages unless marked ``french`` (the shipped default language)."""
+    if request.node.get_closest_marker("french"):
+        yield
+        return
+    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -31,8 +31,9 @@ def _organisation(request: HttpRequest) -> Organisation | None:
 
 
 def is_installation_operator(request: HttpRequest) -> bool:
+    # Operators can read every organisation's data: a second factor, as for administrators.
     user = request.user
-    return bool(user.is_active and user.is_superuser)
+    return bool(user.is_active and user.is_superuser and is_verified(user))
 
 
 def is_organisation_admin(request: HttpRequest) -> bool:

@@ -207,16 +207,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 _email = parse_email_url("EMAIL_URL", env_str("EMAIL_URL", "smtp://localhost:25"))
-EMAIL_BACKEND = _email.backend
-EMAIL_HOST = _email.host
-EMAIL_PORT = _email.port
-EMAIL_HOST_USER = _email.user
-EMAIL_HOST_PASSWORD = _email.password
-EMAIL_USE_TLS = _email.use_tls
-EMAIL_USE_SSL = _email.use_ssl
-EMAIL_TIMEOUT = 30
-if _email.file_path:
-    EMAIL_FILE_PATH = _email.file_path
+# Django 6.1 mailers (the EMAIL_* settings are deprecated).
+MAILERS: dict[str, Any] = {"default": {"BACKEND": _email.backend, "OPTIONS": _email.options()}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Beffroi <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

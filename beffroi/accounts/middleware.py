@@ -23,7 +23,10 @@ class TwoFactorMiddleware:
         if (
             path.startswith(GUARDED_PREFIXES)
             and request.user.is_authenticated
-            and requires_two_factor(request.user, getattr(request, "organisation", None))
+            and (
+                request.user.is_superuser
+                or requires_two_factor(request.user, getattr(request, "organisation", None))
+            )
             and not is_verified(request.user)
         ):
             return redirect(

@@ -52,7 +52,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no), got {value!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no), got {value!r}."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -132,6 +134,22 @@ class EmailConfig:
     use_tls: bool = False
     use_ssl: bool = False
     file_path: str = ""
+
+    def options(self) -> dict[str, Any]:
+        """The ``OPTIONS`` of a Django 6.1 ``MAILERS`` entry for this backend."""
+        if self.backend.endswith("smtp.EmailBackend"):
+            return {
+                "host": self.host,
+                "port": self.port,
+                "username": self.user,
+                "password": self.password,
+                "use_tls": self.use_tls,
+                "use_ssl": self.use_ssl,
+                "timeout": 30,
+            }
+        if self.file_path:
+            return {"file_path": self.file_path}
+        return {}
 
 
 def parse_email_url(name: str, url: str) -> EmailConfig:

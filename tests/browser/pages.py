@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
 from playwright.sync_api import Page
@@ -98,12 +99,18 @@ def wait_for(selector: str) -> Callable[[Page], None]:
     return prepare
 
 
-def submit_wrong_login(page: Page) -> None:
+def submit_wrong_login(page: Page, email: str = "nobody@example.org") -> None:
     """A failed login: the form comes back with its error summary."""
-    page.get_by_label("E-mail", exact=False).first.fill("nobody@example.org")
-    page.locator("input[type=password]").first.fill(PASSWORD + "-wrong")
-    page.locator("main form button[type=submit]").first.click()
-    page.locator(".error-summary").wait_for()
+    page.locator("main input[type=email]").fill(email)
+    page.locator("main input[type=password]").fill(PASSWORD + "-wrong")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+
+
+def lock_out(page: Page) -> None:
+    """As many wrong passwords as the throttle allows: the next page is the lock-out notice."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        submit_wrong_login(page, email="intruder@example.org")
 
 
 def submit_form(url_name: str | None = None) -> Callable[[Page], None]:
@@ -134,6 +141,12 @@ PAGES: list[PageSpec] = [
         screenshot="form-errors.png",
         prepare=submit_wrong_login,
     ),
+    PageSpec(
+        lambda: url("accounts:login"),
+        ANONYMOUS,
+        "login locked after too many failures",
+        prepare=lock_out,
+    ),
     PageSpec(lambda: url("accounts:signup"), ANONYMOUS, "sign-up form", screenshot="signup.png"),
     PageSpec(
         lambda: url("accounts:signup"),
@@ -148,9 +161,17 @@ PAGES: list[PageSpec] = [
         ANONYMOUS,
         "password reset link no longer valid",
     ),
+    PageSpec(lambda: url("accounts:password_reset_complete"), ANONYMOUS, "password reset done"),
+    PageSpec(
+        lambda: url("accounts:verify_email", "not-a-valid-token"),
+        ANONYMOUS,
+        "e-mail verification link not valid",
+        status=400,
+    ),
     PageSpec(lambda: url("accounts:profile"), RESIDENT, "profile", screenshot="profile.png"),
     PageSpec(lambda: url("accounts:profile"), ADMINISTRATOR, "profile of an agent with 2FA"),
     PageSpec(lambda: url("accounts:password_change"), RESIDENT, "password change form"),
+    PageSpec(lambda: url("accounts:password_change_done"), RESIDENT, "password changed"),
     PageSpec(lambda: url("accounts:erase"), RESIDENT, "account erasure confirmation"),
     PageSpec(
         lambda: url("accounts:two_factor"),
@@ -259,3 +280,24 @@ PAGES: list[PageSpec] = [
         screenshot="addresses.png",
     ),
 ]
+
+# URL names that are not pages a person reads: form actions answering with a redirect,
+# downloads, machine endpoints. Every other named URL must appear in PAGES (the walk checks
+# it), so that a new page cannot escape the accessibility audit.
+NOT_PAGES: dict[str, str] = {
+    "core:tile": "map tile image",
+    "core:healthz": "health check for the load balancer",
+    "accounts:logout": "POST action, redirects",
+    "accounts:verify_email_resend": "POST action, redirects",
+    "accounts:backup_codes": "POST action (its result is in PAGES through the profile)",
+    "accounts:data_export": "JSON download",
+    "accounts:api_token_create": "POST action, redirects",
+    "accounts:api_token_revoke": "POST action, redirects",
+    "accounts_backoffice:role_revoke": "POST action, redirects",
+    "accounts_backoffice:two_factor_reset": "POST action, redirects",
+    "set_language": "POST action of the language switcher, redirects",
+    "javascript-catalog": "JavaScript translations",
+}
+# Namespaces outside the audit: the JSON API (its documentation page is in PAGES) and
+# Django's administration, which is Django's own markup.
+NOT_PAGE_NAMESPACES = ("api", "admin")

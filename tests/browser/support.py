@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from beffroi.accounts.access import requires_two_factor
@@ -123,7 +124,7 @@ def axe_violations(page: Page, *, waived: tuple[str, ...] = ()) -> list[dict[str
     axe-playwright-python injects axe with ``page.evaluate``, which goes through the DevTools
     protocol and is not subject to the page's Content-Security-Policy: the strict CSP stays on
     and the audit sees the site exactly as residents do (no ``bypass_csp`` needed).
-    ``test_it_detects_a_violation_under_the_csp`` proves the audit really runs.
+    ``test_it_detects_violations_under_the_csp`` proves the audit really runs.
     """
     options: dict[str, Any] = dict(AXE_OPTIONS)
     if waived:
@@ -145,3 +146,36 @@ def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")
+
+
+# axe only "needs review" an aria-describedby pointing at nothing; yet then the field's error
+# or help is silently lost for screen-reader users, so the walk fails on it.
+BROKEN_IDREFS = """
+() => [...document.querySelectorAll("[aria-describedby], [aria-labelledby], [aria-controls]")]
+  .flatMap(el => ["aria-describedby", "aria-labelledby", "aria-controls"]
+    .filter(name => el.hasAttribute(name))
+    .flatMap(name => el.getAttribute(name).split(/\\s+/).filter(Boolean)
+      .filter(id => !document.getElementById(id))
+      .map(id => `${el.tagName.toLowerCase()}[${name}=${id}]`)))
+"""
+
+
+def broken_idrefs(page: Page) -> list[str]:
+    found: list[str] = page.evaluate(BROKEN_IDREFS)
+    return found
+
+
+def url_names() -> set[str]:
+    """Every named URL of the project, with its namespaces ("accounts:login")."""
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+                walk(pattern.url_patterns, namespace)
+            elif pattern.name:
+                names.add(prefix + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names

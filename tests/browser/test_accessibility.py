@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+from urllib.parse import urlsplit
+
 import pytest
 from django.test import RequestFactory
+from django.urls import Resolver404, resolve
 from django.views.defaults import server_error
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from beffroi.testing import make_cast
-from tests.browser.pages import PAGES
+from tests.browser.pages import NOT_PAGE_NAMESPACES, NOT_PAGES, PAGES
 from tests.browser.support import (
     axe_violations,
+    broken_idrefs,
     context_for,
     describe,
     load_site_data,
     screenshot,
     settle,
+    url_names,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -28,6 +34,7 @@ def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServ
     organisation = load_site_data()
     contexts: dict[tuple[str, str], BrowserContext] = {}
     failures: list[str] = []
+    audited: set[str] = set()
     try:
         for spec in PAGES:
             key = (spec.role, spec.language)
@@ -39,6 +46,8 @@ def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServ
             label = f"{spec.description} ({spec.role}, {spec.language})"
             try:
                 path = spec.resolve()
+                with contextlib.suppress(Resolver404):
+                    audited.add(resolve(urlsplit(path).path).view_name)
                 response = page.goto(live_server.url + path)
                 assert response is not None
                 if spec.status is not None and response.status != spec.status:
@@ -50,6 +59,8 @@ def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServ
                 violations = axe_violations(page, waived=tuple(rule for rule, _ in spec.waived))
                 if violations:
                     failures.append(f"{label} {page.url}:\n{describe(violations)}")
+                if dangling := broken_idrefs(page):
+                    failures.append(f"{label} {page.url}: references to no element: {dangling}")
                 if spec.screenshot:
                     screenshot(page, spec.screenshot)
             except Exception as error:  # one broken page must not hide the others
@@ -59,10 +70,17 @@ def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServ
     finally:
         for context in contexts.values():
             context.close()
+    forgotten = sorted(
+        name
+        for name in url_names() - audited - NOT_PAGES.keys()
+        if not name.startswith(tuple(f"{namespace}:" for namespace in NOT_PAGE_NAMESPACES))
+    )
+    if forgotten:
+        failures.append(f"pages in no row of tests/browser/pages.py: {', '.join(forgotten)}")
     assert not failures, f"{len(failures)} of {len(PAGES)} pages fail:\n" + "\n".join(failures)
 
 
-def test_it_detects_a_violation_under_the_csp(page: Page, live_server: LiveServer) -> None:
+def test_it_detects_violations_under_the_csp(page: Page, live_server: LiveServer) -> None:
     make_cast()
     response = page.goto(live_server.url + "/")
     assert response is not None
@@ -73,6 +91,11 @@ def test_it_detects_a_violation_under_the_csp(page: Page, live_server: LiveServe
         "main => main.insertAdjacentHTML('beforeend', '<img src=\"/static/beffroi/favicon.svg\">')"
     )
     assert [violation["id"] for violation in axe_violations(page)] == ["image-alt"]
+    assert broken_idrefs(page) == []
+    page.locator("main").evaluate(
+        "main => main.insertAdjacentHTML('beforeend', '<p aria-describedby=\"nowhere\">x</p>')"
+    )
+    assert broken_idrefs(page) == ["p[aria-describedby=nowhere]"]
 
 
 def test_it_has_no_violation_on_the_server_error_page(page: Page, live_server: LiveServer) -> None:

@@ -30,13 +30,3 @@ def sent(
         return django_capture_on_commit_callbacks(execute=True)
 
     return capture
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings: Any) -> None:
-    # Argon2 costs ~0.1 s a hash and the cast has a dozen users; the production hasher is
-    # checked by test_it_hashes_passwords_with_argon2.
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        *django_settings.PASSWORD_HASHERS,
-    ]

@@ -154,9 +154,17 @@ def test_residents_and_unverified_administrators_are_kept_out(cast: Cast, client
 
 def test_superusers_see_every_organisation(cast: Cast, client: Client) -> None:
     root = User.objects.create_superuser(email="root@example.org", password="x-long-password-1")
-    client.force_login(root)
+    login_verified(client, root)
     assert changelist_ids(client, "territory/organisation") == {cast.org.pk, cast.other_org.pk}
     assert Role.ADMINISTRATOR  # the operator needs no role
+
+
+def test_superusers_prove_a_second_factor_first(cast: Cast, client: Client) -> None:
+    root = User.objects.create_superuser(email="root@example.org", password="x-long-password-1")
+    client.force_login(root)
+    response = client.get("/admin/territory/organisation/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/double-authentification/")
 
 
 def test_an_administrator_revokes_tokens_of_their_organisation_only(

@@ -103,11 +103,13 @@ def test_it_refuses_invalid_values_naming_the_element() -> None:
         (b"not xml", "not well-formed XML"),
         (b"<alert/>", "is not a CAP 1.2 <alert>"),
         (
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>',
+            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1">'
+            b"<identifier>x</identifier></alert>",
             "is not a CAP 1.2",
         ),
         (
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier></alert>',
+            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
+            b"<identifier>x</identifier></alert>",
             "sender",
         ),
     ],

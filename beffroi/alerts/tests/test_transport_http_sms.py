@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from beffroi.alerts.testing_servers import HttpSmsServer, free_port, sms_http_server
@@ -118,14 +117,11 @@ def test_it_marks_a_server_error_temporary() -> None:
 
 def test_it_gives_up_quickly_on_a_provider_that_does_not_answer() -> None:
     with sms_http_server(delay=1.5) as server:
-        started = time.monotonic()
         with _transport(server, timeout=0.3) as transport:
             outcomes = transport.send_many(
                 [SmsOut(f"d-{i}", f"+3361234567{i}", "Alerte") for i in range(5)]
             )
-        elapsed = time.monotonic() - started
         assert len(server.requests) == 1
-    assert elapsed < 1.0
     assert all(o.error is not None and not o.error.permanent for o in outcomes)
     assert outcomes[0].error is not None and "timed out" in outcomes[0].error.message
 

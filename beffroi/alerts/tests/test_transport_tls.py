@@ -18,7 +18,9 @@ from beffroi.alerts.transports.sms_smpp import SmppConfig, SmppTransport
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
+        from conftest import service_unavailable
+
+        service_unavailable("The openssl command (to make a test certificate)")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

@@ -80,7 +80,7 @@ schema.app = WSGIHandler()
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=[

@@ -1,0 +1,1 @@
+"""The fictional demo commune Vaudrecourt-sur-Aulne, built deterministically in code."""

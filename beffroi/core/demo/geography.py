@@ -64,16 +64,31 @@ class Geography:
         return next(p for p in self.places if p.name == name)
 
 
-# Name, kind, position (m from the town hall), radius of the zone, description.
+# Name, kind, position (m from the town hall), radius of the zone, description (data of a
+# French commune, so in French like a real commune's own files).
 PLACES: tuple[Place, ...] = (
-    Place("le Bourg", "district", 0, 0, 520, "Centre: town hall, school, shops."),
-    Place("la Croix-Blanche", "district", 900, 650, 420, "Houses north-east of the centre."),
-    Place("le Champ de Foire", "district", -950, 520, 380, "Sports ground and new houses."),
-    Place("le Moulin", "hamlet", -1350, -700, 380, "Old mill on the Aulne."),
-    Place("les Granges", "hamlet", 1900, -450, 420, "Farms on the plateau."),
-    Place("la Haute-Borne", "hamlet", 350, 2050, 400, "Hamlet on the hill, the highest point."),
-    Place("Saint-Firmin", "hamlet", -2150, 1250, 380, "Hamlet around its chapel."),
-    Place("les Aulnaies", "hamlet", 1250, -1750, 380, "Hamlet in the river meadows."),
+    Place("le Bourg", "district", 0, 0, 520, "Centre-bourg : mairie, école, commerces."),
+    Place(
+        "la Croix-Blanche",
+        "district",
+        900,
+        650,
+        420,
+        "Quartier pavillonnaire au nord-est du bourg.",
+    ),
+    Place("le Champ de Foire", "district", -950, 520, 380, "Stade et lotissement récent."),
+    Place("le Moulin", "hamlet", -1350, -700, 380, "Ancien moulin sur l'Aulne."),
+    Place("les Granges", "hamlet", 1900, -450, 420, "Fermes du plateau."),
+    Place(
+        "la Haute-Borne",
+        "hamlet",
+        350,
+        2050,
+        400,
+        "Hameau de la colline, point culminant de la commune.",
+    ),
+    Place("Saint-Firmin", "hamlet", -2150, 1250, 380, "Hameau groupé autour de sa chapelle."),
+    Place("les Aulnaies", "hamlet", 1250, -1750, 380, "Hameau des prés de l'Aulne."),
 )
 
 
@@ -143,7 +158,7 @@ def build() -> Geography:
                 None,
                 "Zone inondable de l'Aulne",
                 shapely.set_precision(flood, 0.01),
-                "Flood-prone area along the Aulne (PPRI).",
+                "Zone inondable de l'Aulne (PPRI).",
             )
         ],
         "risk": [
@@ -151,13 +166,13 @@ def build() -> Geography:
                 None,
                 "Périmètre du silo coopératif",
                 shapely.set_precision(silo, 0.01),
-                "Industrial risk: 400 m around the grain silo.",
+                "Risque industriel : 400 m autour du silo à grains.",
             ),
             (
                 None,
                 "Coteau de la Haute-Borne",
                 shapely.set_precision(slope, 0.01),
-                "Landslide and clay shrink–swell risk.",
+                "Glissement de terrain et retrait-gonflement des argiles.",
             ),
         ],
     }
