@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "beffroi.core",
     "beffroi.accounts",
     "beffroi.territory",
+    "beffroi.alerts",
     "beffroi.api",
 ]
 

@@ -1,13 +1,12 @@
 """The public and agents' API, mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json).
 
-Every error is JSON ``{"detail": "<translated message>"}`` (validation errors add
-``errors``, one entry per field), so that a script never has to parse an HTML error page and
-bad input never becomes a 500.
+Every error is JSON ``{"detail": "<translated message>"}`` (422 adds ``errors``, mapping each
+field to its messages), so that a script never has to parse an HTML error page and bad input
+never becomes a 500.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -31,8 +30,6 @@ from beffroi.accounts.access import request_organisation, user_roles
 from beffroi.accounts.models import Role, User
 from beffroi.api.auth import agent_token
 from beffroi.api.ratelimit import ApiRateThrottle
-
-logger = logging.getLogger(__name__)
 
 
 class BeffroiSwagger(Swagger):

@@ -182,8 +182,15 @@ class Address(models.Model):
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("commune")
     )
+    # Empty for a point placed by hand on the map (an isolated farm, a caravan site): such a
+    # point is still an address so that zone membership and alert targeting treat it alike.
     street = models.ForeignKey(
-        Street, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("street")
+        Street,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="addresses",
+        verbose_name=_("street"),
     )
     # The BAN's stable identifier (``id`` column, e.g. 31555_1234_00012); empty for points
     # placed by hand on the map.
@@ -219,6 +226,12 @@ class Address(models.Model):
 
     @property
     def label(self) -> str:
+        if self.street is None:
+            head = self.locality or str(_("Point on the map (%(lat).5f, %(lon).5f)")) % {
+                "lat": self.lat,
+                "lon": self.lon,
+            }
+            return f"{head}, {self.commune.name}"
         number = f"{self.number}{' ' + self.suffix if self.suffix else ''}"
         head = f"{number} {self.street.name}".strip()
         return f"{head}, {self.postcode} {self.commune.name}".replace(" ,", ",").strip()

@@ -229,9 +229,15 @@ def address_search(
             organisation=organisation, street_id__in=list(street_score)
         ).select_related("street", "commune")
     )
+
+    def street_of(address: Address) -> int:
+        # Filtered on street_id above: map points (no street) never reach here.
+        assert address.street_id is not None
+        return address.street_id
+
     # Numbers are text in the BAN model: "10" must come after "9".
     addresses.sort(
-        key=lambda a: (a.street_id, int(a.number) if a.number.isdigit() else 0, a.suffix)
+        key=lambda a: (street_of(a), int(a.number) if a.number.isdigit() else 0, a.suffix)
     )
     if parsed.postcode:
         with_postcode = [a for a in addresses if a.postcode == parsed.postcode]
@@ -242,7 +248,7 @@ def address_search(
         wanted = int(parsed.number)
         by_street: dict[int, list[Address]] = {}
         for address in addresses:
-            by_street.setdefault(address.street_id, []).append(address)
+            by_street.setdefault(street_of(address), []).append(address)
         for street_id, items in by_street.items():
             base = street_score[street_id]
             numbered = [a for a in items if a.number.isdigit()]
@@ -263,13 +269,20 @@ def address_search(
         per_street = limit if len(strong) == 1 else 3
         counts: dict[int, int] = {}
         for address in addresses:
-            taken = counts.get(address.street_id, 0)
+            taken = counts.get(street_of(address), 0)
             if taken >= per_street:
                 continue
-            counts[address.street_id] = taken + 1
+            counts[street_of(address)] = taken + 1
             number = int(address.number) if address.number.isdigit() else 0
-            ranked.append((street_score[address.street_id] - 1, number, address))
-    ranked.sort(key=lambda item: (-item[0], item[2].street.name, item[1], item[2].suffix))
+            ranked.append((street_score[street_of(address)] - 1, number, address))
+    ranked.sort(
+        key=lambda item: (
+            -item[0],
+            item[2].street.name if item[2].street else "",
+            item[1],
+            item[2].suffix,
+        )
+    )
     return [
         AddressMatch(
             address_id=address.pk,

@@ -86,10 +86,15 @@ def session_cookie(user: User, *, verified: bool) -> str:
 
 
 def context_for(
-    browser: Browser, base_url: str, organisation: Organisation, role: str, language: str = "fr"
+    browser: Browser,
+    base_url: str,
+    organisation: Organisation,
+    role: str,
+    language: str = "fr",
+    **options: Any,
 ) -> BrowserContext:
     """A browser context logged in as the first user holding ``role`` ("anonymous": nobody)."""
-    context = new_context(browser, language=language)
+    context = new_context(browser, language=language, **options)
     cookies: list[Any] = [
         {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}
     ]

@@ -14,7 +14,7 @@ import conftest
 from beffroi.core.audit import audit_events_purge, audit_record
 from beffroi.core.models import AuditEvent
 from beffroi.core.tasks import audit_purge
-from beffroi.testing import Cast
+from beffroi.testing import Cast, make_organisation
 
 
 def _age(event: AuditEvent, days: int) -> None:
@@ -37,9 +37,16 @@ def test_it_purges_audit_events_past_retention(cast: Cast) -> None:
         audit_events_purge(retention_days=0)
 
 
-def test_it_runs_an_enqueued_task_in_the_database_worker(cast: Cast, settings: Any) -> None:
+def test_it_runs_an_enqueued_task_in_the_database_worker(
+    transactional_db: None, settings: Any
+) -> None:
+    # Transactional: the worker checks its connection between tasks (close_old_connections),
+    # which would end the enclosing transaction of an ordinary test on PostgreSQL.
+    organisation = make_organisation(name="Commune de Tâcheville", slug="tache", host="testserver")
     settings.AUDIT_RETENTION_DAYS = 365
-    _events(cast)
+    old = audit_record(action="test.old", organisation=organisation)
+    audit_record(action="test.recent", organisation=organisation)
+    _age(old, 400)
     result = audit_purge.enqueue()
     assert result.status == TaskResultStatus.READY
     assert AuditEvent.objects.count() == 2
