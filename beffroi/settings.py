@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "beffroi.core.context_processors.beffroi",
+                "beffroi.alerts.context_processors.current_alerts",
             ],
         },
     }
@@ -302,3 +303,25 @@ SMS_HTTP_MAX_PER_SECOND = env_int("SMS_HTTP_MAX_PER_SECOND", 20, minimum=0)
 # End of alert transports ------------------------------------------------------------------
 # The login form's field is "username" (an e-mail); see beffroi.accounts.lockout.
 AXES_USERNAME_CALLABLE = "beffroi.accounts.lockout.axes_username"
+
+# Alert dispatch ---------------------------------------------------------------------------
+# (owned by beffroi/alerts/services/dispatch.py)
+# Deliveries per send task: one transport connection per channel and task.
+DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 250, minimum=1)
+# A delivery claimed longer ago than this by a worker that died is sent again.
+DISPATCH_CLAIM_TIMEOUT_SECONDS = env_int("DISPATCH_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+# Temporary errors: retried after 30 s, 2 min, 8 min… (×4, with jitter), then given up.
+DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 8, minimum=1)
+DISPATCH_RETRY_BASE_SECONDS = env_int("DISPATCH_RETRY_BASE_SECONDS", 30, minimum=1)
+DISPATCH_RETRY_MAX_SECONDS = env_int("DISPATCH_RETRY_MAX_SECONDS", 3600, minimum=1)
+# How often `beffroi dispatch_worker` re-queues stale claims and overdue retries.
+DISPATCH_SWEEP_SECONDS = env_int("DISPATCH_SWEEP_SECONDS", 30, minimum=1)
+# Secret in the URL of the HTTP SMS provider's delivery webhook (empty: webhook disabled).
+SMS_HTTP_WEBHOOK_TOKEN = env_str("SMS_HTTP_WEBHOOK_TOKEN", "")
+# End of alert dispatch --------------------------------------------------------------------
+
+# Alert composer ---------------------------------------------------------------------------
+# (owned by beffroi/alerts/services/composer.py)
+# Price of one SMS part in euros, to show authors the cost of an alert before they send it
+# (a French aggregator's rate is a few cents; set the commune's contracted rate).
+SMS_UNIT_PRICE_EUR = float(env_str("SMS_UNIT_PRICE_EUR", "0.045"))

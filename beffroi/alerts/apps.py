@@ -6,3 +6,106 @@ class AlertsConfig(AppConfig):
     name = "beffroi.alerts"
     label = "alerts"
     verbose_name = _("Alerts")
+
+    def ready(self) -> None:
+        from beffroi.accounts.models import Role
+        from beffroi.core.backoffice import Tool, register_tool
+        from beffroi.core.sections import Section, register_section
+
+        register_section(
+            Section(
+                key="alerts",
+                title=_("Alerts"),
+                description=_("Alerts in force and past alerts, their areas and instructions."),
+                url_name="alerts:list",
+                icon="⚠",
+                order=100,
+            )
+        )
+        register_tool(
+            Tool(
+                key="alerts_cap_import",
+                title=_("Import a CAP message"),
+                description=_("Turn an authority's CAP 1.2 alert into a draft alert."),
+                url_name="alerts_import:cap_import",
+                roles=frozenset({Role.ALERT_AUTHOR, Role.ADMINISTRATOR}),
+                order=330,
+            )
+        )
+        # Social agents only (the same set as access_registry.REGISTRY_ROLES).
+        register_tool(
+            Tool(
+                key="alerts_registry",
+                title=_("Vulnerable persons registry"),
+                description=_(
+                    "The CCAS's heat-wave and emergency registry: register, reconfirm, export, "
+                    "call sheets for alerts."
+                ),
+                url_name="registry:list",
+                roles=frozenset({Role.SOCIAL_AGENT}),
+                order=340,
+            )
+        )
+        register_tool(
+            Tool(
+                key="alerts_dispatch",
+                title=_("Alert dispatch"),
+                description=_(
+                    "Follow an alert being sent, live; failures; reports for the PCS logbook."
+                ),
+                url_name="alerts_dispatch:index",
+                roles=frozenset(
+                    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR, Role.SOCIAL_AGENT}
+                ),
+                order=320,
+            )
+        )
+        # Resident registration (subscriptions).
+        from beffroi.accounts import gdpr
+        from beffroi.alerts.selectors_subscriptions import SUBSCRIBER_ROLES
+        from beffroi.alerts.services import subscriptions as subscription_services
+
+        register_section(
+            Section(
+                key="alerts_subscribe",
+                title=_("Get alerts"),
+                description=_(
+                    "Register to be warned by e-mail or SMS of floods, storms, heat waves, "
+                    "water or power cuts at your home, work or a relative's home."
+                ),
+                url_name="subscriptions:register",
+                icon="✉",
+                order=110,
+            )
+        )
+        register_tool(
+            Tool(
+                key="alerts_subscribers",
+                title=_("Registered residents"),
+                description=_(
+                    "Residents registered for alerts: search, register one on the phone, "
+                    "import a list."
+                ),
+                url_name="subscribers_backoffice:list",
+                roles=SUBSCRIBER_ROLES,
+                order=310,
+            )
+        )
+        gdpr.register_exporter("alert_subscriptions", subscription_services.export_subscriptions)
+        gdpr.register_eraser("alert_subscriptions", subscription_services.erase_subscriptions)
+        # Composer: write, target, approve alerts; templates per PCS scenario.
+        register_tool(
+            Tool(
+                key="alerts_composer",
+                title=_("Alerts"),
+                description=_(
+                    "Write an alert from a PCS template, target zones, check the audience, "
+                    "approve (four eyes)."
+                ),
+                url_name="alerts_backoffice:alert_list",
+                roles=frozenset(
+                    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR, Role.SOCIAL_AGENT}
+                ),
+                order=300,
+            )
+        )

@@ -268,3 +268,10 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
 from beffroi.api.territory import router as territory_router  # noqa: E402
 
 api.add_router("/territory/", territory_router)
+
+from beffroi.api.alerts import router as alerts_router  # noqa: E402
+
+api.add_router("/alerts/", alerts_router)
+from beffroi.api.subscriptions import router as subscriptions_router  # noqa: E402
+
+api.add_router("/subscriptions/", subscriptions_router)

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts.models import Role, RoleAssignment, User
 from beffroi.accounts.services import BACKUP_DEVICE_NAME, TOTP_DEVICE_NAME
+from beffroi.alerts.demo import demo_alert_history, demo_alerts_remove
 from beffroi.core.demo import addresses, geography, people
 from beffroi.core.demo import constants as c
 from beffroi.core.models import AuditEvent
@@ -73,6 +74,8 @@ def _counts(
 def _remove(organisation: Organisation) -> None:
     """Delete the demo organisation, its people and (only for it) its audit trail."""
     AuditEvent.objects.filter(organisation=organisation).delete()
+    # Alerts protect their authors, places their addresses: they go first.
+    demo_alerts_remove(organisation=organisation)
     User.objects.filter(email__endswith=f"@{c.EMAIL_DOMAIN}").delete()
     organisation.delete()
 
@@ -172,6 +175,10 @@ def _people(organisation: Organisation, progress: Progress) -> tuple[int, int]:
     return len(residents), len(agents)
 
 
+def _login_email(role: str) -> str:
+    return next(login.email for login in c.demo_logins() if login.role == role)
+
+
 def demo_files(directory: Path) -> tuple[dict[str, Path], Path]:
     """Write the zones (one GeoJSON per kind) and the BAN file; return their paths."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -241,6 +248,12 @@ def demo_load(
             f"{report.memberships} zone memberships computed."
         )
         _people(organisation, say)
+        alerts = demo_alert_history(
+            organisation=organisation,
+            author=User.objects.get(email=_login_email(Role.ALERT_AUTHOR)),
+            approver=User.objects.get(email=_login_email(Role.ALERT_APPROVER)),
+        )
+        say(f"{alerts} alerts of the commune's history created.")
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])
     files = (*zone_files.values(), ban_path)

@@ -1,0 +1,220 @@
+"""Reads of dispatch: progress of a sending alert, its failures, the post-alert report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.http import Http404
+
+from beffroi.alerts.models import Alert, AlertTransition, Channel, Delivery
+from beffroi.territory.models import Organisation
+
+__all__ = [
+    "ChannelHealth",
+    "DispatchProgress",
+    "dispatch_alert",
+    "dispatch_alerts",
+    "dispatch_failure_reasons",
+    "dispatch_failures",
+    "dispatch_progress",
+    "dispatch_timeline",
+]
+
+STATUSES = [value for value, _label in Delivery.Status.choices]
+# Deliveries waiting for a retry above this share of a channel: shown as an outage.
+OUTAGE_SHARE = 0.05
+
+
+def dispatch_alert(*, organisation: Organisation, alert_id: int) -> Alert:
+    """An alert of ``organisation`` that has entered dispatch; 404 otherwise."""
+    try:
+        return Alert.objects.select_related("organisation", "created_by", "approved_by").get(
+            pk=alert_id,
+            organisation=organisation,
+            status__in=(
+                Alert.Status.APPROVED,
+                Alert.Status.SENDING,
+                Alert.Status.SENT,
+                Alert.Status.FAILED,
+                Alert.Status.CANCELLED,
+            ),
+        )
+    except Alert.DoesNotExist:
+        raise Http404("No such alert.") from None
+
+
+def dispatch_alerts(*, organisation: Organisation) -> QuerySet[Alert]:
+    """The organisation's alerts that were sent or are being sent, most recent first."""
+    return (
+        Alert.objects.filter(
+            organisation=organisation,
+            status__in=(Alert.Status.SENDING, Alert.Status.SENT, Alert.Status.FAILED),
+        )
+        .annotate(deliveries_count=Count("deliveries"))
+        .order_by("-approved_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: str
+    label: str
+    counts: dict[str, int]
+    total: int
+    waiting_retry: int  # pending after a temporary error
+    last_error: str
+    last_error_at: datetime | None
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.get(s, 0) for s in ("sent", "delivered", "failed"))
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def accepted(self) -> int:
+        return self.counts.get("sent", 0) + self.counts.get("delivered", 0)
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.total) if self.total else 0
+
+    @property
+    def outage(self) -> bool:
+        return bool(self.waiting_retry) and self.waiting_retry >= max(1, OUTAGE_SHARE * self.total)
+
+
+@dataclass(frozen=True)
+class DispatchProgress:
+    alert: Alert
+    counts: dict[str, int]
+    total: int
+    channels: list[ChannelHealth] = field(default_factory=list)
+    first_sent_at: datetime | None = None
+    last_sent_at: datetime | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.get(s, 0) for s in ("sent", "delivered", "failed"))
+
+    @property
+    def accepted(self) -> int:
+        return self.counts.get("sent", 0) + self.counts.get("delivered", 0)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.total) if self.total else 0
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """Share of messages accepted by the gateways (sent or delivered)."""
+        return self.accepted / self.total if self.total else None
+
+    @property
+    def finished(self) -> bool:
+        return self.alert.status != Alert.Status.SENDING and self.alert.status != (
+            Alert.Status.APPROVED
+        )
+
+    @property
+    def outage(self) -> bool:
+        return any(channel.outage for channel in self.channels)
+
+    @property
+    def duration(self) -> timedelta | None:
+        start = self.alert.approved_at or self.first_sent_at
+        end = self.alert.finished_at or self.last_sent_at
+        if start is None or end is None:
+            return None
+        return end - start
+
+
+def dispatch_progress(*, alert: Alert) -> DispatchProgress:
+    """Counts per status and per channel, and each channel's latest error (3 queries)."""
+    rows = (
+        Delivery.objects.filter(alert=alert)
+        .values("channel", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_channel: dict[str, dict[str, int]] = {}
+    counts = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        per_channel.setdefault(row["channel"], dict.fromkeys(STATUSES, 0))[row["status"]] = row["n"]
+        counts[row["status"]] += row["n"]
+    waiting = dict(
+        Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING)
+        .exclude(last_error="")
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    labels = dict(Channel.choices)
+    channels = []
+    for channel, channel_counts in sorted(per_channel.items()):
+        latest = (
+            Delivery.objects.filter(alert=alert, channel=channel)
+            .filter(
+                Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED),
+            )
+            .exclude(last_error="")
+            .order_by("-claimed_at", "-pk")
+            .values_list("last_error", "claimed_at")
+            .first()
+        )
+        channels.append(
+            ChannelHealth(
+                channel=channel,
+                label=str(labels.get(channel, channel)),
+                counts=channel_counts,
+                total=sum(channel_counts.values()),
+                waiting_retry=int(waiting.get(channel, 0)),
+                last_error=latest[0] if latest else "",
+                last_error_at=latest[1] if latest else None,
+            )
+        )
+    times = Delivery.objects.filter(alert=alert).aggregate(
+        first=Min("sent_at"), last=Max("sent_at")
+    )
+    return DispatchProgress(
+        alert=alert,
+        counts=counts,
+        total=sum(counts.values()),
+        channels=channels,
+        first_sent_at=times["first"],
+        last_sent_at=times["last"],
+    )
+
+
+def dispatch_failures(*, alert: Alert) -> QuerySet[Delivery]:
+    """Failed deliveries, and those waiting for a retry, with their reason (newest first)."""
+    return (
+        Delivery.objects.filter(alert=alert)
+        .filter(Q(status=Delivery.Status.FAILED) | ~Q(last_error=""))
+        .exclude(status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED))
+        .order_by("-claimed_at", "-pk")
+    )
+
+
+def dispatch_failure_reasons(*, alert: Alert, limit: int = 20) -> list[tuple[str, str, int]]:
+    """(channel, reason, count) of failed deliveries, most frequent first: the report's
+    summary (a thousand "invalid number" lines say less than one line with a count)."""
+    rows = (
+        Delivery.objects.filter(alert=alert, status=Delivery.Status.FAILED)
+        .values_list("channel", "last_error")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "channel")
+    )
+    return [(channel, reason, int(n)) for channel, reason, n in rows[:limit]]
+
+
+def dispatch_timeline(*, alert: Alert) -> QuerySet[AlertTransition]:
+    return alert.transitions.select_related("actor").order_by("at", "pk")

@@ -1,0 +1,260 @@
+"""Who receives an alert: the audience, computed by one SQL query over precomputed memberships.
+
+The audience of an alert is every subscriber of the alert's organisation who
+
+- has not unsubscribed;
+- follows the alert's topic;
+- has at least one place whose address lies in one of the alert's zones (the stored territory
+  ``ZoneMembership`` rows: no geometry is evaluated at query time), or any place when the
+  alert targets the whole territory;
+
+and, for each channel both the alert and the subscriber chose, has a target on that channel
+(e-mail address, SMS number, voice number), verified — except in an emergency.
+
+Emergency rule: an *Actual* alert with urgency *Immediate* and severity *Extreme* or *Severe*
+also reaches channels the subscriber has not verified yet. Someone who typed their number and
+never entered the code is still better warned of a flood arriving now than left unaware; the
+verification exists to stop routine messages to a mistyped number, and a rare mis-sent
+emergency SMS is the lesser harm. Exercises and tests never use unverified channels.
+
+Channels without a target field here (web push) are not part of this audience: their
+subscriptions live elsewhere and come with a later issue.
+
+Scale: one row per subscriber, streamed with ``.iterator(chunk_size=…)``; the channel tests
+are evaluated by the database as boolean columns so that neither the JSON ``channels`` list nor
+the phone numbers are parsed in Python (``phonenumbers.parse`` for a million rows would cost
+more than the query itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+)
+
+from beffroi.alerts.models import Alert, Channel, Place, Subscriber, VulnerablePerson
+from beffroi.territory.models import ZoneMembership
+
+CHUNK_SIZE = 5_000
+
+# channel → (target column, verification timestamp column)
+CHANNEL_TARGETS: dict[str, tuple[str, str]] = {
+    Channel.EMAIL: ("email", "email_verified_at"),
+    Channel.SMS: ("sms_number", "sms_verified_at"),
+    Channel.VOICE: ("voice_number", "voice_verified_at"),
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    subscriber_id: int
+    channel: str
+    target: str  # e-mail address or E.164 number
+    language: str
+
+
+@dataclass(frozen=True)
+class AudienceCounts:
+    # recipients per channel (one per subscriber having that channel in the audience)
+    per_channel: dict[str, int] = field(default_factory=dict)
+    # zone id → persons of the audience with at least one place in that zone
+    per_zone: dict[int, int] = field(default_factory=dict)
+    # distinct persons reached on at least one channel
+    persons: int = 0
+
+    @property
+    def messages(self) -> int:
+        return sum(self.per_channel.values())
+
+    def channel(self, name: str) -> int:
+        return self.per_channel.get(name, 0)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What decides an audience; built from a saved alert, or from a form being filled in
+    (the composer's live preview, before anything is saved)."""
+
+    organisation_id: int
+    topic: str
+    channels: tuple[str, ...]
+    zone_ids: tuple[int, ...]
+    whole_territory: bool
+    emergency: bool
+
+    @classmethod
+    def of(cls, alert: Alert) -> Target:
+        return cls(
+            organisation_id=alert.organisation_id,
+            topic=alert.topic,
+            channels=tuple(alert.channels or ()),
+            zone_ids=tuple(alert.zones.values_list("pk", flat=True)) if alert.pk else (),
+            whole_territory=alert.whole_territory,
+            emergency=is_emergency(alert),
+        )
+
+
+def is_emergency(alert: Alert) -> bool:
+    """Actual + Immediate + Extreme/Severe: unverified channels are used too (see module doc)."""
+    return (
+        alert.cap_status == Alert.CapStatus.ACTUAL
+        and alert.urgency == Alert.Urgency.IMMEDIATE
+        and alert.severity in (Alert.Severity.EXTREME, Alert.Severity.SEVERE)
+    )
+
+
+def _json_list_has(field_name: str, value: str) -> Q:
+    """``value`` is an element of the JSON list column ``field_name``.
+
+    PostgreSQL answers with ``@>`` (GIN-indexable); SQLite has no JSON containment lookup, and
+    the serialised list is searched for the quoted token instead: values are plain identifiers
+    (``"sms"``, ``"water_cut"``), so the quotes make the match exact.
+    """
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field_name}__contains": [value]})
+    return Q(**{f"{field_name}__icontains": value})
+
+
+def _channels(target: Target) -> list[str]:
+    return [c for c in CHANNEL_TARGETS if c in target.channels]
+
+
+def _channel_condition(target: Target, channel: str) -> Q:
+    column, verified = CHANNEL_TARGETS[channel]
+    condition = _json_list_has("channels", channel) & ~Q(**{column: ""})
+    condition &= Q(**{f"{column}__isnull": False})
+    if not target.emergency:
+        condition &= Q(**{f"{verified}__isnull": False})
+    return condition
+
+
+def _in_target(target: Target) -> Q:
+    """Subscriber has a place in the target (memberships joined, no geometry)."""
+    places = Place.objects.all()
+    if not target.whole_territory:
+        addresses = ZoneMembership.objects.filter(zone_id__in=target.zone_ids).values("address_id")
+        places = places.filter(address_id__in=addresses)
+    return Q(pk__in=places.values("subscriber_id"))
+
+
+def _audience_queryset(target: Target) -> QuerySet[Subscriber] | None:
+    """Subscribers of the audience, each with one boolean column ``to_<channel>`` and the raw
+    target ``target_<channel>`` per channel; None when nobody can be reached (no usable
+    channel, or no zone and not the whole territory)."""
+    channels = _channels(target)
+    if not channels or (not target.whole_territory and not target.zone_ids):
+        return None
+    conditions = {c: _channel_condition(target, c) for c in channels}
+    any_channel = Q()
+    for condition in conditions.values():
+        any_channel |= condition
+    return Subscriber.objects.filter(
+        _in_target(target),
+        _json_list_has("topics", target.topic),
+        any_channel,
+        organisation_id=target.organisation_id,
+        unsubscribed_at__isnull=True,
+    ).annotate(
+        **{
+            f"to_{c}": ExpressionWrapper(condition, output_field=BooleanField())
+            for c, condition in conditions.items()
+        },
+        # Raw column text: skips PhoneNumberField's per-row parsing.
+        **{
+            f"target_{c}": ExpressionWrapper(F(CHANNEL_TARGETS[c][0]), output_field=CharField())
+            for c in channels
+        },
+    )
+
+
+def target_audience(target: Target) -> Iterator[Recipient]:
+    queryset = _audience_queryset(target)
+    if queryset is None:
+        return
+    channels = _channels(target)
+    columns = ["pk", "language"]
+    for c in channels:
+        columns += [f"to_{c}", f"target_{c}"]
+    rows = queryset.order_by("pk").values_list(*columns).iterator(chunk_size=CHUNK_SIZE)
+    for row in rows:
+        subscriber_id, language = row[0], row[1]
+        for index, channel in enumerate(channels):
+            if row[2 + 2 * index]:
+                yield Recipient(
+                    subscriber_id=subscriber_id,
+                    channel=channel,
+                    target=str(row[3 + 2 * index]),
+                    language=language or "fr",
+                )
+
+
+def alert_audience(*, alert: Alert) -> Iterator[Recipient]:
+    """Stream the recipients of ``alert``: one per (subscriber, channel), in subscriber order.
+
+    Memory stays bounded by ``CHUNK_SIZE`` rows whatever the audience. A subscriber with
+    several places in the target appears once per channel.
+    """
+    return target_audience(Target.of(alert))
+
+
+def target_audience_counts(target: Target) -> AudienceCounts:
+    channels = _channels(target)
+    queryset = _audience_queryset(target)
+    if queryset is None:
+        return AudienceCounts(
+            per_channel={c: 0 for c in channels},
+            per_zone={zone_id: 0 for zone_id in target.zone_ids},
+            persons=0,
+        )
+    aggregates = queryset.aggregate(
+        persons=Count("pk"),
+        **{c: Count("pk", filter=_channel_condition(target, c)) for c in channels},
+    )
+    per_channel = {c: int(aggregates[c] or 0) for c in channels}
+    per_zone: dict[int, int] = {}
+    if target.zone_ids and aggregates["persons"]:
+        grouped = (
+            ZoneMembership.objects.filter(
+                zone_id__in=target.zone_ids,
+                address__subscriber_places__subscriber__in=queryset.values("pk"),
+            )
+            .values("zone_id")
+            .annotate(persons=Count("address__subscriber_places__subscriber", distinct=True))
+        )
+        per_zone = {int(row["zone_id"]): int(row["persons"]) for row in grouped}
+    return AudienceCounts(
+        per_channel=per_channel,
+        per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
+        persons=int(aggregates["persons"] or 0),
+    )
+
+
+def alert_audience_counts(*, alert: Alert) -> AudienceCounts:
+    """How many messages per channel, persons per zone, and persons in total (3 queries)."""
+    return target_audience_counts(Target.of(alert))
+
+
+def alert_vulnerable_in_target(*, alert: Alert) -> QuerySet[VulnerablePerson]:
+    """Registered vulnerable persons whose address lies in the alert's target.
+
+    Whatever ``include_vulnerable`` says: callers decide whether to show the list, and only to
+    social agents with 2FA (the registry's own access rules and audit apply to any read).
+    """
+    persons = VulnerablePerson.objects.filter(organisation_id=alert.organisation_id)
+    if alert.whole_territory:
+        return persons
+    zone_ids = list(alert.zones.values_list("pk", flat=True))
+    if not zone_ids:
+        return persons.none()
+    addresses = ZoneMembership.objects.filter(zone_id__in=zone_ids).values("address_id")
+    return persons.filter(address_id__in=addresses)

@@ -1,0 +1,653 @@
+"""Dispatch: from an approved alert to one message per recipient and channel, reliably.
+
+The life of a delivery (GUIDE.md §3, "Alert dispatch"):
+
+    pending ──claim──▶ sending ──gateway accepts──▶ sent ──receipt──▶ delivered
+       ▲                  │                          └──receipt / bounce──▶ failed
+       └── temporary error (backoff) / stale claim ──┘── permanent error ──▶ failed
+
+- ``alert_dispatch`` creates the deliveries in bulk (idempotent: one row per alert ×
+  subscriber × channel in the database) and enqueues send tasks of ``DISPATCH_BATCH_SIZE``.
+- ``deliveries_send`` claims its rows with one conditional ``UPDATE … RETURNING`` (SQLite
+  ≥ 3.35 and PostgreSQL): two workers given the same ids never both send one of them.
+- A worker killed after claiming leaves rows in ``sending``; ``deliveries_requeue_stale``
+  puts back those claimed longer ago than ``DISPATCH_CLAIM_TIMEOUT_SECONDS``. A crash thus
+  resends at most what was in flight, and loses nothing.
+- The last task to finish moves the alert to ``sent`` (or ``failed`` when nothing could be
+  sent), under a row lock so that two finishing tasks cannot both do it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
+from beffroi.alerts.transports import (
+    Bounce,
+    EmailOut,
+    Outcome,
+    Receipt,
+    SmsOut,
+    Transport,
+    TransportError,
+    get_sms_transport,
+    get_transport,
+    parse_http_sms_webhook,
+)
+
+if TYPE_CHECKING:
+    from beffroi.alerts.services.composer import AlertTexts
+
+__all__ = [
+    "DispatchError",
+    "SendReport",
+    "alert_dispatch",
+    "alert_finish_if_done",
+    "deliveries_claim",
+    "deliveries_enqueue",
+    "deliveries_requeue_stale",
+    "deliveries_send",
+    "delivery_bounce_apply",
+    "delivery_receipt_apply",
+    "retry_delay",
+    "sms_inbound_handle",
+    "sms_unsubscribe_suffix",
+]
+
+logger = logging.getLogger(__name__)
+
+# Rows written per INSERT; the audience is streamed, so memory stays bounded by this.
+CREATE_CHUNK = 2_000
+# Words a resident may answer to stop SMS (French operators' usage, and English).
+STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
+# Channels this module can send; voice and push come with a later issue.
+SENDABLE = (Channel.EMAIL, Channel.SMS)
+# Ahead of imports and exports on a shared worker; a warning must not wait behind a report.
+SEND_PRIORITY = 50
+RETRY_PRIORITY = 40
+
+
+class DispatchError(Exception):
+    """The alert cannot be dispatched in its current state."""
+
+
+def _chunks[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# -- fan-out --------------------------------------------------------------------------
+
+
+def alert_dispatch(*, alert: Alert) -> int:
+    """Start sending ``alert``: approved → sending, one Delivery per recipient × channel,
+    send tasks enqueued on the "alerts" queue (after commit). Returns the deliveries created.
+
+    Safe to call again (after a crash during fan-out, or twice by mistake): existing
+    deliveries are kept, missing ones created, pending ones enqueued again — claims make a
+    duplicate task harmless.
+    """
+    from beffroi.alerts.services.audience import alert_audience
+    from beffroi.alerts.services.composer import alert_transition
+
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status == Alert.Status.APPROVED:
+            alert_transition(alert=locked, to_status=Alert.Status.SENDING, actor=None)
+        elif locked.status == Alert.Status.FAILED:
+            # Sent again once the gateway is back: what failed for a temporary reason gets
+            # a fresh set of attempts; invalid addresses stay failed.
+            alert_transition(
+                alert=locked,
+                to_status=Alert.Status.SENDING,
+                actor=None,
+                reason=gettext("Sent again after a failure."),
+            )
+            Delivery.objects.filter(
+                alert=locked, status=Delivery.Status.FAILED, permanent_failure=False
+            ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        elif locked.status == Alert.Status.SENT:
+            return 0  # already done: a repeated call changes nothing
+        elif locked.status != Alert.Status.SENDING:
+            raise DispatchError(
+                gettext("Only an approved alert can be sent (this one is %(status)s).")
+                % {"status": locked.get_status_display()}
+            )
+    alert.refresh_from_db()
+
+    before = Delivery.objects.filter(alert=alert).count()
+    last_enqueued = 0
+    now = timezone.now()
+    recipients = (r for r in alert_audience(alert=alert) if r.channel in SENDABLE)
+    for chunk in _chunks(recipients, CREATE_CHUNK):
+        with transaction.atomic():
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        alert=alert,
+                        subscriber_id=recipient.subscriber_id,
+                        channel=recipient.channel,
+                        target=recipient.target,
+                        language=recipient.language,
+                        next_attempt_at=now,
+                    )
+                    for recipient in chunk
+                ],
+                batch_size=500,
+                ignore_conflicts=True,
+            )
+            # Sending starts while the fan-out goes on: the first residents are warned
+            # seconds after approval, not after the whole audience is written.
+            last_enqueued = _enqueue_pending_after(alert, last_enqueued)
+    # A repeated call also re-enqueues what an earlier, interrupted call created.
+    _enqueue_pending_after(alert, 0 if before else last_enqueued)
+    created = Delivery.objects.filter(alert=alert).count() - before
+    if not Delivery.objects.filter(alert=alert).exists():
+        alert_finish_if_done(alert_id=alert.pk)
+    return created
+
+
+def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
+    rows = list(
+        Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING, pk__gt=after_pk)
+        .order_by("pk")
+        .values_list("pk", "channel")
+    )
+    if not rows:
+        return after_pk
+    # One channel per task where possible: a task then opens a single connection.
+    ordered = [pk for pk, _channel in sorted(rows, key=lambda row: (row[1], row[0]))]
+    deliveries_enqueue(delivery_ids=ordered)
+    return rows[-1][0]
+
+
+def deliveries_enqueue(
+    *, delivery_ids: Sequence[int], run_after: datetime | None = None, retry: bool = False
+) -> int:
+    """Enqueue send tasks for ``delivery_ids`` in batches, after the current transaction
+    commits (a task must never look for rows it cannot see yet). Returns the task count."""
+    from beffroi.alerts.tasks_dispatch import deliveries_send_task
+
+    size = settings.DISPATCH_BATCH_SIZE
+    batches = [list(delivery_ids[i : i + size]) for i in range(0, len(delivery_ids), size)]
+    task = deliveries_send_task
+    backend = task.get_backend()
+    if backend.supports_priority:
+        task = task.using(priority=RETRY_PRIORITY if retry else SEND_PRIORITY)
+    if run_after is not None:
+        if not backend.supports_defer:
+            # This backend runs tasks at once: the periodic sweep enqueues the retry
+            # when it is due (``deliveries_requeue_stale``).
+            return 0
+        task = task.using(run_after=run_after)
+
+    def enqueue_all() -> None:
+        for batch in batches:
+            task.enqueue(delivery_ids=batch)
+
+    transaction.on_commit(enqueue_all)
+    return len(batches)
+
+
+# -- claims ---------------------------------------------------------------------------
+
+
+def deliveries_claim(*, delivery_ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """Atomically move the due ``pending`` rows among ``delivery_ids`` to ``sending``,
+    stamped ``claimed_at=now``; returns the ids this call claimed.
+
+    One ``UPDATE … WHERE status = 'pending' … RETURNING id``: on PostgreSQL a concurrent
+    claimer waits for the row lock then re-checks the condition; on SQLite writers are
+    serialised. Either way a row is claimed by exactly one caller.
+    """
+    if not delivery_ids:
+        return []
+    now = now or timezone.now()
+    qn = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    ids = [int(pk) for pk in delivery_ids]
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Only quoted identifiers and "%s" placeholders are interpolated; values are parameters.
+    sql = (
+        f"UPDATE {qn(Delivery._meta.db_table)} "  # noqa: S608
+        f"SET {qn('status')} = %s, {qn('claimed_at')} = %s "
+        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+        f"AND ({qn('next_attempt_at')} IS NULL OR {qn('next_attempt_at')} <= %s) "
+        f"RETURNING {qn('id')}"
+    )
+    params: list[Any] = [Delivery.Status.SENDING, stamp, *ids, Delivery.Status.PENDING, stamp]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def deliveries_requeue_stale(
+    *, timeout_seconds: int | None = None, now: datetime | None = None
+) -> int:
+    """Put back to ``pending`` the rows claimed by a worker that died, and enqueue every
+    pending row whose (re)try is overdue (its task was lost: a crash between commit and
+    enqueue, a backend that cannot defer). Returns the number of deliveries enqueued.
+
+    A message that kills its worker every time must not loop forever: a stale claim counts
+    as an attempt, and the row fails after ``DISPATCH_MAX_ATTEMPTS``.
+    """
+    now = now or timezone.now()
+    timeout = timedelta(
+        seconds=timeout_seconds
+        if timeout_seconds is not None
+        else settings.DISPATCH_CLAIM_TIMEOUT_SECONDS
+    )
+    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - timeout)
+    with transaction.atomic():
+        given_up = stale.filter(attempts__gte=settings.DISPATCH_MAX_ATTEMPTS - 1).update(
+            status=Delivery.Status.FAILED,
+            last_error=gettext("The worker sending this message stopped, too many times."),
+        )
+        stale.update(
+            status=Delivery.Status.PENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now,
+            last_error=gettext("Sent again: the worker sending it stopped."),
+        )
+    overdue = (
+        Delivery.objects.filter(
+            Q(next_attempt_at__isnull=True)
+            | Q(next_attempt_at__lte=now - timeout)
+            | Q(next_attempt_at=now),  # the rows put back just above
+            status=Delivery.Status.PENDING,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(overdue.iterator(chunk_size=CREATE_CHUNK))
+    for chunk in _chunks(ids, 1_000):
+        with transaction.atomic():
+            # Not enqueued again by the next sweep before another full timeout.
+            Delivery.objects.filter(pk__in=chunk).update(next_attempt_at=now)
+            deliveries_enqueue(delivery_ids=chunk, retry=True)
+    if given_up:
+        for alert_id in set(
+            Delivery.objects.filter(
+                status=Delivery.Status.FAILED, alert__status=Alert.Status.SENDING
+            ).values_list("alert_id", flat=True)
+        ):
+            alert_finish_if_done(alert_id=alert_id)
+    return len(ids)
+
+
+# -- sending --------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min… (×4 per attempt, capped), ±20 % jitter so that thousands
+    of messages refused during an outage do not all come back in the same second."""
+    base = settings.DISPATCH_RETRY_BASE_SECONDS * 4 ** max(attempts - 1, 0)
+    seconds = min(base, settings.DISPATCH_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def sms_unsubscribe_suffix(language: str) -> str:
+    """Appended to every SMS; the composer counts it in the segment budget."""
+    from beffroi.alerts.services.subscriptions import sms_stop_instructions
+
+    return "\n" + sms_stop_instructions(language)
+
+
+def _email_footer(language: str, url: str) -> str:
+    with translation.override(language):
+        return "\n\n-- \n" + gettext("To stop receiving these alerts: %(url)s") % {"url": url}
+
+
+def _unsubscribe_url(subscriber: Subscriber, origins: dict[int, str]) -> str:
+    """``unsubscribe_url(subscriber)`` without its query per message: the organisation's
+    origin is looked up once per batch."""
+    from beffroi.alerts.services.subscriptions import organisation_origin
+
+    origin = origins.get(subscriber.organisation_id)
+    if origin is None:
+        origin = origins[subscriber.organisation_id] = organisation_origin(subscriber.organisation)
+    return origin + reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
+
+
+def _target_error(delivery: Delivery) -> str:
+    """Why this target can never receive the message, or "" when it looks usable."""
+    if delivery.subscriber_id is None:
+        return gettext("The subscriber was erased before this message was sent.")
+    if delivery.channel == Channel.EMAIL:
+        try:
+            validate_email(delivery.target)
+        except ValidationError:
+            return gettext("Invalid e-mail address.")
+        return ""
+    if delivery.channel == Channel.SMS:
+        try:
+            number = phonenumbers.parse(delivery.target, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            return gettext("Invalid mobile number.")
+        return ""
+    return gettext("This channel cannot be sent yet.")
+
+
+def _email_text(texts: AlertTexts) -> str:
+    parts = [texts.body or texts.description or texts.headline]
+    if texts.instruction and texts.instruction not in parts[0]:
+        parts.append(texts.instruction)
+    return "\n\n".join(part for part in parts if part)
+
+
+def _build_messages(
+    deliveries: list[Delivery], alerts: dict[int, Alert]
+) -> tuple[list[EmailOut | SmsOut], dict[int, str]]:
+    """The messages to send, and the deliveries refused before sending (id → reason)."""
+    from beffroi.alerts.services.composer import alert_texts
+
+    texts: dict[tuple[int, str], AlertTexts] = {}
+    origins: dict[int, str] = {}
+    messages: list[EmailOut | SmsOut] = []
+    refused: dict[int, str] = {}
+    for delivery in deliveries:
+        reason = _target_error(delivery)
+        if reason:
+            refused[delivery.pk] = reason
+            continue
+        alert = alerts[delivery.alert_id]
+        language = delivery.language or "fr"
+        key = (alert.pk, language)
+        if key not in texts:
+            texts[key] = alert_texts(alert, language)
+        text = texts[key]
+        subscriber = delivery.subscriber
+        assert subscriber is not None
+        if delivery.channel == Channel.EMAIL:
+            url = _unsubscribe_url(subscriber, origins)
+            messages.append(
+                EmailOut(
+                    key=str(delivery.pk),
+                    to=delivery.target,
+                    subject=text.subject or text.headline,
+                    text=_email_text(text) + _email_footer(language, url),
+                    unsubscribe_url=url,
+                    headers={"X-Beffroi-Alert": alert.identifier},
+                )
+            )
+        else:
+            messages.append(
+                SmsOut(
+                    key=str(delivery.pk),
+                    to=delivery.target,
+                    text=(text.sms or text.headline) + sms_unsubscribe_suffix(language),
+                )
+            )
+    return messages, refused
+
+
+def _transport_for(channel: str) -> Transport:
+    return get_transport("smtp") if channel == Channel.EMAIL else get_sms_transport()
+
+
+def _send_channel(channel: str, messages: list[EmailOut | SmsOut]) -> list[Outcome]:
+    """Send over one connection; a transport that breaks is a temporary error for the batch
+    (the rows must not stay claimed until the stale timeout)."""
+    try:
+        with _transport_for(channel) as transport:
+            outcomes = transport.send_many(messages)  # type: ignore[arg-type]
+    except Exception as exc:
+        logger.exception("Transport for %s failed", channel)
+        error = TransportError(f"{type(exc).__name__}: {exc}")
+        return [Outcome(message.key, None, error) for message in messages]
+    return outcomes
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
+    """Claim, send and record ``delivery_ids`` (a send task's whole work).
+
+    Outcomes are written only to rows still holding this call's claim: when a stale claim
+    was taken over by another worker, that worker's result wins.
+    """
+    report = SendReport()
+    claimed_at = timezone.now()
+    claimed = deliveries_claim(delivery_ids=delivery_ids, now=claimed_at)
+    report.claimed = len(claimed)
+    if not claimed:
+        return report
+    deliveries = list(
+        Delivery.objects.filter(pk__in=claimed)
+        .select_related("subscriber__organisation")
+        .order_by("pk")
+    )
+    alerts = {
+        alert.pk: alert
+        for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries}).select_related(
+            "organisation"
+        )
+    }
+    now = timezone.now()
+    updates: list[Delivery] = []
+
+    live: list[Delivery] = []
+    for delivery in deliveries:
+        if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
+            delivery.status = Delivery.Status.FAILED
+            delivery.next_attempt_at = None
+            delivery.last_error = gettext("The alert was cancelled before this message was sent.")
+            updates.append(delivery)
+        else:
+            live.append(delivery)
+
+    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in live:
+        by_channel[delivery.channel].append(delivery)
+    retry_at: datetime | None = None
+    retry_ids: list[int] = []
+    for channel, group in by_channel.items():
+        messages, refused = _build_messages(group, alerts)
+        outcomes = {o.key: o for o in _send_channel(channel, messages)} if messages else {}
+        report.by_channel[channel] = len(messages)
+        for delivery in group:
+            if delivery.pk in refused:
+                delivery.status = Delivery.Status.FAILED
+                delivery.permanent_failure = True
+                delivery.next_attempt_at = None
+                delivery.last_error = refused[delivery.pk]
+                updates.append(delivery)
+                continue
+            outcome = outcomes.get(str(delivery.pk))
+            if outcome is None:
+                outcome = Outcome(str(delivery.pk), None, TransportError("No answer."))
+            delivery.attempts += 1
+            if outcome.error is None:
+                delivery.status = Delivery.Status.SENT
+                delivery.provider_id = (outcome.provider_id or "")[:128]
+                delivery.sent_at = now
+                delivery.next_attempt_at = None
+            elif outcome.error.permanent:
+                delivery.status = Delivery.Status.FAILED
+                delivery.permanent_failure = True
+                delivery.next_attempt_at = None
+                delivery.last_error = outcome.error.message
+            elif delivery.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+                delivery.next_attempt_at = None
+                delivery.last_error = gettext("Given up after %(count)d attempts: %(error)s") % {
+                    "count": delivery.attempts,
+                    "error": outcome.error.message,
+                }
+            else:
+                delivery.status = Delivery.Status.PENDING
+                delivery.last_error = outcome.error.message
+                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+                retry_at = max(retry_at or delivery.next_attempt_at, delivery.next_attempt_at)
+                retry_ids.append(delivery.pk)
+            updates.append(delivery)
+
+    for delivery in updates:
+        if delivery.status == Delivery.Status.SENT:
+            report.sent += 1
+        elif delivery.status == Delivery.Status.FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
+    with transaction.atomic():
+        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at=claimed_at).bulk_update(
+            updates,
+            [
+                "status",
+                "attempts",
+                "last_error",
+                "permanent_failure",
+                "provider_id",
+                "next_attempt_at",
+                "sent_at",
+            ],
+            batch_size=500,
+        )
+        if retry_ids:
+            deliveries_enqueue(delivery_ids=retry_ids, run_after=retry_at, retry=True)
+    for alert_id in alerts:
+        alert_finish_if_done(alert_id=alert_id)
+    return report
+
+
+# -- completion -----------------------------------------------------------------------
+
+
+def alert_finish_if_done(*, alert_id: int) -> bool:
+    """sending → sent (or failed when not one message went out), once nothing is pending or
+    sending. Called by every send task after its commit; the conditional UPDATE takes the
+    alert's row lock first, so of two tasks finishing together exactly one writes the
+    transition. Returns True when this call finished the alert."""
+    from beffroi.alerts.services.composer import alert_transition
+
+    active = (Delivery.Status.PENDING, Delivery.Status.SENDING)
+    if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        if not Alert.objects.filter(pk=alert_id, status=Alert.Status.SENDING).update(
+            finished_at=now
+        ):
+            return False
+        if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+            # A retry or a requeue made a row pending again meanwhile.
+            transaction.set_rollback(True)
+            return False
+        alert = Alert.objects.get(pk=alert_id)
+        counts = Delivery.objects.filter(alert_id=alert_id)
+        total = counts.count()
+        failed = counts.filter(status=Delivery.Status.FAILED).count()
+        if total and failed == total:
+            status = Alert.Status.FAILED
+            reason = gettext("No message could be sent (%(count)d failures).") % {"count": failed}
+        else:
+            status = Alert.Status.SENT
+            reason = gettext("%(sent)d of %(total)d messages accepted by the gateways.") % {
+                "sent": total - failed,
+                "total": total,
+            }
+        alert_transition(alert=alert, to_status=status, actor=None, reason=reason)
+    return True
+
+
+# -- receipts, bounces, replies ---------------------------------------------------------
+
+
+def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:
+    """sent → delivered / failed from a gateway's receipt. Returns False when no sent
+    delivery has this provider id (yet: the receipt can outrun the write of "sent")."""
+    if receipt.status == "pending":
+        return Delivery.objects.filter(channel=channel, provider_id=receipt.provider_id).exists()
+    rows = Delivery.objects.filter(
+        channel=channel,
+        provider_id=receipt.provider_id,
+        status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED),
+    )
+    if receipt.status == "delivered":
+        return bool(
+            rows.update(
+                status=Delivery.Status.DELIVERED, delivered_at=receipt.done_at or timezone.now()
+            )
+        )
+    error = gettext("Not delivered (receipt from the gateway, error %(code)s).") % {
+        "code": receipt.error_code or "?"
+    }
+    return bool(
+        rows.update(status=Delivery.Status.FAILED, permanent_failure=True, last_error=error)
+    )
+
+
+def delivery_bounce_apply(*, bounce: Bounce) -> bool:
+    """A non-delivery report for an e-mail: permanent → failed with the diagnostic; a
+    "delayed" warning only records it. Returns True when a delivery was updated."""
+    try:
+        delivery_id = int(bounce.key)
+    except ValueError:
+        return False
+    rows = Delivery.objects.filter(
+        pk=delivery_id,
+        channel=Channel.EMAIL,
+        status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED),
+    )
+    diagnostic = f"{bounce.status} {bounce.diagnostic}".strip()
+    if bounce.permanent:
+        return bool(
+            rows.update(
+                status=Delivery.Status.FAILED, permanent_failure=True, last_error=diagnostic
+            )
+        )
+    return bool(rows.update(last_error=diagnostic))
+
+
+def sms_inbound_handle(*, sender: str, text: str) -> int:
+    """A resident's SMS: "STOP" unsubscribes the number from SMS in every organisation that
+    has it (the gateway account and sender are shared by the installation, so the reply
+    cannot say which commune it meant). Returns the subscriptions changed."""
+    from beffroi.alerts.services.subscriptions import subscriber_unsubscribe_by_number
+    from beffroi.territory.models import Organisation
+
+    word = " ".join(text.strip().upper().split()).rstrip(".!")
+    if word not in STOP_WORDS:
+        return 0
+    changed = 0
+    # Few organisations per installation; each normalises the number its own way.
+    for organisation in Organisation.objects.all():
+        changed += subscriber_unsubscribe_by_number(organisation=organisation, number=sender)
+    return changed
+
+
+def webhook_receipts_apply(*, events: Sequence[Mapping[str, Any]]) -> int:
+    """The HTTP SMS provider's webhook events; returns how many changed a delivery."""
+    applied = 0
+    for event in events:
+        receipt = parse_http_sms_webhook(event)
+        if receipt is not None and delivery_receipt_apply(receipt=receipt):
+            applied += 1
+    return applied

@@ -1,0 +1,11 @@
+/* The call sheet's "Print" button: shown only when JavaScript can print (strict CSP). */
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("[data-print-page]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+})();
