@@ -74,10 +74,6 @@ def person_needs(person: VulnerablePerson) -> list[str]:
     return [str(label) for key, label in NEEDS if getattr(person, key)]
 
 
-def person_initials(person: VulnerablePerson) -> str:
-    return f"{person.first_name[:1]}.{person.last_name[:1]}.".upper()
-
-
 def needs_reconfirmation(person: VulnerablePerson, today: date | None = None) -> bool:
     return person.last_confirmed_on < reconfirm_cutoff(today)
 

@@ -94,6 +94,11 @@ def _add_errors(form: Form, error: AlertError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+def _posted(request: HttpRequest) -> Any:
+    # Not ``request.POST or None``: a POST of only unticked boxes is empty yet a submission.
+    return request.POST if request.method == "POST" else None
+
+
 def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit()]
 
@@ -280,7 +285,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
         template = template_get(organisation=organisation, template_id=int(template_id))
         initial.update(AlertForm.initial_from(alert_data_from(template)))
         initial.update({"cap_status": Alert.CapStatus.ACTUAL, "is_public": True})
-    form = AlertForm(request.POST or None, initial=initial, zones=zones)
+    form = AlertForm(_posted(request), initial=initial, zones=zones)
     if request.method == "POST" and form.is_valid():
         data = form.to_data()
         posted_template = request.POST.get("template", "")
@@ -316,7 +321,7 @@ def alert_edit(request: HttpRequest, alert_id: int) -> HttpResponse:
         organisation=organisation, selected=list(alert.zones.values_list("pk", flat=True))
     )
     form = AlertForm(
-        request.POST or None, initial=AlertForm.initial_from(alert_data_from(alert)), zones=zones
+        _posted(request), initial=AlertForm.initial_from(alert_data_from(alert)), zones=zones
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -427,7 +432,7 @@ def alert_submit_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The approver's page: the full preview, the audience, approve or reject."""
     alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    approve_form = ApproveForm(request.POST or None)
+    approve_form = ApproveForm(_posted(request))
     if request.method == "POST" and approve_form.is_valid():
         try:
             alert_approve(
@@ -477,7 +482,7 @@ def alert_reject_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_cancel_view(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = alert_cancel(
@@ -560,7 +565,7 @@ def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpR
         }
         initial["default_zones"] = list(template.default_zones.values_list("pk", flat=True))
     form = TemplateForm(
-        request.POST or None, initial=initial, zones=targeting_zones(organisation=organisation)
+        _posted(request), initial=initial, zones=targeting_zones(organisation=organisation)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -600,7 +605,7 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
 def alert_settings(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     form = AlertSettingsForm(
-        request.POST or None,
+        _posted(request),
         initial={"single_approval_allowed": single_approval_allowed(organisation)},
     )
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import Role, User
@@ -185,7 +186,7 @@ def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> list[dict[str, 
 
 
 @router.get(
-    "/{alert_id}",
+    "/{int:alert_id}",
     response={200: AlertOut, 404: ErrorOut, 429: ErrorOut},
     summary="One public alert",
 )
@@ -195,12 +196,14 @@ def alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/{alert_id}/cap",
+    "/{int:alert_id}/cap",
     response={200: None, 404: ErrorOut, 429: ErrorOut},
     summary="The CAP 1.2 document of a public alert (application/cap+xml)",
     openapi_extra={
         "responses": {
-            "200": {
+            # An int key, like ninja's own: a "200" string would be a second, duplicate key
+            # in the JSON schema, which Swagger UI refuses to parse (the docs page stays blank).
+            200: {
                 "description": "A CAP 1.2 document, valid against the OASIS schema.",
                 "content": {CAP_MEDIA_TYPE: {"schema": {"type": "string"}}},
             }
@@ -224,7 +227,7 @@ def _agent(request: HttpRequest, roles: tuple[str, ...], message: str) -> User:
 
 
 @router.get(
-    "/{alert_id}/deliveries/stats",
+    "/{int:alert_id}/deliveries/stats",
     auth=agent_token,
     response={200: DeliveryStatsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     summary="Deliveries of an alert: counts per channel and status",
@@ -272,7 +275,7 @@ def deliveries_stats(request: HttpRequest, alert_id: int) -> dict[str, Any]:
 )
 def cap_import_endpoint(
     request: HttpRequest, allow_outside: bool = False
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     author = _agent(
         request, IMPORT_ROLES, _("Only alert authors and administrators may import alerts.")
     )
@@ -287,12 +290,15 @@ def cap_import_endpoint(
             allow_outside=allow_outside,
         )
     except CapImportError as exc:
-        return 422, {"detail": _("The CAP message was not imported."), "errors": exc.errors}
-    return 201, {
-        "id": result.alert.pk,
-        "status": result.alert.status,
-        "headline": result.alert.headline,
-        "zones": [z.pk for z in result.zones],
-        "whole_territory": result.alert.whole_territory,
-        "warnings": result.warnings,
-    }
+        return Status(422, {"detail": _("The CAP message was not imported."), "errors": exc.errors})
+    return Status(
+        201,
+        {
+            "id": result.alert.pk,
+            "status": result.alert.status,
+            "headline": result.alert.headline,
+            "zones": [z.pk for z in result.zones],
+            "whole_territory": result.alert.whole_territory,
+            "warnings": result.warnings,
+        },
+    )

@@ -96,7 +96,8 @@ def wait_for(selector: str) -> Callable[[Page], None]:
     """Wait for content drawn by the page's scripts after loading."""
 
     def prepare(page: Page) -> None:
-        page.locator(selector).first.wait_for()
+        # Generous: Swagger UI parses 1.5 MB of JavaScript, slow on a busy CI machine.
+        page.locator(selector).first.wait_for(timeout=60_000)
 
     return prepare
 
@@ -301,3 +302,18 @@ NOT_PAGES: dict[str, str] = {
 # Namespaces outside the audit: the JSON API (its documentation page is in PAGES) and
 # Django's administration, which is Django's own markup.
 NOT_PAGE_NAMESPACES = ("api", "admin")
+# Namespaces whose pages are not in the table yet, each with the reason. The walk warns about
+# them instead of failing; remove a namespace from here when its rows are added above.
+NOT_YET_AUDITED: dict[str, str] = {
+    namespace: "alerts issue, written in parallel with the Foundation: add its pages to PAGES"
+    for namespace in (
+        "alerts",
+        "alerts_backoffice",
+        "alerts_dispatch",
+        "alerts_dispatch_hooks",
+        "alerts_import",
+        "registry",
+        "subscribers_backoffice",
+        "subscriptions",
+    )
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from beffroi.testing import make_cast
-from tests.browser.pages import NOT_PAGE_NAMESPACES, NOT_PAGES, PAGES
+from tests.browser.pages import NOT_PAGE_NAMESPACES, NOT_PAGES, NOT_YET_AUDITED, PAGES
 from tests.browser.support import (
     axe_violations,
     broken_idrefs,
@@ -73,10 +74,13 @@ def test_it_has_no_violation_on_any_page(browser: Browser, live_server: LiveServ
     forgotten = sorted(
         name
         for name in url_names() - audited - NOT_PAGES.keys()
-        if not name.startswith(tuple(f"{namespace}:" for namespace in NOT_PAGE_NAMESPACES))
+        if name.split(":")[0] not in NOT_PAGE_NAMESPACES
     )
-    if forgotten:
-        failures.append(f"pages in no row of tests/browser/pages.py: {', '.join(forgotten)}")
+    pending = [name for name in forgotten if name.split(":")[0] in NOT_YET_AUDITED]
+    if pending:
+        warnings.warn(f"pages not audited yet: {', '.join(pending)}", stacklevel=1)
+    if missing := [name for name in forgotten if name not in pending]:
+        failures.append(f"pages in no row of tests/browser/pages.py: {', '.join(missing)}")
     assert not failures, f"{len(failures)} of {len(PAGES)} pages fail:\n" + "\n".join(failures)
 
 

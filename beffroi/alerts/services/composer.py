@@ -118,7 +118,8 @@ def exercise_marker(alert: Alert) -> str:
 
 
 def with_marker(marker: str, text: str) -> str:
-    return f"{marker} – {text}" if marker and text else text
+    # A plain hyphen: an en dash is not GSM-7 and would switch every exercise SMS to UCS-2.
+    return f"{marker} - {text}" if marker and text else text
 
 
 def _base_texts(alert: Alert, language: str) -> AlertTexts:

@@ -305,6 +305,37 @@ class SendReport:
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Result:
+    status: str
+    error: str
+    permanent: bool
+    attempts: int
+
+
+def _record_sent(provider_ids: dict[int, str], *, claimed_at: datetime, now: datetime) -> None:
+    """One UPDATE for a batch the gateway accepted, each row with its provider id, and only
+    rows still under this claim."""
+    qn = connection.ops.quote_name
+    ids = list(provider_ids)
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {qn(Delivery._meta.db_table)} SET "  # noqa: S608 - identifiers only
+        f"{qn('status')} = %s, {qn('sent_at')} = %s, {qn('next_attempt_at')} = NULL, "
+        f"{qn('attempts')} = {qn('attempts')} + 1, "
+        f"{qn('provider_id')} = CASE {qn('id')} {cases} END "
+        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+        f"AND {qn('claimed_at')} = %s"
+    )
+    params: list[Any] = [Delivery.Status.SENT, connection.ops.adapt_datetimefield_value(now)]
+    for pk in ids:
+        params += [pk, provider_ids[pk]]
+    params += [*ids, Delivery.Status.SENDING, connection.ops.adapt_datetimefield_value(claimed_at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 2 min, 8 min, 32 min… (×4 per attempt, capped), ±20 % jitter so that thousands
     of messages refused during an outage do not all come back in the same second."""
@@ -450,88 +481,83 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
             "organisation"
         )
     }
-    now = timezone.now()
-    updates: list[Delivery] = []
+    # Outcomes are grouped into a few UPDATEs (one per distinct result); Django's
+    # bulk_update would build a CASE per row and field, which costs more than the sending.
+    sent: dict[int, str] = {}  # id → provider id
+    others: dict[_Result, list[int]] = defaultdict(list)
+    retry_delays: dict[int, timedelta] = {}  # one jittered delay per attempt count and batch
 
     live: list[Delivery] = []
     for delivery in deliveries:
         if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
-            delivery.status = Delivery.Status.FAILED
-            delivery.next_attempt_at = None
-            delivery.last_error = gettext("The alert was cancelled before this message was sent.")
-            updates.append(delivery)
+            reason = gettext("The alert was cancelled before this message was sent.")
+            others[_Result(Delivery.Status.FAILED, reason, False, delivery.attempts)].append(
+                delivery.pk
+            )
         else:
             live.append(delivery)
 
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in live:
         by_channel[delivery.channel].append(delivery)
-    retry_at: datetime | None = None
-    retry_ids: list[int] = []
     for channel, group in by_channel.items():
         messages, refused = _build_messages(group, alerts)
         outcomes = {o.key: o for o in _send_channel(channel, messages)} if messages else {}
         report.by_channel[channel] = len(messages)
         for delivery in group:
             if delivery.pk in refused:
-                delivery.status = Delivery.Status.FAILED
-                delivery.permanent_failure = True
-                delivery.next_attempt_at = None
-                delivery.last_error = refused[delivery.pk]
-                updates.append(delivery)
+                result = _Result(
+                    Delivery.Status.FAILED, refused[delivery.pk], True, delivery.attempts
+                )
+                others[result].append(delivery.pk)
                 continue
             outcome = outcomes.get(str(delivery.pk))
             if outcome is None:
                 outcome = Outcome(str(delivery.pk), None, TransportError("No answer."))
-            delivery.attempts += 1
+            attempts = delivery.attempts + 1
             if outcome.error is None:
-                delivery.status = Delivery.Status.SENT
-                delivery.provider_id = (outcome.provider_id or "")[:128]
-                delivery.sent_at = now
-                delivery.next_attempt_at = None
+                sent[delivery.pk] = (outcome.provider_id or "")[:128]
             elif outcome.error.permanent:
-                delivery.status = Delivery.Status.FAILED
-                delivery.permanent_failure = True
-                delivery.next_attempt_at = None
-                delivery.last_error = outcome.error.message
-            elif delivery.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
-                delivery.status = Delivery.Status.FAILED
-                delivery.next_attempt_at = None
-                delivery.last_error = gettext("Given up after %(count)d attempts: %(error)s") % {
-                    "count": delivery.attempts,
+                others[
+                    _Result(Delivery.Status.FAILED, outcome.error.message, True, attempts)
+                ].append(delivery.pk)
+            elif attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+                message = gettext("Given up after %(count)d attempts: %(error)s") % {
+                    "count": attempts,
                     "error": outcome.error.message,
                 }
+                others[_Result(Delivery.Status.FAILED, message, False, attempts)].append(
+                    delivery.pk
+                )
             else:
-                delivery.status = Delivery.Status.PENDING
-                delivery.last_error = outcome.error.message
-                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-                retry_at = max(retry_at or delivery.next_attempt_at, delivery.next_attempt_at)
-                retry_ids.append(delivery.pk)
-            updates.append(delivery)
+                if attempts not in retry_delays:
+                    retry_delays[attempts] = retry_delay(attempts)
+                others[
+                    _Result(Delivery.Status.PENDING, outcome.error.message, False, attempts)
+                ].append(delivery.pk)
 
-    for delivery in updates:
-        if delivery.status == Delivery.Status.SENT:
-            report.sent += 1
-        elif delivery.status == Delivery.Status.FAILED:
-            report.failed += 1
-        else:
-            report.retried += 1
+    done_at = timezone.now()
+    report.sent = len(sent)
     with transaction.atomic():
-        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at=claimed_at).bulk_update(
-            updates,
-            [
-                "status",
-                "attempts",
-                "last_error",
-                "permanent_failure",
-                "provider_id",
-                "next_attempt_at",
-                "sent_at",
-            ],
-            batch_size=500,
-        )
-        if retry_ids:
-            deliveries_enqueue(delivery_ids=retry_ids, run_after=retry_at, retry=True)
+        claim = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at=claimed_at)
+        if sent:
+            _record_sent(sent, claimed_at=claimed_at, now=done_at)
+        for result, ids in others.items():
+            fields: dict[str, Any] = {
+                "status": result.status,
+                "last_error": result.error,
+                "permanent_failure": result.permanent,
+                "attempts": result.attempts,
+                "next_attempt_at": None,
+            }
+            if result.status == Delivery.Status.PENDING:
+                run_at = done_at + retry_delays[result.attempts]
+                fields["next_attempt_at"] = run_at
+                report.retried += len(ids)
+                deliveries_enqueue(delivery_ids=ids, run_after=run_at, retry=True)
+            else:
+                report.failed += len(ids)
+            claim.filter(pk__in=ids).update(**fields)
     for alert_id in alerts:
         alert_finish_if_done(alert_id=alert_id)
     return report

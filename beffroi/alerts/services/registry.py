@@ -41,6 +41,10 @@ PAGE_SIZE = 50
 # overseas departments and collectivities have their own country codes.
 OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "WF", "PF", "NC")
 
+# Metropolitan France, Réunion and Mayotte, Guadeloupe (and Saint-Barthélemy, Saint-Martin),
+# Guyane, Martinique: dialled from France with a leading 0.
+_FRENCH_PLAN_CODES = frozenset({33, 262, 590, 594, 596})
+
 Errors = dict[str, list[str]]
 
 
@@ -455,12 +459,13 @@ def _csv_cell(value: object) -> str:
 
 
 def phone_display(value: object) -> str:
-    """A number as people dial it: national form in France, international elsewhere."""
+    """A number as an agent in France dials it: "0262 12 34 56" for Réunion too, since the
+    overseas departments share the French ten-digit plan; international elsewhere."""
     text = str(value or "")
     if not text:
         return ""
     number = phonenumbers.parse(text)
-    if number.country_code == 33:
+    if number.country_code in _FRENCH_PLAN_CODES:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

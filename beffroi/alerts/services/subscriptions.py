@@ -24,6 +24,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -680,7 +681,9 @@ def subscriber_update(
                 "email_verification", subscriber_id=subscriber.pk, include_link=False
             )
         if sms_changed and subscriber.sms_number and subscriber.sms_verified_at is None:
-            sms_code_request(subscriber=subscriber)
+            # Rate-limited: the change stands; "send me a new code" works a bit later.
+            with contextlib.suppress(ValidationError):
+                sms_code_request(subscriber=subscriber)
     return subscriber
 
 
