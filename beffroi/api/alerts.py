@@ -4,12 +4,12 @@ delivery statistics and CAP import with an agent token."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -45,6 +45,7 @@ TopicCode = Literal[
     "flood", "storm", "heat", "cold", "drought", "pollution", "water_cut", "power_cut", "roads",
     "health", "industrial", "public_events",
 ]  # fmt: skip
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's number.")]
 SeverityCode = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 
 
@@ -54,7 +55,10 @@ class ErrorOut(Schema):
 
 class CapErrorOut(Schema):
     detail: str
-    errors: list[str] = Field(description="What is wrong, naming the CAP element at fault.")
+    errors: list[str] | dict[str, list[str]] = Field(
+        description="What is wrong, naming the CAP element at fault (or, for bad query "
+        "parameters, the messages per field)."
+    )
 
 
 class AlertOut(Schema):
@@ -152,105 +156,6 @@ def _current_ids(request: HttpRequest) -> set[int]:
     return {m.pk for t in threads for m in t.messages}
 
 
-@router.get(
-    "/",
-    response={200: list[AlertOut], 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Public alerts, newest first (each update and cancel is its own item)",
-)
-def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> list[dict[str, Any]]:
-    organisation = request_organisation(request)
-    current = _current_ids(request)
-    messages = public_messages(organisation=organisation).prefetch_related("zones")
-    if filters.state == "current":
-        messages = messages.filter(pk__in=current)
-    elif filters.state == "past":
-        messages = messages.exclude(pk__in=current)
-    if filters.topic:
-        messages = messages.filter(topic=filters.topic)
-    if filters.severity:
-        messages = messages.filter(severity=filters.severity)
-    if filters.exercise is not None:
-        exercise = Alert.CapStatus.EXERCISE
-        messages = (
-            messages.filter(cap_status=exercise)
-            if filters.exercise
-            else messages.exclude(cap_status=exercise)
-        )
-    if filters.since is not None:
-        since = filters.since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        messages = messages.filter(sent_at__gte=since)
-    page = messages.order_by("-sent_at", "-pk")[filters.offset : filters.offset + filters.limit]
-    return [_out(request, alert, current) for alert in page]
-
-
-@router.get(
-    "/{int:alert_id}",
-    response={200: AlertOut, 404: ErrorOut, 429: ErrorOut},
-    summary="One public alert",
-)
-def alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
-    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    return _out(request, found, _current_ids(request))
-
-
-@router.get(
-    "/{int:alert_id}/cap",
-    response={200: None, 404: ErrorOut, 429: ErrorOut},
-    summary="The CAP 1.2 document of a public alert (application/cap+xml)",
-    openapi_extra={
-        "responses": {
-            # An int key, like ninja's own: a "200" string would be a second, duplicate key
-            # in the JSON schema, which Swagger UI refuses to parse (the docs page stays blank).
-            200: {
-                "description": "A CAP 1.2 document, valid against the OASIS schema.",
-                "content": {CAP_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            }
-        }
-    },
-)
-def alert_cap(request: HttpRequest, alert_id: int) -> HttpResponse:
-    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    base = request.build_absolute_uri("/").rstrip("/")
-    return HttpResponse(
-        alert_cap_xml(found, base_url=base), content_type=f"{CAP_MEDIA_TYPE}; charset=utf-8"
-    )
-
-
-def _agent(request: HttpRequest, roles: tuple[str, ...], message: str) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    if not has_role(user, request_organisation(request), *roles):
-        raise HttpError(403, message)
-    return user
-
-
-@router.get(
-    "/{int:alert_id}/deliveries/stats",
-    auth=agent_token,
-    response={200: DeliveryStatsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-    summary="Deliveries of an alert: counts per channel and status",
-)
-def deliveries_stats(request: HttpRequest, alert_id: int) -> dict[str, Any]:
-    _agent(
-        request,
-        STATS_ROLES,
-        _("Only alert authors, approvers and administrators may read delivery statistics."),
-    )
-    found = organisation_alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    stats = delivery_stats(alert=found)
-    channels = {
-        channel: {**counts, "total": sum(counts.values())} for channel, counts in stats.items()
-    }
-    return {
-        "alert": found.pk,
-        "status": found.status,
-        "channels": channels,
-        "total": sum(c["total"] for c in channels.values()),
-    }
-
-
 @router.post(
     "/cap-import",
     auth=agent_token,
@@ -302,3 +207,102 @@ def cap_import_endpoint(
             "warnings": result.warnings,
         },
     )
+
+
+@router.get(
+    "/",
+    response={200: list[AlertOut], 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Public alerts, newest first (each update and cancel is its own item)",
+)
+def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> list[dict[str, Any]]:
+    organisation = request_organisation(request)
+    current = _current_ids(request)
+    messages = public_messages(organisation=organisation).prefetch_related("zones")
+    if filters.state == "current":
+        messages = messages.filter(pk__in=current)
+    elif filters.state == "past":
+        messages = messages.exclude(pk__in=current)
+    if filters.topic:
+        messages = messages.filter(topic=filters.topic)
+    if filters.severity:
+        messages = messages.filter(severity=filters.severity)
+    if filters.exercise is not None:
+        exercise = Alert.CapStatus.EXERCISE
+        messages = (
+            messages.filter(cap_status=exercise)
+            if filters.exercise
+            else messages.exclude(cap_status=exercise)
+        )
+    if filters.since is not None:
+        since = filters.since
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        messages = messages.filter(sent_at__gte=since)
+    page = messages.order_by("-sent_at", "-pk")[filters.offset : filters.offset + filters.limit]
+    return [_out(request, alert, current) for alert in page]
+
+
+@router.get(
+    "/{alert_id}",
+    response={200: AlertOut, 404: ErrorOut, 429: ErrorOut},
+    summary="One public alert",
+)
+def alert(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
+    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    return _out(request, found, _current_ids(request))
+
+
+@router.get(
+    "/{alert_id}/cap",
+    response={200: None, 404: ErrorOut, 429: ErrorOut},
+    summary="The CAP 1.2 document of a public alert (application/cap+xml)",
+    openapi_extra={
+        "responses": {
+            # An int key, like ninja's own: a "200" string would be a second, duplicate key
+            # in the JSON schema, which Swagger UI refuses to parse (the docs page stays blank).
+            200: {
+                "description": "A CAP 1.2 document, valid against the OASIS schema.",
+                "content": {CAP_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def alert_cap(request: HttpRequest, alert_id: AlertId) -> HttpResponse:
+    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return HttpResponse(
+        alert_cap_xml(found, base_url=base), content_type=f"{CAP_MEDIA_TYPE}; charset=utf-8"
+    )
+
+
+def _agent(request: HttpRequest, roles: tuple[str, ...], message: str) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    if not has_role(user, request_organisation(request), *roles):
+        raise HttpError(403, message)
+    return user
+
+
+@router.get(
+    "/{alert_id}/deliveries/stats",
+    auth=agent_token,
+    response={200: DeliveryStatsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Deliveries of an alert: counts per channel and status",
+)
+def deliveries_stats(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
+    _agent(
+        request,
+        STATS_ROLES,
+        _("Only alert authors, approvers and administrators may read delivery statistics."),
+    )
+    found = organisation_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    stats = delivery_stats(alert=found)
+    channels = {
+        channel: {**counts, "total": sum(counts.values())} for channel, counts in stats.items()
+    }
+    return {
+        "alert": found.pk,
+        "status": found.status,
+        "channels": channels,
+        "total": sum(c["total"] for c in channels.values()),
+    }

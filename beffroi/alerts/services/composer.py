@@ -735,6 +735,11 @@ def _copy_follow_up(
                 "headline": original.headline
             }
             data.instruction = _("You can resume your normal activities.")
+        # The cancellation must be sendable whatever the original headline's letters: the
+        # budget grows to what its SMS needs (the author still sees the cost and may edit).
+        marker = exercise_marker(original)
+        needed = sms_info(with_marker(marker, data.sms_text) + sms_suffix(BASE_LANGUAGE)).segments
+        data.sms_budget_segments = min(MAX_SMS_BUDGET, max(data.sms_budget_segments, needed))
         data.urgency = Alert.Urgency.PAST
         data.severity = Alert.Severity.MINOR
         data.certainty = Alert.Certainty.OBSERVED

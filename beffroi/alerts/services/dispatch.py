@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +83,12 @@ SENDABLE = (Channel.EMAIL, Channel.SMS)
 # Ahead of imports and exports on a shared worker; a warning must not wait behind a report.
 SEND_PRIORITY = 50
 RETRY_PRIORITY = 40
+
+
+# Deliveries this process is sending right now: its own sweeper must not take them back,
+# however slow the gateway (other processes rely on DISPATCH_CLAIM_TIMEOUT_SECONDS).
+_in_flight: set[int] = set()
+_in_flight_lock = threading.Lock()
 
 
 class DispatchError(Exception):
@@ -157,8 +164,10 @@ def alert_dispatch(*, alert: Alert) -> int:
             # Sending starts while the fan-out goes on: the first residents are warned
             # seconds after approval, not after the whole audience is written.
             last_enqueued = _enqueue_pending_after(alert, last_enqueued)
-    # A repeated call also re-enqueues what an earlier, interrupted call created.
-    _enqueue_pending_after(alert, 0 if before else last_enqueued)
+    if last_enqueued == 0:
+        # Nothing new to create (a repeated call): still enqueue what an earlier,
+        # interrupted call left pending. Otherwise the first chunk already did.
+        _enqueue_pending_after(alert, 0)
     created = Delivery.objects.filter(alert=alert).count() - before
     if not Delivery.objects.filter(alert=alert).exists():
         alert_finish_if_done(alert_id=alert.pk)
@@ -255,7 +264,11 @@ def deliveries_requeue_stale(
         if timeout_seconds is not None
         else settings.DISPATCH_CLAIM_TIMEOUT_SECONDS
     )
-    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - timeout)
+    with _in_flight_lock:
+        mine = list(_in_flight)
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - timeout
+    ).exclude(pk__in=mine)
     with transaction.atomic():
         given_up = stale.filter(attempts__gte=settings.DISPATCH_MAX_ATTEMPTS - 1).update(
             status=Delivery.Status.FAILED,
@@ -470,6 +483,17 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
     report.claimed = len(claimed)
     if not claimed:
         return report
+    with _in_flight_lock:
+        _in_flight.update(claimed)
+    try:
+        _send_claimed(claimed, claimed_at, report)
+    finally:
+        with _in_flight_lock:
+            _in_flight.difference_update(claimed)
+    return report
+
+
+def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) -> None:
     deliveries = list(
         Delivery.objects.filter(pk__in=claimed)
         .select_related("subscriber__organisation")
@@ -560,7 +584,6 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
             claim.filter(pk__in=ids).update(**fields)
     for alert_id in alerts:
         alert_finish_if_done(alert_id=alert_id)
-    return report
 
 
 # -- completion -----------------------------------------------------------------------

@@ -83,10 +83,11 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
             "SMPP_URL": smsc.url(),
             "SMPP_MAX_PER_SECOND": "0",
             "DISPATCH_BATCH_SIZE": str(BATCH),
-            "DISPATCH_CLAIM_TIMEOUT_SECONDS": "3",
+            "DISPATCH_CLAIM_TIMEOUT_SECONDS": "8",
             "DISPATCH_SWEEP_SECONDS": "1",
             "DEBUG": "0",
         }
+        started = time.monotonic()
         for _kill in range(KILLS):
             worker = _spawn(env)
             before = _count(db, handled)
@@ -97,6 +98,7 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
             time.sleep(rng.uniform(0.0, 0.3))
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
+            print(f"killed at {time.monotonic() - started:.1f} s, {_count(db, handled)} handled")
         in_flight = _count(db, "SELECT COUNT(*) FROM alerts_delivery WHERE status = 'sending'")
 
         worker = _spawn(env)
@@ -107,6 +109,7 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
         finally:
             worker.terminate()
             worker.wait(timeout=10)
+        print(f"finished at {time.monotonic() - started:.1f} s")
         emails = Counter(m.rcpt_tos[0] for m in smtp.received)
         sms = Counter("+" + sm.destination for sm in smsc.accepted)
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
+from io import StringIO
+from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertTransition, Delivery
@@ -267,3 +273,69 @@ def test_it_requeues_stale_claims_and_sends_them(
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 3
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENDING  # one message still in flight
+
+
+def test_it_sends_sms_through_the_http_provider_and_applies_its_webhook(
+    cast: Cast,
+    settings: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
+) -> None:
+    from beffroi.alerts.testing_servers import sms_http_server
+
+    make_subscribers(cast.org, 3, channels=("sms",))
+    with sms_http_server(api_key="k", invalid_numbers={number(2).lstrip("+")}) as api:
+        settings.SMS_TRANSPORT = "http_sms"
+        settings.SMS_HTTP_URL = api.url
+        settings.SMS_HTTP_API_KEY = "k"
+        settings.SMS_HTTP_MAX_PER_SECOND = 0
+        settings.SMS_HTTP_WEBHOOK_TOKEN = "hook"
+        settings.TASKS = {
+            "default": {
+                "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                "QUEUES": settings.TASK_QUEUES,
+            }
+        }
+        alert = make_alert(cast.org, cast.alert_author, channels=["sms"])
+        with django_capture_on_commit_callbacks(execute=True):
+            alert_dispatch(alert=alert)
+        assert sorted(body["recipient"] for _id, body in api.accepted) == [
+            number(i).lstrip("+") for i in range(2)
+        ]
+    sent = Delivery.objects.filter(alert=alert, status=Delivery.Status.SENT)
+    assert sent.count() == 2
+    refused = Delivery.objects.get(alert=alert, status=Delivery.Status.FAILED)
+    assert refused.target == number(2) and refused.permanent_failure
+    first = sent.order_by("pk").first()
+    assert first is not None
+    response = client.post(
+        "/alertes/envoi/sms/hook/",
+        [{"messageId": first.provider_id, "msg_status": "delivered"}],
+        content_type="application/json",
+    )
+    assert response.json() == {"received": 1, "applied": 1}
+    first.refresh_from_db()
+    assert first.status == Delivery.Status.DELIVERED
+
+
+def test_it_requeues_from_the_command(
+    cast: Cast,
+    gateways: Gateways,
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
+) -> None:
+    smtp, _smsc = gateways
+    make_subscribers(cast.org, 2, channels=("email",))
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    for subscriber in cast.org.subscribers.all():
+        Delivery.objects.create(
+            alert=alert, subscriber=subscriber, channel="email", target=subscriber.email
+        )
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    deliveries_claim(delivery_ids=ids, now=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_stale", stdout=out)
+    assert "Deliveries re-queued: 2." in out.getvalue()
+    assert len(smtp.received) == 2
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT

@@ -57,7 +57,7 @@ def agent_key(territory: Territory, settings: Any) -> Iterator[str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     derandomize=True,
     suppress_health_check=[

@@ -42,7 +42,11 @@ def _subscriber(territory: Territory, **fields: object) -> Subscriber:
 def test_agents_list_and_search_residents(client: Client, territory: Territory) -> None:
     _subscriber(territory)
     _subscriber(
-        territory, full_name="Paul Petit", email="paul@example.org", sms_number="", channels=["email"]
+        territory,
+        full_name="Paul Petit",
+        email="paul@example.org",
+        sms_number="",
+        channels=["email"],
     )
     login_verified(client, territory.cast.front_desk)
     response = client.get(LIST)
@@ -77,9 +81,7 @@ def test_another_organisations_agent_sees_none_of_them(
     assert response.status_code == 200
     assert "Jeanne" not in response.content.decode()
     assert client.get(detail, HTTP_HOST="autreville.localhost").status_code == 404
-    response = client.post(
-        detail, {"action": "unsubscribe"}, HTTP_HOST="autreville.localhost"
-    )
+    response = client.post(detail, {"action": "unsubscribe"}, HTTP_HOST="autreville.localhost")
     assert response.status_code == 404
     subscriber.refresh_from_db()
     assert subscriber.unsubscribed_at is None

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from beffroi.alerts.models import Place, Subscriber
+from beffroi.alerts.models import Place, Subscriber, Topic
 from beffroi.alerts.services import subscriptions as services
 from beffroi.alerts.tests.subscriptions_factories import Territory, territory
 from beffroi.testing import login_verified
@@ -33,10 +33,13 @@ GOOD_UTF8_COMMA = (
 ).encode()
 
 
-def _import(territory: Territory, data: bytes, **kwargs: object) -> services.ImportReport:
+def _import(territory: Territory, data: bytes, *, dry_run: bool = False) -> services.ImportReport:
     return services.subscribers_import(
-        organisation=territory.cast.org, data=data, actor=territory.cast.administrator, **kwargs
-    )  # type: ignore[arg-type]
+        organisation=territory.cast.org,
+        data=data,
+        actor=territory.cast.administrator,
+        dry_run=dry_run,
+    )
 
 
 def test_it_imports_a_semicolon_iso_8859_1_file(territory: Territory) -> None:
@@ -79,15 +82,15 @@ def test_it_imports_a_comma_separated_utf8_file(territory: Territory) -> None:
 
 def test_it_refuses_the_whole_file_and_reports_each_bad_line(territory: Territory) -> None:
     data = (
-        "nom;prenom;email;telephone;adresse;themes\n"
-        "Durand;Jeanne;jeanne@example.org;06 12 34 56 78;12 rue de la Mairie;\n"  # good
-        "Bad;Phone;;06 12;12 rue de la Mairie;\n"
-        "Bad;Mail;not-an-email;;12 rue de la Mairie;\n"
-        "No;Contact;;;12 rue de la Mairie;\n"
-        "Bad;Address;x@example.org;;99 boulevard inexistant;\n"
-        "Bad;Topic;y@example.org;;12 rue de la Mairie;volcan\n"
-        "No;Address;z@example.org;;;\n"
-    ).encode()
+        b"nom;prenom;email;telephone;adresse;themes\n"
+        b"Durand;Jeanne;jeanne@example.org;06 12 34 56 78;12 rue de la Mairie;\n"  # good
+        b"Bad;Phone;;06 12;12 rue de la Mairie;\n"
+        b"Bad;Mail;not-an-email;;12 rue de la Mairie;\n"
+        b"No;Contact;;;12 rue de la Mairie;\n"
+        b"Bad;Address;x@example.org;;99 boulevard inexistant;\n"
+        b"Bad;Topic;y@example.org;;12 rue de la Mairie;volcan\n"
+        b"No;Address;z@example.org;;;\n"
+    )
     with pytest.raises(services.SubscriberImportError) as error:
         _import(territory, data)
     rejected = {item.line: item.reason for item in error.value.report.rejected}
@@ -133,17 +136,17 @@ def test_it_updates_residents_already_registered(territory: Territory) -> None:
 
 def test_it_merges_duplicate_lines_of_the_file(territory: Territory) -> None:
     data = (
-        "nom;prenom;email;mobile;adresse;themes\n"
-        "Durand;Jeanne;jeanne@example.org;;12 rue de la Mairie;inondation\n"
-        "Durand;Jeanne;JEANNE@example.org;06 12 34 56 78;12 rue de la Mairie;canicule\n"
-        ";;;+33612345678;3 allee des lilas;\n"
-    ).encode()
+        b"nom;prenom;email;mobile;adresse;themes\n"
+        b"Durand;Jeanne;jeanne@example.org;;12 rue de la Mairie;inondation\n"
+        b"Durand;Jeanne;JEANNE@example.org;06 12 34 56 78;12 rue de la Mairie;canicule\n"
+        b";;;+33612345678;3 allee des lilas;\n"
+    )
     report = _import(territory, data)
     assert report.created == 1
     assert [(d.line, "line 2" in d.reason) for d in report.duplicates] == [(3, True), (4, True)]
     jeanne = Subscriber.objects.get()
     assert str(jeanne.sms_number) == "+33612345678"
-    assert set(jeanne.topics) == set(services.Topic.values)  # line 4 has no topic: all
+    assert set(jeanne.topics) == set(Topic.values)  # line 4 has no topic: all
     assert Place.objects.filter(subscriber=jeanne).count() == 2
 
 

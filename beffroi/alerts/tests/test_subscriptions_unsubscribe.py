@@ -112,9 +112,12 @@ def test_it_stops_sms_when_the_resident_replies_stop(territory: Territory) -> No
         )
         == 0
     )
-    assert services.subscriber_unsubscribe_by_number(
-        organisation=territory.cast.org, number="not a number"
-    ) == 0
+    assert (
+        services.subscriber_unsubscribe_by_number(
+            organisation=territory.cast.org, number="not a number"
+        )
+        == 0
+    )
 
 
 def test_it_ends_the_registration_when_stop_removes_the_last_channel(

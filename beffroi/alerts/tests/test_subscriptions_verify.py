@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -149,7 +150,7 @@ def test_it_caps_the_codes_sent_per_hour(registered: tuple[Subscriber, str]) -> 
             created_at=timezone.now() - timedelta(minutes=minutes), code_hash="y"
         )
     ChannelVerification.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.sms_code_request(subscriber=subscriber)
     assert "Too many codes" in error.value.messages[0]
 
