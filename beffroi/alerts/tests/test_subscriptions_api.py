@@ -209,4 +209,4 @@ def test_another_organisations_token_sees_none_of_them(
 def test_out_of_range_ids_are_refused_cleanly(client: Client, territory: Territory) -> None:
     key = make_token(territory.cast.administrator, territory.cast.org)
     response = client.get(f"{BASE}/subscribers/{2**63}", headers=_auth(key))
-    assert response.status_code == 422
+    assert response.status_code == 422, response.content
