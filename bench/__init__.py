@@ -89,15 +89,25 @@ class Benchmark:
     description: str
     setup: Callable[[Context], Any]
     run: Callable[[Context, Any], list[Measure]]
+    # Derived remarks for BENCHMARKS.md, computed from the JSON runs (so a regenerated
+    # summary has them too): growth factors, what a ratio means for this benchmark.
+    notes: Callable[[list[dict[str, Any]]], list[str]] | None = None
 
 
 REGISTRY: dict[str, Benchmark] = {}
 
 
 def benchmark(
-    name: str, description: str, *, setup: Callable[[Context], Any] | None = None
+    name: str,
+    description: str,
+    *,
+    setup: Callable[[Context], Any] | None = None,
+    notes: Callable[[list[dict[str, Any]]], list[str]] | None = None,
 ) -> Callable[[Callable[[Context, Any], list[Measure]]], Callable[[Context, Any], list[Measure]]]:
-    """Register ``run(context, prepared)``; ``setup(context)`` prepares data, untimed."""
+    """Register ``run(context, prepared)``; ``setup(context)`` prepares data, untimed.
+
+    ``notes(runs)`` returns remarks for the summary from the recorded runs (JSON dicts).
+    """
 
     def register(
         run: Callable[[Context, Any], list[Measure]],
@@ -109,6 +119,7 @@ def benchmark(
             description=description,
             setup=setup if setup is not None else _no_setup,
             run=run,
+            notes=notes,
         )
         return run
 

@@ -155,7 +155,7 @@ blow the few-minutes budget), search latencies are percentiles over hundreds of 
 """
 
 
-def _summary(output: Path) -> str:
+def _summary(output: Path, registry: dict[str, bench.Benchmark]) -> str:
     parts = [INTRO]
     for path in sorted(output.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -184,9 +184,13 @@ def _summary(output: Path) -> str:
                     f"| {_format(m['baseline']['value'], m['unit'])} | {ratio} |"
                 )
             parts.append("")
-        for note in data.get("notes", []):
+        item = registry.get(data["benchmark"])
+        notes = list(data.get("notes", []))
+        if item is not None and item.notes is not None:
+            notes.extend(item.notes(data["runs"]))
+        for note in notes:
             parts.append(f"- {note}")
-        if data.get("notes"):
+        if notes:
             parts.append("")
         parts.append(f"Reproduce: `{data['reproduce']}`\n")
     return "\n".join(parts)
@@ -214,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         help="markdown summary (default: BENCHMARKS.md, or OUTPUT/BENCHMARKS.md with --output)",
     )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="only regenerate the summary from the JSON results already in OUTPUT",
+    )
     args = parser.parse_args(argv)
 
     registry = bench.load()
@@ -233,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         DEFAULT_SUMMARY if args.output == DEFAULT_OUTPUT else args.output / "BENCHMARKS.md"
     )
     args.output.mkdir(parents=True, exist_ok=True)
+    if args.summary_only:
+        summary.write_text(_summary(args.output, registry), encoding="utf-8")
+        _log(f"wrote {summary}")
+        return 0
 
     for name in names:
         item = registry[name]
@@ -256,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.output / f"{name}.json"
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _log(f"wrote {path}")
-    summary.write_text(_summary(args.output), encoding="utf-8")
+    summary.write_text(_summary(args.output, registry), encoding="utf-8")
     _log(f"wrote {summary}")
     return 0
 

@@ -54,13 +54,13 @@ class PreferencesForm(forms.Form):
     channels = forms.MultipleChoiceField(
         label=_("How do you want to be warned?"),
         choices=CHANNEL_CHOICES,
-        required=False,
+        error_messages={"required": _("Choose at least one way to be warned.")},
         widget=forms.CheckboxSelectMultiple,
     )
     topics = forms.MultipleChoiceField(
         label=_("What about?"),
         choices=Topic.choices,
-        required=False,
+        error_messages={"required": _("Choose at least one topic.")},
         widget=forms.CheckboxSelectMultiple,
     )
     language = forms.ChoiceField(
@@ -131,7 +131,10 @@ class PlaceForm(forms.Form):
 
 
 class RegistrationForm(PreferencesForm, PlaceForm):
-    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT,
+        error_messages={"required": _("Tick the box to agree to the use of your details.")},
+    )
 
     field_order = [
         "full_name",

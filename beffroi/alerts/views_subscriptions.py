@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -132,18 +133,22 @@ def _registration(
 ) -> HttpResponse:
     organisation = request_organisation(request)
     matches: list[Any] = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.POST.get("action") == "search":
+        # Searching an address is not submitting: the rest of the form is not judged yet.
+        form._errors = ErrorDict()  # type: ignore[attr-defined]
+        form.cleaned_data = {}
+        matches = _matches(request, str(form.data.get("q", "")))
+    elif request.method == "POST" and form.is_valid():
         places = _place_input(form)
         query = form.cleaned_data.get("q", "").strip()
-        if request.POST.get("action") == "search" or (not places and query):
+        if not places and query:
             matches = _matches(request, query)
-            if request.POST.get("action") != "search":
-                form.add_error(
-                    "q",
-                    _("Choose your address in the list below.")
-                    if matches
-                    else _("No address matches: check the spelling or place a point on the map."),
-                )
+            form.add_error(
+                "q",
+                _("Choose your address in the list below.")
+                if matches
+                else _("No address matches: check the spelling or place a point on the map."),
+            )
         else:
             try:
                 result = services.subscriber_register(

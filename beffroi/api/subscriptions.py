@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.params import functions as param_functions
 from ninja.security import django_auth
@@ -193,7 +193,7 @@ def _update(subscriber: Subscriber, payload: SubscriptionIn, actor: User | None)
     return _subscription_out(updated)
 
 
-def _add_place(subscriber: Subscriber, payload: PlaceIn) -> tuple[int, dict[str, Any]]:
+def _add_place(subscriber: Subscriber, payload: PlaceIn) -> Status[dict[str, Any]]:
     if payload.address_id is None and (payload.lat is None or payload.lon is None):
         raise ValidationError(
             {"address_id": [_("Give an address_id, or both lat and lon of a point.")]}
@@ -208,12 +208,12 @@ def _add_place(subscriber: Subscriber, payload: PlaceIn) -> tuple[int, dict[str,
         ),
     )
     place = Place.objects.select_related("address__street", "address__commune").get(pk=place.pk)
-    return 201, _place_out(place)
+    return Status(201, _place_out(place))
 
 
-def _remove_place(subscriber: Subscriber, place_id: int) -> tuple[int, None]:
+def _remove_place(subscriber: Subscriber, place_id: int) -> Status[None]:
     services.place_remove(place=access_place(subscriber=subscriber, place_id=place_id))
-    return 204, None
+    return Status(204, None)
 
 
 SELF_AUTH = [agent_token, django_auth]
@@ -269,7 +269,7 @@ def me_places(request: HttpRequest) -> list[dict[str, Any]]:
     },
     summary="Add a place: a BAN address, or a point inside the territory",
 )
-def me_place_add(request: HttpRequest, payload: PlaceIn) -> tuple[int, dict[str, Any]]:
+def me_place_add(request: HttpRequest, payload: PlaceIn) -> Status[dict[str, Any]]:
     return _add_place(_mine(request), payload)
 
 
@@ -279,7 +279,7 @@ def me_place_add(request: HttpRequest, payload: PlaceIn) -> tuple[int, dict[str,
     response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     summary="Remove one of my places",
 )
-def me_place_remove(request: HttpRequest, place_id: int = _id()) -> tuple[int, None]:
+def me_place_remove(request: HttpRequest, place_id: int = _id()) -> Status[None]:
     return _remove_place(_mine(request), place_id)
 
 
@@ -356,7 +356,7 @@ def subscriber_places_list(
 )
 def subscriber_place_add(
     request: HttpRequest, payload: PlaceIn, subscriber_id: int = _id()
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     return _add_place(_agents_subscriber(request, subscriber_id), payload)
 
 
@@ -368,5 +368,5 @@ def subscriber_place_add(
 )
 def subscriber_place_remove(
     request: HttpRequest, subscriber_id: int = _id(), place_id: int = _id()
-) -> tuple[int, None]:
+) -> Status[None]:
     return _remove_place(_agents_subscriber(request, subscriber_id), place_id)

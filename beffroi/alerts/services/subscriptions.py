@@ -8,8 +8,8 @@ nothing is written in that case.
 Decisions worth knowing:
 - An anonymous registration whose e-mail or mobile number already belongs to a subscriber
   of the organisation creates nothing: the existing subscriber is sent its management link
-  and the person sees the same "check your messages" page. No duplicate alert, no way to
-  take over someone else's subscription, and no disclosure of who is registered.
+  (to that very address or number) and the person is told so. No duplicate alerts, and no
+  way to take over or read someone else's registration by typing their e-mail.
 - SMS codes are generated inside the sending task, so the plain code never sits in the task
   queue's table; only an HMAC keyed with SECRET_KEY is stored (a leaked database alone does
   not give the 10^6 codes away by brute force).
@@ -217,7 +217,7 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 def sms_stop_instructions(language: str = "fr") -> str:
     """The line SMS builders append: how to stop receiving SMS."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        return _("STOP: reply STOP")
+        return _("To stop: reply STOP")
 
 
 _MANAGE_SALT = "beffroi.alerts.subscription-manage"

@@ -9,10 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from lxml import etree
 
 from beffroi.alerts.cap import NS, cap_parse, cap_validate
-from beffroi.alerts.models import Alert, AlertTranslation
+from beffroi.alerts.models import Alert, AlertTranslation, Topic
 from beffroi.alerts.services.public import (
     MAX_RING_POINTS,
     alert_cap_xml,
@@ -45,7 +46,8 @@ def test_it_writes_a_valid_document_with_lat_lon_polygons_and_offsets(cast: Cast
     info = root.find(Q + "info")
     assert info is not None
     assert info.findtext(Q + "language") == "fr-FR"
-    assert info.findtext(Q + "event") == "Flood"
+    with translation.override("fr"):
+        assert info.findtext(Q + "event") == str(Topic.FLOOD.label)  # in the info's language
     assert info.findtext(Q + "severity") == "Severe"
     assert info.findtext(Q + "headline") == "Crue de l'Aulne"
     assert info.findtext(Q + "web") == f"{BASE}/alertes/{alert.pk}/"

@@ -173,3 +173,13 @@ def test_it_exports_and_erases_a_users_subscriptions(territory: Territory) -> No
     assert not Subscriber.objects.filter(pk=subscriber.pk).exists()
     assert not Address.objects.filter(pk=point).exists()
     assert gdpr.exporters()["alert_subscriptions"](resident) == []
+
+
+def test_the_home_page_and_the_dashboard_lead_to_registration(
+    client: Client, territory: Territory
+) -> None:
+    home = client.get("/").content.decode()
+    assert reverse("subscriptions:register") in home
+    login_verified(client, territory.cast.front_desk)
+    dashboard = client.get(reverse("core:backoffice")).content.decode()
+    assert LIST in dashboard

@@ -38,7 +38,7 @@ def test_it_builds_an_absolute_https_link_on_the_primary_host(territory: Territo
     assert url == (
         f"https://testserver/alertes/inscription/desinscription/{subscriber.unsubscribe_token}/"
     )
-    assert services.sms_stop_instructions("en") == "STOP: reply STOP"
+    assert services.sms_stop_instructions("en") == "To stop: reply STOP"
 
 
 def test_it_uses_http_on_a_developers_machine(territory: Territory, settings: object) -> None:
