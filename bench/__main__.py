@@ -146,12 +146,17 @@ in a temporary directory, or a PostgreSQL database created for the run and dropp
 Every figure is compared with a **baseline measured in the same run on the same data**: the
 ratio (result ÷ baseline) is what to compare between runs and machines, the absolute figures
 depend on the machine. **These figures were taken on a shared 2-core machine while other
-people ran test suites** (see the load average at start): expect ±30 % noise on times, less
-on ratios and on memory.
+people ran test suites and browsers** (see the load average at start, 4 to 6 times the CPU
+count): absolute times vary a lot from one run to the next and the wall-clock duration of a
+run is several times its CPU time (two consecutive runs here differed by up to ×2 on times,
+and on ratios too); memory figures (tracemalloc) do not vary. Judge a change by re-running
+both versions on the same machine, not by comparing with this page.
 
 Timings are single runs (each one writes tens of thousands of rows; repeating them would
 blow the few-minutes budget), search latencies are percentiles over hundreds of queries.
 `--quick` runs small sizes only, to check that the harness works; its figures mean nothing.
+`python -m bench --summary-only` rewrites this file from the JSON results; `--list` lists the
+benchmarks. To add one, see `bench/__init__.py` (a module in `MODULES`, a `@benchmark`).
 """
 
 

@@ -405,12 +405,58 @@ def setup(context: Context) -> Prepared:
     return Prepared(csv_path, small_csv_path, addresses, generate_zones(ZONES), small)
 
 
+def territory_notes(runs: list[dict[str, Any]]) -> list[str]:
+    """Remarks derived from the recorded runs, for BENCHMARKS.md."""
+    notes = [
+        "Data: street names are drawn from 25 first names × 25 surnames (+ 30 place names) × "
+        "10 street types, so a typed query has many near-identical candidates (“Rue Jean "
+        "Zola”, “Allée Jean Hugo”…): a hard case for the fuzzy search, on purpose. Queries: "
+        "60 % abbreviated street type (“r”, “av”, “ch”), 50 % articles dropped, 70 % accents "
+        "dropped, 50 % one typo (swapped, dropped or doubled letter), 20 % with the postcode.",
+        "Ratios are result ÷ baseline: above 1 the measured code is slower (or bigger) than "
+        "its baseline, except `ban_import_rate` (lines per second, higher is better).",
+    ]
+    for run in runs:
+        engine = run["database"]["engine"]
+        measures = {m["name"]: m for m in run["measures"]}
+        memory = sorted(
+            (int(name.rsplit("_", 1)[1]), m)
+            for name, m in measures.items()
+            if name.startswith("ban_import_peak_memory_")
+        )
+        if len(memory) == 2:
+            (small_lines, small), (big_lines, big) = memory
+            lines_growth = big_lines / small_lines
+            growth = big["value"] / small["value"]
+            floor_growth = big["baseline"]["value"] / small["baseline"]["value"]
+            verdict = (
+                "it grows with the file (the whole file and every parsed row are held in "
+                "memory), it is not bounded by the batch size"
+                if growth > lines_growth / 2
+                else "it stays bounded by the batch size"
+            )
+            notes.append(
+                f"{engine}: from {small_lines:,} to {big_lines:,} lines (×{lines_growth:g}) the "
+                f"import's peak memory goes from {small['value']:.1f} to {big['value']:.1f} MiB "
+                f"(×{growth:.1f}; the streaming floor ×{floor_growth:.1f}): {verdict}."
+            )
+        join = measures.get("memberships_spatial_join")
+        if join is not None and join["ratio"] is not None and join["ratio"] > 1:
+            notes.append(
+                f"{engine}: in memory, the STRtree join costs ×{join['ratio']:.1f} the per-zone "
+                "prepared `intersects_xy` loop (a point geometry per address for the tree "
+                "query costs more than one bbox mask per zone): for a few dozen zones the "
+                "per-zone loop is the faster implementation."
+            )
+    return notes
+
+
 @benchmark(
     "territory",
     "BAN import, zone memberships rebuild, address search and import memory on a generated "
     "commune (100,000 addresses on 2,500 streets, 50 zones of 64–256 vertices).",
     setup=setup,
-    notes=lambda runs: territory_notes(runs),
+    notes=territory_notes,
 )
 def territory(context: Context, prepared: Prepared) -> list[Measure]:
     from beffroi.territory.models import Address, ZoneMembership
@@ -593,49 +639,3 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
             )
         )
     return measures
-
-
-def territory_notes(runs: list[dict[str, Any]]) -> list[str]:
-    """Remarks derived from the recorded runs, for BENCHMARKS.md."""
-    notes = [
-        "Data: street names are drawn from 25 first names × 25 surnames (+ 30 place names) × "
-        "10 street types, so a typed query has many near-identical candidates (“Rue Jean "
-        "Zola”, “Allée Jean Hugo”…): a hard case for the fuzzy search, on purpose. Queries: "
-        "60 % abbreviated street type (“r”, “av”, “ch”), 50 % articles dropped, 70 % accents "
-        "dropped, 50 % one typo (swapped, dropped or doubled letter), 20 % with the postcode.",
-        "Ratios are result ÷ baseline: above 1 the measured code is slower (or bigger) than "
-        "its baseline, except `ban_import_rate` (lines per second, higher is better).",
-    ]
-    for run in runs:
-        engine = run["database"]["engine"]
-        measures = {m["name"]: m for m in run["measures"]}
-        memory = sorted(
-            (int(name.rsplit("_", 1)[1]), m)
-            for name, m in measures.items()
-            if name.startswith("ban_import_peak_memory_")
-        )
-        if len(memory) == 2:
-            (small_lines, small), (big_lines, big) = memory
-            lines_growth = big_lines / small_lines
-            growth = big["value"] / small["value"]
-            floor_growth = big["baseline"]["value"] / small["baseline"]["value"]
-            verdict = (
-                "it grows with the file (the whole file and every parsed row are held in "
-                "memory), it is not bounded by the batch size"
-                if growth > lines_growth / 2
-                else "it stays bounded by the batch size"
-            )
-            notes.append(
-                f"{engine}: from {small_lines:,} to {big_lines:,} lines (×{lines_growth:g}) the "
-                f"import's peak memory goes from {small['value']:.1f} to {big['value']:.1f} MiB "
-                f"(×{growth:.1f}; the streaming floor ×{floor_growth:.1f}): {verdict}."
-            )
-        join = measures.get("memberships_spatial_join")
-        if join is not None and join["ratio"] is not None and join["ratio"] > 1:
-            notes.append(
-                f"{engine}: in memory, the STRtree join costs ×{join['ratio']:.1f} the per-zone "
-                "prepared `intersects_xy` loop (building 100k point geometries for the tree "
-                "query costs more than 50 bbox masks): the per-zone loop would be the faster "
-                "implementation for a few dozen zones."
-            )
-    return notes

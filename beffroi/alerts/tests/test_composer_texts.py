@@ -12,6 +12,7 @@ from beffroi.alerts.services.composer import (
     alert_templates_defaults,
     alert_texts,
     sms_full_text,
+    sms_suffix,
 )
 from beffroi.alerts.services.composer_defaults import DEFAULT_TEMPLATES
 from beffroi.alerts.sms import Encoding, sms_info
@@ -66,7 +67,7 @@ def test_it_ships_realistic_pcs_templates_within_budget(cast: Cast) -> None:
         assert expected in names
     assert len(DEFAULT_TEMPLATES) >= 10
     for template in DEFAULT_TEMPLATES:
-        info = sms_info(template.sms_text + "\nSTOP : répondez STOP")
+        info = sms_info(template.sms_text + sms_suffix("fr"))
         assert info.encoding == Encoding.GSM7, (template.name, info.non_gsm_chars)
         assert info.segments <= 2, template.name
         assert template.headline and template.instruction and template.email_body

@@ -1,8 +1,9 @@
 """``kill -9`` of the task worker in the middle of a 2,000-recipient dispatch.
 
 The workers are real subprocesses (``beffroi dispatch_worker``: django-tasks-db's
-``db_worker`` on the "alerts" queue plus the stale-claim sweeper) sharing a file SQLite
-database with this test; the gateways are the loopback SMTP and SMPP servers. After the
+``db_worker`` on the "alerts" queue plus the stale-claim sweeper) sharing the database with
+this test (a file copy of the SQLite test database, or the PostgreSQL test database itself);
+the gateways are the loopback SMTP and SMPP servers. After the
 kills and a restart, every recipient got every message at least once, and the duplicates
 stay within what was in flight when each worker died (one batch per kill).
 """
@@ -37,9 +38,28 @@ BEFFROI = str(Path(sys.executable).with_name("beffroi"))
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def _count(db: Path, sql: str) -> int:
+def _count(db: Path | None, sql: str) -> int:
+    if db is None:  # PostgreSQL: the test's own (autocommit) connection sees the workers' rows
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return int(cursor.fetchone()[0])
     with sqlite3.connect(db, timeout=20) as conn:
         return int(conn.execute(sql).fetchone()[0])
+
+
+def _shared_database(tmp_path: Path) -> tuple[Path | None, str]:
+    """The database the workers use: (SQLite file or None, DATABASE_URL)."""
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+        host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+        return None, f"postgres://{auth}@{host}/{s['NAME']}"
+    db = tmp_path / "beffroi.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(db)
+    connection.connection.backup(target)  # type: ignore[union-attr]
+    target.close()
+    return db, f"sqlite:///{db}"
 
 
 def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -63,11 +83,7 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
     # test database becomes the workers' file database.
     assert alert_dispatch(alert=alert) == 2 * SUBSCRIBERS
     assert DBTaskResult.objects.filter(queue_name="alerts").count() == 2 * SUBSCRIBERS // BATCH
-    db = tmp_path / "beffroi.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(db)
-    connection.connection.backup(target)  # type: ignore[union-attr]
-    target.close()
+    db, database_url = _shared_database(tmp_path)
 
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
@@ -76,7 +92,7 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
     with smtp_server() as smtp, smsc_server() as smsc:
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{db}",
+            "DATABASE_URL": database_url,
             "BEFFROI_DATA_DIR": str(tmp_path),
             "TASKS_BACKEND": "database",
             "ALERT_EMAIL_URL": smtp.url,

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from beffroi.alerts.services.dispatch import delivery_receipt_apply, sms_inbound_handle
 from beffroi.alerts.transports import Receipt, SmppReceiver
@@ -102,7 +102,10 @@ class ReceiptListener:
             if self.unmatched and time.monotonic() - last_retry >= UNMATCHED_RETRY_SECONDS:
                 self._retry_unmatched()
                 last_retry = time.monotonic()
-            close_old_connections()
+            # A long-running loop must drop dead or expired connections, but never the one
+            # of an enclosing transaction (a caller's atomic block, or a test's).
+            if not connection.in_atomic_block:
+                close_old_connections()
 
 
 class Command(BaseCommand):
