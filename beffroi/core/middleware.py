@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from beffroi.territory.selectors import organisation_for_host
 
 _TTL_SECONDS = 30.0
+_NO_ORGANISATION_PATHS = ("/tiles/",)
 _cache: dict[str, tuple[float, int | None]] = {}
 
 
@@ -28,6 +29,10 @@ class OrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(_NO_ORGANISATION_PATHS):
+            # Map tiles come by dozens at once and need no tenant: no database query.
+            request.organisation = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         host = request.get_host().rsplit(":", 1)[0].lower()
         now = time.monotonic()
         cached = _cache.get(host)

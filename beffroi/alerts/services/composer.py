@@ -179,10 +179,9 @@ def alert_texts(alert: Alert, language: str) -> AlertTexts:
 
 def sms_suffix(language: str) -> str:
     """What dispatch appends to every SMS (the STOP mention), counted in the budget."""
-    try:
-        from beffroi.alerts.services.dispatch import sms_unsubscribe_suffix
-    except ImportError:  # pragma: no cover — dispatch ships with the app
-        return ""
+    # Imported here: dispatch imports this module (alert_texts, alert_transition).
+    from beffroi.alerts.services.dispatch import sms_unsubscribe_suffix
+
     return sms_unsubscribe_suffix(language)
 
 

@@ -231,8 +231,10 @@ def _token_fingerprint(subscriber: Subscriber) -> str:
 
 
 def management_token(subscriber: Subscriber) -> str:
-    return signing.dumps(
-        {"s": subscriber.pk, "f": _token_fingerprint(subscriber)}, salt=_MANAGE_SALT
+    # No timestamp: the link must keep working for years (it is in every message) and stay
+    # the same for the same registration; the fingerprint revokes it when contacts change.
+    return signing.Signer(salt=_MANAGE_SALT).sign_object(
+        {"s": subscriber.pk, "f": _token_fingerprint(subscriber)}
     )
 
 
@@ -245,7 +247,7 @@ def subscriber_from_management_token(*, organisation: Organisation, token: str) 
     """The subscriber a management link names, in this organisation. Raises ValidationError."""
     invalid = ValidationError(_("This link is not valid."), code="invalid")
     try:
-        payload = signing.loads(token[:500], salt=_MANAGE_SALT)
+        payload = signing.Signer(salt=_MANAGE_SALT).unsign_object(token[:500])
     except signing.BadSignature as exc:
         raise invalid from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
