@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.models import Alert, Channel, Topic
 from beffroi.alerts.services.composer import (
+    ALERT_SCALAR_FIELDS,
     MAX_SMS_BUDGET,
     AlertData,
     TemplateData,
@@ -188,30 +189,7 @@ class AlertForm(forms.Form):
 
     @staticmethod
     def initial_from(data: AlertData) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            name: getattr(data, name)
-            for name in (
-                "topic",
-                "headline",
-                "category",
-                "urgency",
-                "severity",
-                "certainty",
-                "cap_status",
-                "description",
-                "instruction",
-                "sms_text",
-                "email_subject",
-                "email_body",
-                "onset",
-                "expires",
-                "channels",
-                "sms_budget_segments",
-                "include_vulnerable",
-                "is_public",
-                "whole_territory",
-            )
-        }
+        initial: dict[str, Any] = {name: getattr(data, name) for name in ALERT_SCALAR_FIELDS}
         initial["zones"] = [z.pk for z in data.zones]
         english = data.translations.get("en")
         if english is not None:

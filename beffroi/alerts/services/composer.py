@@ -389,7 +389,8 @@ class AlertData:
     template: AlertTemplate | None = None
 
 
-_SCALAR_FIELDS = (
+# The Alert fields copied as they are between AlertData, forms and models.
+ALERT_SCALAR_FIELDS = (
     "topic",
     "headline",
     "category",
@@ -456,7 +457,7 @@ def _drawn_zone(organisation: Organisation, geometry: dict[str, Any], actor: Use
 
 
 def _apply(alert: Alert, data: AlertData, actor: User) -> list[Zone]:
-    for name in _SCALAR_FIELDS:
+    for name in ALERT_SCALAR_FIELDS:
         setattr(alert, name, getattr(data, name))
     alert.headline = alert.headline.strip()
     alert.channels = [c for c in Channel.values if c in data.channels]
@@ -585,7 +586,7 @@ def alert_data_from(source: Alert | AlertTemplate) -> AlertData:
         data.zones = list(source.default_zones.all())
         data.template = source
         return data
-    for name in _SCALAR_FIELDS:
+    for name in ALERT_SCALAR_FIELDS:
         setattr(data, name, getattr(source, name))
     data.zones = list(source.zones.all())
     data.translations = {
