@@ -10,7 +10,8 @@ from beffroi.territory.models import Organisation
 
 def make_token(user: User, organisation: Organisation, name: str = "test") -> str:
     prefix = secrets.token_hex(4)
-    key = f"bf_{prefix}_{secrets.token_urlsafe(32)}"
+    # Letters and digits, like the service: "_" separates the parts of a token.
+    key = f"bf_{prefix}_{secrets.token_hex(20)}"
     ApiToken.objects.create(
         user=user,
         organisation=organisation,
