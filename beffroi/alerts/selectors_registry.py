@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from beffroi.alerts.models import Alert, VulnerablePerson
+from beffroi.alerts.services.audience import alert_vulnerable_in_target
 from beffroi.territory.models import Organisation, Zone, ZoneMembership
 
 # A registration not confirmed for this long is listed "to be reconfirmed": the decree keeps
@@ -152,12 +153,9 @@ def registry_call_list(*, alert: Alert) -> list[VulnerablePerson]:
     the whole organisation when ``whole_territory``. Order: electricity-dependent, reduced
     mobility, lives alone, then age (oldest first). Not audited: callers audit their reads.
     """
-    persons = _base(alert.organisation)
-    if not alert.whole_territory:
-        zone_ids = alert.zones.filter(organisation=alert.organisation).values("pk")
-        persons = persons.filter(
-            address_id__in=ZoneMembership.objects.filter(zone_id__in=zone_ids).values("address_id")
-        )
+    persons = alert_vulnerable_in_target(alert=alert).select_related(
+        "address", "address__street", "address__commune"
+    )
     return sorted(persons, key=_priority)
 
 

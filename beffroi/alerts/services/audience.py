@@ -278,8 +278,6 @@ def alert_vulnerable_in_target(*, alert: Alert) -> QuerySet[VulnerablePerson]:
     persons = VulnerablePerson.objects.filter(organisation_id=alert.organisation_id)
     if alert.whole_territory:
         return persons
-    zone_ids = list(alert.zones.values_list("pk", flat=True))
-    if not zone_ids:
-        return persons.none()
+    zone_ids = alert.zones.filter(organisation_id=alert.organisation_id).values("pk")
     addresses = ZoneMembership.objects.filter(zone_id__in=zone_ids).values("address_id")
     return persons.filter(address_id__in=addresses)
