@@ -210,7 +210,8 @@ MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-_email = parse_email_url("EMAIL_URL", env_str("EMAIL_URL", "smtp://localhost:25"))
+EMAIL_URL = env_str("EMAIL_URL", "smtp://localhost:25")
+_email = parse_email_url("EMAIL_URL", EMAIL_URL)
 # Django 6.1 mailers (the EMAIL_* settings are deprecated).
 MAILERS: dict[str, Any] = {"default": {"BACKEND": _email.backend, "OPTIONS": _email.options()}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Beffroi <no-reply@localhost>")
@@ -284,7 +285,7 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # (owned by beffroi/alerts/transports; see its modules for the URL syntax and error mapping)
 # Mass e-mail goes through its own SMTP relay when set (a commune's transactional relay is
 # often not the one its staff mail uses); same syntax as EMAIL_URL.
-ALERT_EMAIL_URL = env_str("ALERT_EMAIL_URL", env_str("EMAIL_URL", "smtp://localhost:25"))
+ALERT_EMAIL_URL = env_str("ALERT_EMAIL_URL", EMAIL_URL)
 ALERT_EMAIL_FROM = env_str("ALERT_EMAIL_FROM", DEFAULT_FROM_EMAIL)
 # Envelope sender (MAIL FROM): where bounces go, read later by the bounce mailbox reader.
 ALERT_EMAIL_RETURN_PATH = env_str("ALERT_EMAIL_RETURN_PATH", "")
