@@ -403,6 +403,11 @@ class Alert(CapFields):
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)  # the CAP <sent>
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Fan-out (one Delivery per recipient × channel), written by a worker: its last sign of
+    # life, and its end. Until the end is stamped the alert cannot be "sent", however many
+    # send tasks already finished; a fan-out silent for the claim timeout is restarted.
+    fanout_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    fanout_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

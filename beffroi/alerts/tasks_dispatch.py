@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
 
-from beffroi.alerts.services.dispatch import deliveries_requeue_stale, deliveries_send
+from beffroi.alerts.models import Alert
+from beffroi.alerts.services.dispatch import (
+    alert_dispatch,
+    deliveries_requeue_stale,
+    deliveries_send,
+)
+
+
+@task(queue_name="alerts")  # type: ignore[misc,unused-ignore]
+def alert_dispatch_task(*, alert_id: int) -> int:
+    """Fan-out of an approved alert: one delivery per recipient × channel, send tasks
+    enqueued as it goes. Returns the deliveries created."""
+    return alert_dispatch(alert=Alert.objects.get(pk=alert_id))
 
 
 # No priority in the decorator: the RQ backend refuses one at import time; the service

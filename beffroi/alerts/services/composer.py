@@ -709,9 +709,12 @@ def alert_approve(
 
 
 def _dispatch(alert_id: int) -> None:
-    from beffroi.alerts.services.dispatch import alert_dispatch
+    """Hand the fan-out to a worker: for 100,000 recipients it takes longer than a request
+    may, and a worker that dies during it is replaced by the sweep (``alert_dispatch`` is
+    idempotent and ``deliveries_requeue_stale`` re-enqueues alerts stuck in approved)."""
+    from beffroi.alerts.services.dispatch import alert_dispatch_enqueue
 
-    alert_dispatch(alert=Alert.objects.get(pk=alert_id))
+    alert_dispatch_enqueue(alert_id=alert_id)
 
 
 def _copy_follow_up(

@@ -6,15 +6,18 @@ The life of a delivery (GUIDE.md §3, "Alert dispatch"):
        ▲                  │                          └──receipt / bounce──▶ failed
        └── temporary error (backoff) / stale claim ──┘── permanent error ──▶ failed
 
-- ``alert_dispatch`` creates the deliveries in bulk (idempotent: one row per alert ×
-  subscriber × channel in the database) and enqueues send tasks of ``DISPATCH_BATCH_SIZE``.
+- Approval enqueues ``alert_dispatch`` on the "alerts" queue; it creates the deliveries in
+  bulk (idempotent: one row per alert × subscriber × channel in the database) and enqueues
+  send tasks of ``DISPATCH_BATCH_SIZE``.
 - ``deliveries_send`` claims its rows with one conditional ``UPDATE … RETURNING`` (SQLite
   ≥ 3.35 and PostgreSQL): two workers given the same ids never both send one of them.
 - A worker killed after claiming leaves rows in ``sending``; ``deliveries_requeue_stale``
   puts back those claimed longer ago than ``DISPATCH_CLAIM_TIMEOUT_SECONDS``. A crash thus
   resends at most what was in flight, and loses nothing.
-- The last task to finish moves the alert to ``sent`` (or ``failed`` when nothing could be
-  sent), under a row lock so that two finishing tasks cannot both do it.
+- A fan-out that stops (its worker killed) is restarted by the sweep after the claim timeout.
+- The last task to finish, once the fan-out is done, moves the alert to ``sent`` (or
+  ``failed`` when nothing could be sent), under a row lock so that two finishing tasks
+  cannot both do it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +64,9 @@ __all__ = [
     "DispatchError",
     "SendReport",
     "alert_dispatch",
+    "alert_dispatch_enqueue",
     "alert_finish_if_done",
+    "alerts_restart_stalled_fanouts",
     "deliveries_claim",
     "deliveries_enqueue",
     "deliveries_requeue_stale",
@@ -82,6 +88,7 @@ STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "D
 SENDABLE = (Channel.EMAIL, Channel.SMS)
 # Ahead of imports and exports on a shared worker; a warning must not wait behind a report.
 SEND_PRIORITY = 50
+FANOUT_PRIORITY = 60  # the fan-out feeds the send tasks: it goes first
 RETRY_PRIORITY = 40
 
 
@@ -117,6 +124,10 @@ def alert_dispatch(*, alert: Alert) -> int:
 
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status in (Alert.Status.APPROVED, Alert.Status.SENDING, Alert.Status.FAILED):
+            Alert.objects.filter(pk=locked.pk).update(
+                fanout_heartbeat_at=timezone.now(), fanout_done_at=None
+            )
         if locked.status == Alert.Status.APPROVED:
             alert_transition(alert=locked, to_status=Alert.Status.SENDING, actor=None)
         elif locked.status == Alert.Status.FAILED:
@@ -164,14 +175,50 @@ def alert_dispatch(*, alert: Alert) -> int:
             # Sending starts while the fan-out goes on: the first residents are warned
             # seconds after approval, not after the whole audience is written.
             last_enqueued = _enqueue_pending_after(alert, last_enqueued)
+            Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=timezone.now())
     if last_enqueued == 0:
         # Nothing new to create (a repeated call): still enqueue what an earlier,
         # interrupted call left pending. Otherwise the first chunk already did.
-        _enqueue_pending_after(alert, 0)
+        with transaction.atomic():
+            _enqueue_pending_after(alert, 0)
     created = Delivery.objects.filter(alert=alert).count() - before
-    if not Delivery.objects.filter(alert=alert).exists():
-        alert_finish_if_done(alert_id=alert.pk)
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=timezone.now())
+    # The send tasks may all have finished before the last chunk was written: they could
+    # not close the alert then (fan-out not done), so this call does it.
+    alert_finish_if_done(alert_id=alert.pk)
     return created
+
+
+def alert_dispatch_enqueue(*, alert_id: int) -> None:
+    """Enqueue the fan-out of an approved alert on the "alerts" queue (call after commit).
+
+    With the immediate backend (tests, a one-process demo) it runs at once.
+    """
+    from beffroi.alerts.tasks_dispatch import alert_dispatch_task
+
+    task = alert_dispatch_task
+    if task.get_backend().supports_priority:
+        task = task.using(priority=FANOUT_PRIORITY)
+    task.enqueue(alert_id=alert_id)
+
+
+def alerts_restart_stalled_fanouts(*, timeout: timedelta, now: datetime) -> list[int]:
+    """Approved or sending alerts whose fan-out shows no sign of life for ``timeout`` (its
+    task was lost, or its worker died mid-way): enqueue the fan-out again. ``alert_dispatch``
+    is idempotent, so a slow fan-out restarted by mistake only costs duplicate work."""
+    stalled = Alert.objects.filter(
+        Q(fanout_heartbeat_at__lt=now - timeout)
+        | Q(fanout_heartbeat_at__isnull=True, approved_at__lt=now - timeout),
+        status__in=(Alert.Status.APPROVED, Alert.Status.SENDING),
+        fanout_done_at__isnull=True,
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    if ids:
+        # Not restarted again by the next sweep before another full timeout.
+        Alert.objects.filter(pk__in=ids).update(fanout_heartbeat_at=now)
+        for alert_id in ids:
+            transaction.on_commit(partial(alert_dispatch_enqueue, alert_id=alert_id))
+    return ids
 
 
 def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
@@ -264,6 +311,8 @@ def deliveries_requeue_stale(
         if timeout_seconds is not None
         else settings.DISPATCH_CLAIM_TIMEOUT_SECONDS
     )
+    with transaction.atomic():
+        alerts_restart_stalled_fanouts(timeout=timeout, now=now)
     with _in_flight_lock:
         mine = list(_in_flight)
     stale = Delivery.objects.filter(
@@ -601,9 +650,9 @@ def alert_finish_if_done(*, alert_id: int) -> bool:
         return False
     now = timezone.now()
     with transaction.atomic():
-        if not Alert.objects.filter(pk=alert_id, status=Alert.Status.SENDING).update(
-            finished_at=now
-        ):
+        if not Alert.objects.filter(
+            pk=alert_id, status=Alert.Status.SENDING, fanout_done_at__isnull=False
+        ).update(finished_at=now):
             return False
         if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
             # A retry or a requeue made a row pending again meanwhile.

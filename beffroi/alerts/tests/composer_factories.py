@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from beffroi.accounts.models import User
@@ -110,3 +111,16 @@ def make_alert(
     if zones:
         alert.zones.set(zones)
     return alert
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Ids of the alerts whose fan-out approval handed to the "alerts" queue."""
+    calls: list[int] = []
+    from beffroi.alerts.services import dispatch
+
+    def record(*, alert_id: int) -> None:
+        calls.append(alert_id)
+
+    monkeypatch.setattr(dispatch, "alert_dispatch_enqueue", record)
+    return calls

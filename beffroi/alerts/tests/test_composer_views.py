@@ -16,10 +16,17 @@ from beffroi.alerts.services.composer import (
     alert_submit,
     alert_templates_defaults,
 )
-from beffroi.alerts.tests.composer_factories import make_address, make_subscriber, make_zone
+from beffroi.alerts.tests.composer_factories import (
+    dispatched,
+    make_address,
+    make_subscriber,
+    make_zone,
+)
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Address, Zone
 from beffroi.testing import Cast, login_verified
+
+__all__ = ["dispatched"]  # fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -35,19 +42,6 @@ def zone(cast: Cast, place: Address) -> Zone:
     make_subscriber(cast.org, place, email="a@example.org", sms="+33612345678")
     make_subscriber(cast.org, place, sms="+33612345679", channels=("sms",))
     return zone
-
-
-@pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    from beffroi.alerts.services import dispatch
-
-    def record(*, alert: Alert) -> int:
-        calls.append(alert.pk)
-        return 0
-
-    monkeypatch.setattr(dispatch, "alert_dispatch", record)
-    return calls
 
 
 def _pending(cast: Cast, zone: Zone, author: User | None = None, **fields: Any) -> Alert:

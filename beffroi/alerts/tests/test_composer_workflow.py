@@ -25,10 +25,17 @@ from beffroi.alerts.services.composer import (
     alert_update_from,
     single_approval_allowed,
 )
-from beffroi.alerts.tests.composer_factories import make_address, make_subscriber, make_zone
+from beffroi.alerts.tests.composer_factories import (
+    dispatched,
+    make_address,
+    make_subscriber,
+    make_zone,
+)
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone
 from beffroi.testing import Cast
+
+__all__ = ["dispatched"]  # fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -73,19 +80,6 @@ def _actions(alert: Alert) -> list[str]:
         .order_by("pk")
         .values_list("action", flat=True)
     )
-
-
-@pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    from beffroi.alerts.services import dispatch
-
-    def record(*, alert: Alert) -> int:
-        calls.append(alert.pk)
-        return 0
-
-    monkeypatch.setattr(dispatch, "alert_dispatch", record)
-    return calls
 
 
 def test_it_creates_a_draft_with_translation_and_audit(cast: Cast, zone: Zone) -> None:

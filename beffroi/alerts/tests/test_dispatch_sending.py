@@ -16,6 +16,7 @@ from django.utils import timezone
 from beffroi.alerts.models import Alert, AlertTransition, Delivery
 from beffroi.alerts.services.dispatch import (
     alert_dispatch,
+    alert_finish_if_done,
     deliveries_claim,
     deliveries_requeue_stale,
     deliveries_send,
@@ -339,3 +340,75 @@ def test_it_requeues_from_the_command(
     assert len(smtp.received) == 2
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENT
+
+
+def test_approval_hands_the_fan_out_to_the_alerts_queue(
+    cast: Cast, on_commit: RunOnCommit
+) -> None:
+    """The request that approves does not write 100,000 deliveries: a worker does."""
+    from django_tasks_db.models import DBTaskResult
+
+    from beffroi.alerts.services.composer import alert_approve
+
+    make_subscribers(cast.org, 3)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.PENDING)
+    with on_commit():
+        alert_approve(alert=alert, actor=cast.alert_approver, verified=True)
+    assert not Delivery.objects.exists()
+    task = DBTaskResult.objects.get()
+    assert task.queue_name == "alerts"
+    assert task.task_path.endswith("alert_dispatch_task")
+    assert task.args_kwargs["kwargs"] == {"alert_id": alert.pk}
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.APPROVED
+
+
+def test_an_alert_is_not_sent_before_its_fan_out_is_done(cast: Cast) -> None:
+    """Send tasks may finish every delivery written so far while the fan-out is still
+    writing the rest: the alert must stay "sending" until the fan-out ends."""
+    make_subscribers(cast.org, 2, channels=("email",))
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=None)
+    for subscriber in cast.org.subscribers.all():
+        Delivery.objects.create(
+            alert=alert,
+            subscriber=subscriber,
+            channel="email",
+            target=subscriber.email,
+            status=Delivery.Status.SENT,
+        )
+    assert alert_finish_if_done(alert_id=alert.pk) is False
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=timezone.now())
+    assert alert_finish_if_done(alert_id=alert.pk) is True
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT
+
+
+def test_the_sweep_restarts_a_fan_out_whose_worker_died(
+    cast: Cast, gateways: Gateways, on_commit: RunOnCommit
+) -> None:
+    smtp, smsc = gateways
+    make_subscribers(cast.org, 4)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    # The worker died after the first recipient: one delivery written, no fan-out end.
+    first = cast.org.subscribers.order_by("pk").first()
+    assert first is not None
+    Delivery.objects.create(alert=alert, subscriber=first, channel="email", target=first.email)
+    long_ago = timezone.now() - timedelta(hours=1)
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=None, fanout_heartbeat_at=long_ago)
+    # A fan-out alive a moment ago is left alone.
+    alive = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    Alert.objects.filter(pk=alive.pk).update(
+        fanout_done_at=None, fanout_heartbeat_at=timezone.now()
+    )
+
+    with on_commit():
+        deliveries_requeue_stale()
+
+    assert Delivery.objects.filter(alert=alert).count() == 8
+    assert not Delivery.objects.filter(alert=alive).exists()
+    assert sorted(m.rcpt_tos[0] for m in smtp.received) == sorted(email(i) for i in range(4))
+    assert len(smsc.accepted) == 4
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT
+    assert alert.fanout_done_at is not None

@@ -59,10 +59,10 @@ def worker_command() -> list[str] | None:
             sys.executable,
             "-m",
             "beffroi",
-            "db_worker",
+            # db_worker on every queue, plus the alerts sweeper (stale claims, lost tasks).
+            "dispatch_worker",
             "--queue-name",
             ",".join(queues),
-            "--no-reload",
         ]
     return None
 
