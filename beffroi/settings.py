@@ -290,11 +290,14 @@ ALERT_EMAIL_FROM = env_str("ALERT_EMAIL_FROM", DEFAULT_FROM_EMAIL)
 # Envelope sender (MAIL FROM): where bounces go, read later by the bounce mailbox reader.
 ALERT_EMAIL_RETURN_PATH = env_str("ALERT_EMAIL_RETURN_PATH", "")
 ALERT_EMAIL_TIMEOUT = env_int("ALERT_EMAIL_TIMEOUT", 30, minimum=1)
+# Messages per second to the alerts relay, for the whole installation; 0 disables pacing.
+ALERT_EMAIL_MAX_PER_SECOND = env_int("ALERT_EMAIL_MAX_PER_SECOND", 0, minimum=0)
 # "smpp" (a contract with an operator/aggregator) or "http_sms" (Brevo-style HTTP API).
 SMS_TRANSPORT = env_choice("SMS_TRANSPORT", "smpp", ("smpp", "http_sms"))
 # smpp://system_id:password@host:2775?source=MAIRIE&source_ton=5&source_npi=0&window=10
 SMPP_URL = env_str("SMPP_URL", "smpp://beffroi:@localhost:2775?source=MAIRIE")
-# The contracted submission rate (SMS parts per second, per process); 0 disables pacing.
+# The contracted submission rate (SMS parts per second) for the whole installation: every
+# worker shares it through the database (RateSlot); 0 disables pacing.
 SMPP_MAX_PER_SECOND = env_int("SMPP_MAX_PER_SECOND", 50, minimum=0)
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "https://api.brevo.com")
 SMS_HTTP_PATH = env_str("SMS_HTTP_PATH", "/v3/transactionalSMS/send")
@@ -302,6 +305,7 @@ SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY", "")  # or SMS_HTTP_API_KEY_FILE
 SMS_HTTP_SENDER = env_str("SMS_HTTP_SENDER", "MAIRIE")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10, minimum=1)
 SMS_HTTP_WEBHOOK_URL = env_str("SMS_HTTP_WEBHOOK_URL", "")
+# Requests per second to the HTTP SMS provider, for the whole installation; 0: no pacing.
 SMS_HTTP_MAX_PER_SECOND = env_int("SMS_HTTP_MAX_PER_SECOND", 20, minimum=0)
 # End of alert transports ------------------------------------------------------------------
 # The login form's field is "username" (an e-mail); see beffroi.accounts.lockout.

@@ -500,3 +500,18 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.target} ({self.status})"
+
+
+class RateSlot(models.Model):
+    """The next free sending slot of one gateway account, shared by every worker.
+
+    One row per transport kind ("smpp", "http_sms", "smtp"), written only by
+    ``beffroi.alerts.transports.throttle`` with one atomic UPDATE per block of slots.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    # Wall-clock epoch seconds (time.time()): workers on several machines compare it.
+    next_at = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.next_at}"

@@ -13,62 +13,30 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from beffroi.alerts.services.dispatch import alert_dispatch
 from beffroi.alerts.testing_servers import smsc_server, smtp_server
 from beffroi.alerts.tests.dispatch_factories import email, make_alert, make_subscribers, number
+from beffroi.alerts.tests.dispatch_workers import (
+    count,
+    shared_database,
+    spawn_worker,
+    worker_env,
+)
 from beffroi.testing import make_cast
 
 SUBSCRIBERS = 1_000  # × (e-mail + SMS): 2,000 recipients
 BATCH = 50  # deliveries per send task: the in-flight window of a worker
 KILLS = 3
-BEFFROI = str(Path(sys.executable).with_name("beffroi"))
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _count(db: Path | None, sql: str) -> int:
-    if db is None:  # PostgreSQL: the test's own (autocommit) connection sees the workers' rows
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return int(cursor.fetchone()[0])
-    with sqlite3.connect(db, timeout=20) as conn:
-        return int(conn.execute(sql).fetchone()[0])
-
-
-def _shared_database(tmp_path: Path) -> tuple[Path | None, str]:
-    """The database the workers use: (SQLite file or None, DATABASE_URL)."""
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-        host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-        return None, f"postgres://{auth}@{host}/{s['NAME']}"
-    db = tmp_path / "beffroi.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(db)
-    connection.connection.backup(target)  # type: ignore[union-attr]
-    target.close()
-    return db, f"sqlite:///{db}"
-
-
-def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [BEFFROI, "dispatch_worker", "--interval", "0.05"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any) -> None:
@@ -83,44 +51,40 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
     # test database becomes the workers' file database.
     assert alert_dispatch(alert=alert) == 2 * SUBSCRIBERS
     assert DBTaskResult.objects.filter(queue_name="alerts").count() == 2 * SUBSCRIBERS // BATCH
-    db, database_url = _shared_database(tmp_path)
+    db, database_url = shared_database(tmp_path)
 
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
     handled = "SELECT COUNT(*) FROM alerts_delivery WHERE status NOT IN ('pending', 'sending')"
     finished = f"SELECT COUNT(*) FROM alerts_alert WHERE id = {alert.pk} AND status = 'sent'"
     with smtp_server() as smtp, smsc_server() as smsc:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "BEFFROI_DATA_DIR": str(tmp_path),
-            "TASKS_BACKEND": "database",
-            "ALERT_EMAIL_URL": smtp.url,
-            "SMPP_URL": smsc.url(),
-            "SMPP_MAX_PER_SECOND": "0",
-            "DISPATCH_BATCH_SIZE": str(BATCH),
-            "DISPATCH_CLAIM_TIMEOUT_SECONDS": "8",
-            "DISPATCH_SWEEP_SECONDS": "1",
-            "DEBUG": "0",
-        }
+        env = worker_env(
+            database_url=database_url,
+            data_dir=tmp_path,
+            smtp_url=smtp.url,
+            smpp_url=smsc.url(),
+            DISPATCH_BATCH_SIZE=BATCH,
+            DISPATCH_CLAIM_TIMEOUT_SECONDS=8,
+            DISPATCH_SWEEP_SECONDS=1,
+        )
         started = time.monotonic()
         for _kill in range(KILLS):
-            worker = _spawn(env)
-            before = _count(db, handled)
+            worker = spawn_worker(env)
+            before = count(db, handled)
             deadline = time.monotonic() + 30
             # Killed at a random moment once it is sending (not while Python starts).
-            while _count(db, handled) == before and time.monotonic() < deadline:
+            while count(db, handled) == before and time.monotonic() < deadline:
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.3))
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
-            print(f"killed at {time.monotonic() - started:.1f} s, {_count(db, handled)} handled")
-        in_flight = _count(db, "SELECT COUNT(*) FROM alerts_delivery WHERE status = 'sending'")
+            print(f"killed at {time.monotonic() - started:.1f} s, {count(db, handled)} handled")
+        in_flight = count(db, "SELECT COUNT(*) FROM alerts_delivery WHERE status = 'sending'")
 
-        worker = _spawn(env)
+        worker = spawn_worker(env)
         try:
             deadline = time.monotonic() + 120
-            while _count(db, finished) == 0 and time.monotonic() < deadline:
+            while count(db, finished) == 0 and time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:
             worker.terminate()
@@ -130,10 +94,10 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
         sms = Counter("+" + sm.destination for sm in smsc.accepted)
 
     context = f"seed={seed} in flight at the last kill={in_flight}"
-    assert _count(db, finished) == 1, context
+    assert count(db, finished) == 1, context
     assert set(emails) == {email(i) for i in range(SUBSCRIBERS)}, context
     assert set(sms) == {number(i) for i in range(SUBSCRIBERS)}, context
     duplicates = sum(emails.values()) + sum(sms.values()) - 2 * SUBSCRIBERS
     assert duplicates <= KILLS * BATCH, context
     sent = "SELECT COUNT(*) FROM alerts_delivery WHERE status = 'sent'"
-    assert _count(db, sent) == 2 * SUBSCRIBERS, context
+    assert count(db, sent) == 2 * SUBSCRIBERS, context

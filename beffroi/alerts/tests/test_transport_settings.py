@@ -47,6 +47,7 @@ def test_it_builds_the_smtp_transport_from_settings(settings: Any) -> None:
     assert received.message["From"] == "Mairie <alertes@mairie-beffroi.fr>"
 
 
+@pytest.mark.django_db  # the configured rate is shared through the database
 def test_it_chooses_the_sms_transport_from_settings(settings: Any) -> None:
     settings.SMPP_URL = "smpp://beffroi:secret@127.0.0.1:2775?source=MAIRIE&window=4"
     settings.SMS_TRANSPORT = "smpp"

@@ -145,7 +145,8 @@ class Throttle:
 
     The contract with an SMS gateway caps the rate per account; going over it gets
     messages refused (ESME_RTHROTTLED) or the account suspended in the middle of a crisis.
-    Shared by every connection of a process when passed to several transports.
+    Shared by every connection of a process when passed to several transports; the
+    transports built from settings use ``throttle.DatabaseThrottle``, shared by every process.
     """
 
     def __init__(self, per_second: float) -> None:

@@ -29,10 +29,12 @@ from beffroi.alerts.transports.base import (
     EmailOut,
     Outcome,
     SmsOut,
+    Throttle,
     Transport,
     TransportError,
     register,
 )
+from beffroi.alerts.transports.throttle import shared_throttle
 from beffroi.core.env import parse_email_url
 
 __all__ = ["DELIVERY_HEADER", "Bounce", "SmtpConfig", "SmtpTransport", "parse_bounce"]
@@ -94,9 +96,13 @@ class SmtpTransport(Transport):
         from_email: str,
         return_path: str = "",
         ssl_context: ssl.SSLContext | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.config = config
         self.from_email = from_email
+        # A relay caps messages per second too (and mailbox providers defer a sender that
+        # bursts): one shared pace for every worker, like the SMS gateways.
+        self.throttle = throttle or Throttle(0)
         self.envelope_from = return_path or parseaddr(from_email)[1]
         _, domain = self.envelope_from.rpartition("@")[::2]
         # make_msgid() without a domain resolves the host's FQDN, a DNS call per message.
@@ -113,6 +119,7 @@ class SmtpTransport(Transport):
             SmtpConfig.from_url(settings.ALERT_EMAIL_URL, timeout=settings.ALERT_EMAIL_TIMEOUT),
             from_email=settings.ALERT_EMAIL_FROM,
             return_path=settings.ALERT_EMAIL_RETURN_PATH,
+            throttle=shared_throttle(cls.kind, settings.ALERT_EMAIL_MAX_PER_SECOND),
         )
 
     # -- connection --------------------------------------------------------------------
@@ -234,6 +241,7 @@ class SmtpTransport(Transport):
                     down = TransportError(f"SMTP server unavailable: {exc!r}")
                     outcomes.append(Outcome(out.key, None, down))
                     break
+                self.throttle.wait()
                 try:
                     smtp.sendmail(self.envelope_from, [recipient], raw)
                 except smtplib.SMTPRecipientsRefused as exc:

@@ -44,6 +44,7 @@ from beffroi.alerts.transports.base import (
     TransportError,
     register,
 )
+from beffroi.alerts.transports.throttle import shared_throttle
 
 __all__ = ["HttpSmsConfig", "HttpSmsTransport", "parse_http_sms_webhook"]
 
@@ -102,8 +103,6 @@ class HttpSmsTransport(Transport):
     def from_settings(cls) -> Self:
         from django.conf import settings
 
-        from beffroi.alerts.transports.sms_smpp import shared_throttle
-
         return cls(
             HttpSmsConfig(
                 base_url=settings.SMS_HTTP_URL,
@@ -113,7 +112,7 @@ class HttpSmsTransport(Transport):
                 timeout=settings.SMS_HTTP_TIMEOUT,
                 webhook_url=settings.SMS_HTTP_WEBHOOK_URL,
             ),
-            throttle=shared_throttle(settings.SMS_HTTP_MAX_PER_SECOND),
+            throttle=shared_throttle(cls.kind, settings.SMS_HTTP_MAX_PER_SECOND),
         )
 
     def _connect(self) -> http.client.HTTPConnection:

@@ -49,6 +49,7 @@ from beffroi.alerts.transports.base import (
     TransportError,
     register,
 )
+from beffroi.alerts.transports.throttle import shared_throttle
 
 __all__ = [
     "InboundCallback",
@@ -436,7 +437,7 @@ class SmppTransport(Transport):
 
         return cls(
             SmppConfig.from_url(settings.SMPP_URL),
-            throttle=shared_throttle(settings.SMPP_MAX_PER_SECOND),
+            throttle=shared_throttle(cls.kind, settings.SMPP_MAX_PER_SECOND),
         )
 
     def _connect(self) -> Any:
@@ -610,16 +611,6 @@ def _connection_error(exc: BaseException) -> TransportError:
             f"{status_error(int(status)).message}"
         )
     return TransportError(f"SMSC unavailable: {exc!r}")
-
-
-_throttles: dict[float, Throttle] = {}
-_throttles_lock = threading.Lock()
-
-
-def shared_throttle(per_second: float) -> Throttle:
-    """One throttle per rate and process, so parallel batches share the contracted rate."""
-    with _throttles_lock:
-        return _throttles.setdefault(per_second, Throttle(per_second))
 
 
 # -- receiver --------------------------------------------------------------------------
