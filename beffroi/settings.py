@@ -314,7 +314,7 @@ AXES_USERNAME_CALLABLE = "beffroi.accounts.lockout.axes_username"
 # Alert dispatch ---------------------------------------------------------------------------
 # (owned by beffroi/alerts/services/dispatch.py)
 # Deliveries per send task: one transport connection per channel and task.
-DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 250, minimum=1)
+DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500, minimum=1)
 # A delivery claimed longer ago than this by a worker that died is sent again.
 DISPATCH_CLAIM_TIMEOUT_SECONDS = env_int("DISPATCH_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
 # Temporary errors: retried after 30 s, 2 min, 8 min… (×4, with jitter), then given up.

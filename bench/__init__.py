@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Modules holding benchmarks, imported in this order (add "bench.alerts" here).
-MODULES: tuple[str, ...] = ("bench.territory",)
+# Modules holding benchmarks, imported in this order.
+MODULES: tuple[str, ...] = ("bench.territory", "bench.alerts")
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,29 @@ def _audience_queryset(target: Target) -> QuerySet[Subscriber] | None:
     )
 
 
+def audience_select_sql(
+    target: Target, channel: str, *, after_id: int, up_to_id: int
+) -> tuple[str, tuple[object, ...]] | None:
+    """SQL selecting ``(subscriber_id, target, language)`` of the audience on ``channel``
+    for subscriber ids in ``(after_id, up_to_id]``, for an ``INSERT … SELECT`` that writes
+    deliveries without a row ever reaching Python; None when nobody can be reached."""
+    queryset = _audience_queryset(target)
+    if queryset is None or channel not in _channels(target):
+        return None
+    rows = (
+        queryset.filter(**{f"to_{channel}": True}, pk__gt=after_id, pk__lte=up_to_id)
+        .order_by()
+        .annotate(
+            out_subscriber=F("pk"),
+            out_target=ExpressionWrapper(F(CHANNEL_TARGETS[channel][0]), output_field=CharField()),
+            out_language=F("language"),
+        )
+        .values("out_subscriber", "out_target", "out_language")
+    )
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
 def target_audience(target: Target) -> Iterator[Recipient]:
     queryset = _audience_queryset(target)
     if queryset is None:
@@ -199,7 +222,10 @@ def target_audience(target: Target) -> Iterator[Recipient]:
     columns = ["pk", "language"]
     for c in channels:
         columns += [f"to_{c}", f"target_{c}"]
-    sql, params = queryset.order_by("pk").values_list(*columns).query.sql_with_params()
+    # No ORDER BY: on PostgreSQL a server-side cursor plans for the first 10 % of the rows
+    # (cursor_tuple_fraction), and an ordered scan of the primary key probing the target for
+    # each subscriber costs three times the unordered hash join. Nobody needs the order.
+    sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
     # The compiled query through a chunked (server-side on PostgreSQL) cursor: the same
     # streaming as ``.iterator()`` without Django's per-row converters (about 12% less CPU at
     # a million rows). Booleans come back as 0/1 on SQLite, hence truthiness only.
@@ -219,7 +245,7 @@ def target_audience(target: Target) -> Iterator[Recipient]:
 
 
 def alert_audience(*, alert: Alert) -> Iterator[Recipient]:
-    """Stream the recipients of ``alert``: one per (subscriber, channel), in subscriber order.
+    """Stream the recipients of ``alert``: one per (subscriber, channel), in no set order.
 
     Memory stays bounded by ``CHUNK_SIZE`` rows whatever the audience. A subscriber with
     several places in the target appears once per channel.
@@ -243,25 +269,41 @@ def target_audience_counts(target: Target) -> AudienceCounts:
     per_channel = {c: int(aggregates[c] or 0) for c in channels}
     per_zone: dict[int, int] = {}
     if target.zone_ids and aggregates["persons"]:
-        # One join pass place → membership grouped by zone; a person with places in two
-        # target zones counts in both (the total above counts them once).
-        grouped = (
-            Place.objects.filter(
-                _reachable(target, prefix="subscriber__"),
-                address__memberships__zone_id__in=target.zone_ids,
-            )
-            .values("address__memberships__zone_id")
-            .annotate(persons=Count("subscriber_id", distinct=True))
-            .order_by()
-        )
-        per_zone = {
-            int(row["address__memberships__zone_id"]): int(row["persons"]) for row in grouped
-        }
+        per_zone = _per_zone_counts(target)
     return AudienceCounts(
         per_channel=per_channel,
         per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
         persons=int(aggregates["persons"] or 0),
     )
+
+
+def _per_zone_counts(target: Target) -> dict[int, int]:
+    """Persons of the audience with at least one place in each zone; a person with places in
+    two target zones counts in both (the total counts them once).
+
+    Raw SQL because the ORM's path place → address → membership adds a join on the address
+    table and evaluates the subscriber conditions once per (place, zone) row; here the
+    audience is a subquery the database evaluates once (a hash or an index of ids), and the
+    membership rows meet the places through the covering (address, subscriber) index: half
+    the time on SQLite, a third on PostgreSQL, over a million residents.
+    """
+    # Reachable subscribers, the place condition aside: the join below is the place condition.
+    reachable = Subscriber.objects.filter(_reachable(target)).order_by().values("pk")
+    audience_sql, audience_params = reachable.query.sql_with_params()
+    qn = connection.ops.quote_name
+    membership = qn(ZoneMembership._meta.db_table)
+    place = qn(Place._meta.db_table)
+    marks = ", ".join(["%s"] * len(target.zone_ids))
+    # Only quoted identifiers, placeholders and the ORM's own compiled SQL are interpolated.
+    sql = (
+        f"SELECT m.{qn('zone_id')}, COUNT(DISTINCT p.{qn('subscriber_id')}) "  # noqa: S608
+        f"FROM {membership} m JOIN {place} p ON p.{qn('address_id')} = m.{qn('address_id')} "
+        f"WHERE m.{qn('zone_id')} IN ({marks}) AND p.{qn('subscriber_id')} IN ({audience_sql}) "
+        f"GROUP BY m.{qn('zone_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*target.zone_ids, *audience_params])
+        return {int(zone_id): int(persons) for zone_id, persons in cursor.fetchall()}
 
 
 def alert_audience_counts(*, alert: Alert) -> AudienceCounts:

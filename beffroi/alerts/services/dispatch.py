@@ -38,12 +38,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
+from beffroi.alerts.services.audience import Target, audience_select_sql
 from beffroi.alerts.transports import (
     Bounce,
     EmailOut,
@@ -80,7 +81,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Rows written per INSERT; the audience is streamed, so memory stays bounded by this.
+# Subscriber ids per fan-out step (one INSERT … SELECT per channel, then the send tasks of
+# the new rows are enqueued): a short write lock for the workers, an early first message.
+FANOUT_ID_SPAN = 25_000
 CREATE_CHUNK = 2_000
 # Words a resident may answer to stop SMS (French operators' usage, and English).
 STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
@@ -119,7 +122,6 @@ def alert_dispatch(*, alert: Alert) -> int:
     deliveries are kept, missing ones created, pending ones enqueued again — claims make a
     duplicate task harmless.
     """
-    from beffroi.alerts.services.audience import alert_audience
     from beffroi.alerts.services.composer import alert_transition
 
     with transaction.atomic():
@@ -154,28 +156,23 @@ def alert_dispatch(*, alert: Alert) -> int:
     before = Delivery.objects.filter(alert=alert).count()
     last_enqueued = 0
     now = timezone.now()
-    recipients = (r for r in alert_audience(alert=alert) if r.channel in SENDABLE)
-    for chunk in _chunks(recipients, CREATE_CHUNK):
-        with transaction.atomic():
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(
-                        alert=alert,
-                        subscriber_id=recipient.subscriber_id,
-                        channel=recipient.channel,
-                        target=recipient.target,
-                        language=recipient.language,
-                        next_attempt_at=now,
+    target = Target.of(alert)
+    channels = [c for c in target.channels if c in SENDABLE]
+    bounds = Subscriber.objects.filter(organisation_id=alert.organisation_id).aggregate(
+        low=Min("pk"), high=Max("pk")
+    )
+    low, high = bounds["low"], bounds["high"]
+    if low is not None and high is not None and channels:
+        for after_id in range(low - 1, high, FANOUT_ID_SPAN):
+            with transaction.atomic():
+                for channel in channels:
+                    _insert_deliveries(
+                        alert.pk, target, channel, after_id, after_id + FANOUT_ID_SPAN, now
                     )
-                    for recipient in chunk
-                ],
-                batch_size=500,
-                ignore_conflicts=True,
-            )
-            # Sending starts while the fan-out goes on: the first residents are warned
-            # seconds after approval, not after the whole audience is written.
-            last_enqueued = _enqueue_pending_after(alert, last_enqueued)
-            Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=timezone.now())
+                # Sending starts while the fan-out goes on: the first residents are
+                # warned seconds after approval, not after the whole audience is written.
+                last_enqueued = _enqueue_pending_after(alert, last_enqueued)
+                Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=timezone.now())
     if last_enqueued == 0:
         # Nothing new to create (a repeated call): still enqueue what an earlier,
         # interrupted call left pending. Otherwise the first chunk already did.
@@ -219,6 +216,51 @@ def alerts_restart_stalled_fanouts(*, timeout: timedelta, now: datetime) -> list
         for alert_id in ids:
             transaction.on_commit(partial(alert_dispatch_enqueue, alert_id=alert_id))
     return ids
+
+
+def _insert_deliveries(
+    alert_id: int, target: Target, channel: str, after_id: int, up_to_id: int, now: datetime
+) -> None:
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (SQLite ≥ 3.24, PostgreSQL) for the
+    audience on ``channel`` among subscriber ids ``(after_id, up_to_id]``: no row passes
+    through Python, and rows that exist already (a repeated fan-out) are kept as they are.
+
+    The audience is never read with an open cursor while deliveries are written: on SQLite
+    a connection holding a read snapshot cannot then write once a worker has committed
+    (SQLITE_BUSY_SNAPSHOT, "database is locked").
+    """
+    select = audience_select_sql(target, channel, after_id=after_id, up_to_id=up_to_id)
+    if select is None:
+        return
+    select_sql, select_params = select
+    qn = connection.ops.quote_name
+    columns = [
+        "alert_id",
+        "subscriber_id",
+        "channel",
+        "target",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "permanent_failure",
+        "provider_id",
+        "next_attempt_at",
+    ]
+    # Only quoted identifiers, placeholders and the ORM's compiled SQL are interpolated.
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
+    sql = (
+        f"INSERT INTO {qn(Delivery._meta.db_table)} "  # noqa: S608
+        f"({', '.join(qn(c) for c in columns)}) "
+        f"SELECT %s, a.{qn('out_subscriber')}, %s, a.{qn('out_target')}, "
+        f"COALESCE(a.{qn('out_language')}, 'fr'), %s, 0, '', %s, '', %s "
+        f"FROM ({select_sql}) a WHERE true ON CONFLICT DO NOTHING"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Parameters in the order of the SQL text: the outer ones, then the SELECT's.
+    params: list[Any] = [alert_id, channel, Delivery.Status.PENDING, False, stamp, *select_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
@@ -418,18 +460,50 @@ def _email_footer(language: str, url: str) -> str:
         return "\n\n-- \n" + gettext("To stop receiving these alerts: %(url)s") % {"url": url}
 
 
-def _unsubscribe_url(subscriber: Subscriber, origins: dict[int, str]) -> str:
-    """``unsubscribe_url(subscriber)`` without its query per message: the organisation's
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A claimed delivery, as much of it as sending needs: a batch is read with one query
+    into tuples (model instances of deliveries, subscribers and organisations cost more
+    than the SQL)."""
+
+    pk: int
+    alert_id: int
+    channel: str
+    target: str
+    language: str
+    attempts: int
+    subscriber_id: int | None
+    unsubscribe_token: str | None
+    organisation_id: int | None
+
+    FIELDS = (
+        "pk",
+        "alert_id",
+        "channel",
+        "target",
+        "language",
+        "attempts",
+        "subscriber_id",
+        "subscriber__unsubscribe_token",
+        "subscriber__organisation_id",
+    )
+
+
+def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str]) -> str:
+    """``unsubscribe_url(subscriber)`` without its queries per message: the organisation's
     origin is looked up once per batch."""
     from beffroi.alerts.services.subscriptions import organisation_origin
+    from beffroi.territory.models import Organisation
 
-    origin = origins.get(subscriber.organisation_id)
+    assert delivery.organisation_id is not None and delivery.unsubscribe_token is not None
+    origin = origins.get(delivery.organisation_id)
     if origin is None:
-        origin = origins[subscriber.organisation_id] = organisation_origin(subscriber.organisation)
-    return origin + reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
+        organisation = Organisation.objects.get(pk=delivery.organisation_id)
+        origin = origins[delivery.organisation_id] = organisation_origin(organisation)
+    return origin + reverse("subscriptions:unsubscribe", args=[delivery.unsubscribe_token])
 
 
-def _target_error(delivery: Delivery) -> str:
+def _target_error(delivery: _Claimed) -> str:
     """Why this target can never receive the message, or "" when it looks usable."""
     if delivery.subscriber_id is None:
         return gettext("The subscriber was erased before this message was sent.")
@@ -458,7 +532,7 @@ def _email_text(texts: AlertTexts) -> str:
 
 
 def _build_messages(
-    deliveries: list[Delivery], alerts: dict[int, Alert]
+    deliveries: list[_Claimed], alerts: dict[int, Alert]
 ) -> tuple[list[EmailOut | SmsOut], dict[int, str]]:
     """The messages to send, and the deliveries refused before sending (id → reason)."""
     from beffroi.alerts.services.composer import alert_texts
@@ -478,10 +552,8 @@ def _build_messages(
         if key not in texts:
             texts[key] = alert_texts(alert, language)
         text = texts[key]
-        subscriber = delivery.subscriber
-        assert subscriber is not None
         if delivery.channel == Channel.EMAIL:
-            url = _unsubscribe_url(subscriber, origins)
+            url = _unsubscribe_url(delivery, origins)
             messages.append(
                 EmailOut(
                     key=str(delivery.pk),
@@ -543,11 +615,12 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
 
 
 def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) -> None:
-    deliveries = list(
-        Delivery.objects.filter(pk__in=claimed)
-        .select_related("subscriber__organisation")
+    deliveries = [
+        _Claimed(*row)
+        for row in Delivery.objects.filter(pk__in=claimed)
         .order_by("pk")
-    )
+        .values_list(*_Claimed.FIELDS)
+    ]
     alerts = {
         alert.pk: alert
         for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries}).select_related(
@@ -560,7 +633,7 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
     others: dict[_Result, list[int]] = defaultdict(list)
     retry_delays: dict[int, timedelta] = {}  # one jittered delay per attempt count and batch
 
-    live: list[Delivery] = []
+    live: list[_Claimed] = []
     for delivery in deliveries:
         if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
             reason = gettext("The alert was cancelled before this message was sent.")
@@ -570,7 +643,7 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
         else:
             live.append(delivery)
 
-    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    by_channel: dict[str, list[_Claimed]] = defaultdict(list)
     for delivery in live:
         by_channel[delivery.channel].append(delivery)
     for channel, group in by_channel.items():

@@ -342,9 +342,7 @@ def test_it_requeues_from_the_command(
     assert alert.status == Alert.Status.SENT
 
 
-def test_approval_hands_the_fan_out_to_the_alerts_queue(
-    cast: Cast, on_commit: RunOnCommit
-) -> None:
+def test_approval_hands_the_fan_out_to_the_alerts_queue(cast: Cast, on_commit: RunOnCommit) -> None:
     """The request that approves does not write 100,000 deliveries: a worker does."""
     from django_tasks_db.models import DBTaskResult
 
@@ -412,3 +410,23 @@ def test_the_sweep_restarts_a_fan_out_whose_worker_died(
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENT
     assert alert.fanout_done_at is not None
+
+
+def test_the_fan_out_writes_the_audience_in_steps_each_recipient_once(
+    cast: Cast, gateways: Gateways, on_commit: RunOnCommit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from beffroi.alerts.services import dispatch
+
+    smtp, smsc = gateways
+    monkeypatch.setattr(dispatch, "FANOUT_ID_SPAN", 3)
+    make_subscribers(cast.org, 8)
+    unreachable = make_subscribers(cast.org, 1, channels=("voice",))
+    alert = make_alert(cast.org, cast.alert_author)
+    with on_commit():
+        assert alert_dispatch(alert=alert) == 16
+    rows = list(Delivery.objects.filter(alert=alert).values_list("subscriber_id", "channel"))
+    assert len(rows) == len(set(rows)) == 16
+    assert unreachable[0].pk not in {subscriber for subscriber, _channel in rows}
+    assert sorted(m.rcpt_tos[0] for m in smtp.received) == sorted(email(i) for i in range(8))
+    assert len(smsc.accepted) == 8
+    assert set(Delivery.objects.filter(alert=alert).values_list("language", flat=True)) == {"fr"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from beffroi.alerts.testing_servers import SmtpServer, free_port, smtp_server
 from beffroi.alerts.transports import EmailOut, SmtpTransport, TransportError
 from beffroi.alerts.transports.email import SmtpConfig
@@ -237,3 +239,43 @@ def test_it_refuses_unusable_addresses_and_reserved_headers_without_stopping() -
         True,
         False,
     ]
+
+
+def test_its_fast_plain_text_rendering_reads_like_the_mime_library_s() -> None:
+    """``render`` formats plain-text alerts by hand: a mail reader must see exactly what
+    ``build_message`` (the standard library's EmailMessage) would have produced."""
+    import email
+    import email.policy
+
+    transport = SmtpTransport(
+        SmtpConfig.from_url("smtp://127.0.0.1:25", timeout=3),
+        from_email="Mairie d'Évry-sur-Aulne <alertes@mairie-beffroi.fr>",
+    )
+    long_line = "Évacuez " + "les quais, " * 20 + "= avant 18 h.  "
+    cases = [
+        _email("1", "alice@example.org", headers={"X-Beffroi-Alert": "urn:oid:1"}),
+        _email(
+            "2",
+            "bob@example.org",
+            subject="EXERCICE — " + "Alerte crue très longue " * 5,
+            text=f"Première ligne\n\n{long_line}\n.\nFin\r\nÀ bientôt\n\n-- \nDésinscription",
+            unsubscribe_url="https://vaudrecourt.example/alertes/desinscription/abc_-9/",
+        ),
+        _email("3", "carol@example.org", subject="Plain ASCII", text="No accents here."),
+    ]
+    for out in cases:
+        fast_bytes, _id = transport.render(out)
+        slow, _slow_id = transport.build_message(out)
+        fast = email.message_from_bytes(fast_bytes, policy=email.policy.default)
+        reference = email.message_from_bytes(slow.as_bytes(), policy=email.policy.default)
+        assert all(len(line) <= 78 for line in fast_bytes.split(b"\r\n")[1:])
+        assert fast.get_content() == reference.get_content()
+        assert fast.get_content_type() == "text/plain"
+        for name in set(reference.keys()):
+            if name not in {"Date", "Message-ID", "MIME-Version", "Content-Type"}:
+                assert str(fast[name]) == str(reference[name]), name
+        assert set(fast.keys()) == set(reference.keys())
+    with pytest.raises(ValueError):
+        transport.render(_email("4", "x@example.org", headers={"X-Evil\r\nBcc": "a"}))
+    with pytest.raises(ValueError):
+        transport.render(_email("5", "x@example.org", headers={"Reply-To": "a\nBcc: b"}))

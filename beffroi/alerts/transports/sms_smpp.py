@@ -19,6 +19,7 @@ name verification against the system trust store.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import secrets
@@ -166,17 +167,22 @@ class SmppConfig:
         return config
 
 
+@functools.lru_cache(maxsize=64)
+def _encoded_parts(text: str) -> tuple[int, tuple[bytes, ...]]:
+    """``(data_coding, parts)``: every SMS of an alert has the same text (per language), so a
+    batch encodes it once instead of once per resident."""
+    gsm = is_gsm7(text)
+    parts = split_parts(text) or [""]
+    if gsm:
+        return 0, tuple(gsm7_encode(part) for part in parts)
+    return 8, tuple(part.encode("utf-16-be") for part in parts)
+
+
 def encode_sms(text: str, *, reference: int | None = None) -> tuple[int, int, list[bytes]]:
     """``(data_coding, esm_class, short_messages)`` for ``text``, one short_message a part."""
-    gsm = is_gsm7(text)
-    data_coding = 0 if gsm else 8
-
-    def encode(part: str) -> bytes:
-        return gsm7_encode(part) if gsm else part.encode("utf-16-be")
-
-    parts = split_parts(text) or [""]
+    data_coding, parts = _encoded_parts(text)
     if len(parts) == 1:
-        return data_coding, 0, [encode(parts[0])]
+        return data_coding, 0, [parts[0]]
     if len(parts) > 255:
         raise ValueError("A text cannot span more than 255 SMS.")
     ref = secrets.randbelow(256) if reference is None else reference & 0xFF
@@ -184,10 +190,7 @@ def encode_sms(text: str, *, reference: int | None = None) -> tuple[int, int, li
     return (
         data_coding,
         UDH_CONCAT,
-        [
-            bytes((0x05, 0x00, 0x03, ref, total, seq)) + encode(part)
-            for seq, part in enumerate(parts, 1)
-        ],
+        [bytes((0x05, 0x00, 0x03, ref, total, seq)) + part for seq, part in enumerate(parts, 1)],
     )
 
 
