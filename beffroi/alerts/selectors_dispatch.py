@@ -23,8 +23,10 @@ __all__ = [
 ]
 
 STATUSES = [value for value, _label in Delivery.Status.choices]
-# Deliveries waiting for a retry above this share of a channel: shown as an outage.
+# Deliveries waiting for a retry above this share of a channel, or above this count, are
+# shown as an outage (the count: a relay down near the end of a 50,000-message alert).
 OUTAGE_SHARE = 0.05
+OUTAGE_COUNT = 20
 
 
 def dispatch_alert(*, organisation: Organisation, alert_id: int) -> Alert:
@@ -85,7 +87,8 @@ class ChannelHealth:
 
     @property
     def outage(self) -> bool:
-        return bool(self.waiting_retry) and self.waiting_retry >= max(1, OUTAGE_SHARE * self.total)
+        threshold = max(1, min(OUTAGE_SHARE * self.total, OUTAGE_COUNT))
+        return bool(self.waiting_retry) and self.waiting_retry >= threshold
 
 
 @dataclass(frozen=True)

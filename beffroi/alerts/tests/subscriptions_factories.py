@@ -3,19 +3,21 @@ and real SMTP/SMPP servers on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
-from beffroi.alerts.testing_servers import SmscServer, SmtpServer, smsc_server, smtp_server
+from beffroi.alerts.testing_servers import SmscServer, SmtpServer
+from beffroi.alerts.tests.dispatch_factories import RunOnCommit, gateways
 from beffroi.territory.models import Address, Commune, Street, Zone
 from beffroi.territory.services import zone_create
 from beffroi.territory.text import normalize_street
 from beffroi.testing import Cast
+
+__all__ = ["RunOnCommit", "gateways"]  # shared with the dispatch tests
 
 # Valmont's commune: a square around (4.0, 45.0); the river zone covers its western half.
 BOUNDARY = {
@@ -87,26 +89,6 @@ def territory(cast: Cast) -> Territory:
         lilas_3=_address(lilas, "3", 3.995, 45.003),
         river=river,
     )
-
-
-@pytest.fixture
-def gateways(settings: Any) -> Iterator[tuple[SmtpServer, SmscServer]]:
-    """Real SMTP and SMPP servers on loopback, settings pointing at them, tasks in process."""
-    with smtp_server() as smtp, smsc_server() as smsc:
-        settings.ALERT_EMAIL_URL = smtp.url
-        settings.SMPP_URL = smsc.url()
-        settings.SMS_TRANSPORT = "smpp"
-        settings.SMPP_MAX_PER_SECOND = 0
-        settings.TASKS = {
-            "default": {
-                "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-                "QUEUES": django_settings.TASK_QUEUES,
-            }
-        }
-        yield smtp, smsc
-
-
-RunOnCommit = Callable[[], AbstractContextManager[Any]]
 
 
 @pytest.fixture

@@ -155,3 +155,16 @@ def test_it_lists_sent_alerts(cast: Cast, client: Client) -> None:
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == [alert]
     assert "Draft one" not in response.content.decode()
+
+
+def test_it_calls_an_outage_from_a_share_or_a_count_of_waiting_messages() -> None:
+    from beffroi.alerts.selectors_dispatch import ChannelHealth
+
+    def health(total: int, waiting: int) -> ChannelHealth:
+        return ChannelHealth("email", "E-mail", {}, total, waiting, "refused", None)
+
+    assert health(10, 1).outage  # one message of a small alert
+    assert not health(10, 0).outage
+    assert not health(1_000, 19).outage  # under 5 % and under 20 messages
+    assert health(1_000, 50).outage  # 5 %
+    assert health(50_000, 20).outage  # a relay down near the end of a large alert
