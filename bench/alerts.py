@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -387,6 +388,7 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
 
 FANOUT_WORKERS = 2  # dispatch_worker processes, and bare-loop processes: one per core
 FANOUT_TIMEOUT = 1_800.0
+FANOUT_REPEATS = 2  # alternate runs of the bare loops and of Beffroi; the best of each
 SMS_TEXT = "Crue de l'Aulne: montez a l'etage, ne prenez pas la voiture."
 EMAIL_BODY = (
     "La crue de l'Aulne atteint les quartiers bas. Montez a l'etage, coupez le gaz et "
@@ -410,7 +412,7 @@ def _fanout_alert(organisation_id: int, author_id: int) -> int:
     now = timezone.now()
     alert = Alert.objects.create(
         organisation_id=organisation_id,
-        identifier=f"bench-{organisation_id}",
+        identifier=f"bench-{organisation_id}-{uuid.uuid4().hex}",
         status=Alert.Status.APPROVED,
         topic="flood",
         headline="Crue de l'Aulne",
@@ -554,14 +556,31 @@ def fanout_measures(context: Context, prepared: Prepared) -> list[Measure]:
         recipients = [
             (f"habitant{i}@example.org", f"+336{10_000_000 + i:08d}") for i in range(large)
         ]
-        bare_s = bare_loops(
-            gateways, recipients, processes=FANOUT_WORKERS, body=EMAIL_BODY, sms_text=SMS_TEXT
-        )
-        context.log(f"bare smtplib + smpplib loops: {2 * large:,} messages in {bare_s:.1f}s")
         small_run = fanout_run(context, gateways, small_org, prepared.author_id, small)
-        large_run = fanout_run(context, gateways, large_org, prepared.author_id, large)
+        # The machine is shared: consecutive runs of the same loop differ by up to 40 %.
+        # Bare loops and Beffroi alternate, and each keeps its best run.
+        bare_runs: list[float] = []
+        large_runs: list[FanoutRun] = []
+        for _repeat in range(FANOUT_REPEATS):
+            bare_runs.append(
+                bare_loops(
+                    gateways,
+                    recipients,
+                    processes=FANOUT_WORKERS,
+                    body=EMAIL_BODY,
+                    sms_text=SMS_TEXT,
+                )
+            )
+            context.log(
+                f"bare smtplib + smpplib loops: {2 * large:,} messages in {bare_runs[-1]:.1f}s"
+            )
+            large_runs.append(fanout_run(context, gateways, large_org, prepared.author_id, large))
     finally:
         gateways.stop()
+    bare_s = min(bare_runs)
+    large_run = min(large_runs, key=lambda run: run.seconds)
+    context.extra["fanout_runs_seconds"] = [round(run.seconds, 1) for run in large_runs]
+    context.extra["bare_runs_seconds"] = [round(seconds, 1) for seconds in bare_runs]
     ratio_to_raw = bare_s / large_run.seconds
     context.extra.update(
         {
@@ -580,7 +599,8 @@ def fanout_measures(context: Context, prepared: Prepared) -> list[Measure]:
             "fanout_seconds",
             f"{large:,} residents × (e-mail + SMS): from approval to the last message accepted "
             f"by the loopback SMTP and SMPP servers, {FANOUT_WORKERS} `dispatch_worker` "
-            "processes, database task queue",
+            f"processes, database task queue (best of {FANOUT_REPEATS} runs alternating with "
+            "the baseline's)",
             large_run.seconds,
             "s",
             bare + ", same messages, same servers",
@@ -615,7 +635,7 @@ def fanout_measures(context: Context, prepared: Prepared) -> list[Measure]:
             f"worker_peak_memory_{large}",
             f"peak resident memory (VmHWM) of the busiest `dispatch_worker` for {large:,} "
             "recipients × 2 channels",
-            large_run.peak_mib,
+            max(run.peak_mib for run in large_runs),
             "MiB",
             "the same worker's resident memory when idle, before the alert",
             large_run.idle_mib,

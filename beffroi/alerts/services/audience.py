@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
-    Count,
     ExpressionWrapper,
     F,
     Q,
@@ -254,6 +254,15 @@ def alert_audience(*, alert: Alert) -> Iterator[Recipient]:
 
 
 def target_audience_counts(target: Target) -> AudienceCounts:
+    """Persons, messages per channel and persons per zone, in one statement.
+
+    The audience is a common table expression (SQLite ≥ 3.35, PostgreSQL ≥ 12); SQLite
+    evaluates its topic, channel, consent and place conditions once, then counts it whole,
+    and per zone by joining memberships to places through the covering (address,
+    subscriber) index. A person with places in two target zones counts
+    in both zones, once in the total. Raw SQL because the ORM can express neither the shared
+    expression nor the join from memberships to places without the address table between.
+    """
     channels = _channels(target)
     queryset = _audience_queryset(target)
     if queryset is None:
@@ -262,48 +271,53 @@ def target_audience_counts(target: Target) -> AudienceCounts:
             per_zone={zone_id: 0 for zone_id in target.zone_ids},
             persons=0,
         )
-    aggregates = queryset.aggregate(
-        persons=Count("pk"),
-        **{c: Count("pk", filter=_channel_condition(target, c)) for c in channels},
+    audience_sql, audience_params = (
+        queryset.order_by()
+        .annotate(audience_id=F("pk"))
+        .values("audience_id", *(f"to_{c}" for c in channels))
+        .query.sql_with_params()
     )
-    per_channel = {c: int(aggregates[c] or 0) for c in channels}
-    per_zone: dict[int, int] = {}
-    if target.zone_ids and aggregates["persons"]:
-        per_zone = _per_zone_counts(target)
-    return AudienceCounts(
-        per_channel=per_channel,
-        per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
-        persons=int(aggregates["persons"] or 0),
-    )
-
-
-def _per_zone_counts(target: Target) -> dict[int, int]:
-    """Persons of the audience with at least one place in each zone; a person with places in
-    two target zones counts in both (the total counts them once).
-
-    Raw SQL because the ORM's path place → address → membership adds a join on the address
-    table and evaluates the subscriber conditions once per (place, zone) row; here the
-    audience is a subquery the database evaluates once (a hash or an index of ids), and the
-    membership rows meet the places through the covering (address, subscriber) index: half
-    the time on SQLite, a third on PostgreSQL, over a million residents.
-    """
-    # Reachable subscribers, the place condition aside: the join below is the place condition.
-    reachable = Subscriber.objects.filter(_reachable(target)).order_by().values("pk")
-    audience_sql, audience_params = reachable.query.sql_with_params()
     qn = connection.ops.quote_name
     membership = qn(ZoneMembership._meta.db_table)
     place = qn(Place._meta.db_table)
-    marks = ", ".join(["%s"] * len(target.zone_ids))
+    sums = ", ".join(f"SUM(CASE WHEN a.{qn('to_' + c)} THEN 1 ELSE 0 END)" for c in channels)
+    zeros = ", ".join("0" for _c in channels)
+    # SQLite evaluates the audience once and reads it twice; PostgreSQL does better inlining
+    # it in both halves, where each can run as a parallel hash join.
+    materialized = "NOT MATERIALIZED" if connection.vendor == "postgresql" else "MATERIALIZED"
     # Only quoted identifiers, placeholders and the ORM's own compiled SQL are interpolated.
     sql = (
-        f"SELECT m.{qn('zone_id')}, COUNT(DISTINCT p.{qn('subscriber_id')}) "  # noqa: S608
-        f"FROM {membership} m JOIN {place} p ON p.{qn('address_id')} = m.{qn('address_id')} "
-        f"WHERE m.{qn('zone_id')} IN ({marks}) AND p.{qn('subscriber_id')} IN ({audience_sql}) "
-        f"GROUP BY m.{qn('zone_id')}"
+        f"WITH a AS {materialized} ({audience_sql}) "  # noqa: S608
+        f"SELECT NULL, COUNT(*), {sums} FROM a"
     )
+    params: list[Any] = list(audience_params)
+    if target.zone_ids:
+        marks = ", ".join(["%s"] * len(target.zone_ids))
+        sql += (
+            f" UNION ALL SELECT m.{qn('zone_id')}, COUNT(DISTINCT p.{qn('subscriber_id')}), "  # noqa: S608
+            f"{zeros} FROM {membership} m "
+            f"JOIN {place} p ON p.{qn('address_id')} = m.{qn('address_id')} "
+            f"WHERE m.{qn('zone_id')} IN ({marks}) "
+            f"AND p.{qn('subscriber_id')} IN (SELECT {qn('audience_id')} FROM a) "
+            f"GROUP BY m.{qn('zone_id')}"
+        )
+        params += target.zone_ids
+    persons = 0
+    per_channel = {c: 0 for c in channels}
+    per_zone: dict[int, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*target.zone_ids, *audience_params])
-        return {int(zone_id): int(persons) for zone_id, persons in cursor.fetchall()}
+        cursor.execute(sql, params)
+        for zone_id, count, *by_channel in cursor.fetchall():
+            if zone_id is None:
+                persons = int(count)
+                per_channel = {c: int(n or 0) for c, n in zip(channels, by_channel, strict=True)}
+            else:
+                per_zone[int(zone_id)] = int(count)
+    return AudienceCounts(
+        per_channel=per_channel,
+        per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
+        persons=persons,
+    )
 
 
 def alert_audience_counts(*, alert: Alert) -> AudienceCounts:

@@ -489,9 +489,9 @@ class _Claimed:
     )
 
 
-def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str]) -> str:
+def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str], around: list[str]) -> str:
     """``unsubscribe_url(subscriber)`` without its queries per message: the organisation's
-    origin is looked up once per batch."""
+    origin is looked up once per batch, and the path around the token reversed once."""
     from beffroi.alerts.services.subscriptions import organisation_origin
     from beffroi.territory.models import Organisation
 
@@ -500,7 +500,7 @@ def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str]) -> str:
     if origin is None:
         organisation = Organisation.objects.get(pk=delivery.organisation_id)
         origin = origins[delivery.organisation_id] = organisation_origin(organisation)
-    return origin + reverse("subscriptions:unsubscribe", args=[delivery.unsubscribe_token])
+    return origin + around[0] + delivery.unsubscribe_token + around[1]
 
 
 def _target_error(delivery: _Claimed) -> str:
@@ -534,11 +534,18 @@ def _email_text(texts: AlertTexts) -> str:
 def _build_messages(
     deliveries: list[_Claimed], alerts: dict[int, Alert]
 ) -> tuple[list[EmailOut | SmsOut], dict[int, str]]:
-    """The messages to send, and the deliveries refused before sending (id → reason)."""
+    """The messages to send, and the deliveries refused before sending (id → reason).
+
+    Everything that does not depend on the resident (texts, footers, the unsubscribe URL
+    around the token) is made once per alert and language: in a batch of 500 only the
+    address, the key and the token change.
+    """
     from beffroi.alerts.services.composer import alert_texts
 
-    texts: dict[tuple[int, str], AlertTexts] = {}
+    bodies: dict[tuple[int, str], tuple[str, str, str]] = {}  # subject, e-mail text, SMS
     origins: dict[int, str] = {}
+    footers: dict[str, tuple[str, str]] = {}  # language → footer around the URL
+    url_around = reverse("subscriptions:unsubscribe", args=["TOKEN"]).split("TOKEN", 1)
     messages: list[EmailOut | SmsOut] = []
     refused: dict[int, str] = {}
     for delivery in deliveries:
@@ -549,29 +556,32 @@ def _build_messages(
         alert = alerts[delivery.alert_id]
         language = delivery.language or "fr"
         key = (alert.pk, language)
-        if key not in texts:
-            texts[key] = alert_texts(alert, language)
-        text = texts[key]
+        if key not in bodies:
+            text = alert_texts(alert, language)
+            bodies[key] = (
+                text.subject or text.headline,
+                _email_text(text),
+                (text.sms or text.headline) + sms_unsubscribe_suffix(language),
+            )
+        subject, email_text, sms_text = bodies[key]
         if delivery.channel == Channel.EMAIL:
-            url = _unsubscribe_url(delivery, origins)
+            url = _unsubscribe_url(delivery, origins, url_around)
+            if language not in footers:
+                before, _sentinel, after = _email_footer(language, "\0").partition("\0")
+                footers[language] = (before, after)
+            before, after = footers[language]
             messages.append(
                 EmailOut(
                     key=str(delivery.pk),
                     to=delivery.target,
-                    subject=text.subject or text.headline,
-                    text=_email_text(text) + _email_footer(language, url),
+                    subject=subject,
+                    text=email_text + before + url + after,
                     unsubscribe_url=url,
                     headers={"X-Beffroi-Alert": alert.identifier},
                 )
             )
         else:
-            messages.append(
-                SmsOut(
-                    key=str(delivery.pk),
-                    to=delivery.target,
-                    text=(text.sms or text.headline) + sms_unsubscribe_suffix(language),
-                )
-            )
+            messages.append(SmsOut(key=str(delivery.pk), to=delivery.target, text=sms_text))
     return messages, refused
 
 
