@@ -168,3 +168,14 @@ def test_it_calls_an_outage_from_a_share_or_a_count_of_waiting_messages() -> Non
     assert not health(1_000, 19).outage  # under 5 % and under 20 messages
     assert health(1_000, 50).outage  # 5 %
     assert health(50_000, 20).outage  # a relay down near the end of a large alert
+
+
+def test_it_says_when_the_list_of_recipients_is_still_being_written(
+    cast: Cast, client: Client
+) -> None:
+    alert = _sending_alert(cast)
+    login_verified(client, cast.alert_author)
+    notice = "The list of recipients is still being written"
+    assert notice not in client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=None)
+    assert notice in client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
