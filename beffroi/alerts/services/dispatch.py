@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from itertools import islice
+from itertools import islice, zip_longest
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -271,9 +271,22 @@ def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
     )
     if not rows:
         return after_pk
-    # One channel per task where possible: a task then opens a single connection.
-    ordered = [pk for pk, _channel in sorted(rows, key=lambda row: (row[1], row[0]))]
-    deliveries_enqueue(delivery_ids=ordered)
+    # One channel per task: a task opens a single connection. The channels' batches
+    # alternate in the queue, so that workers keep the e-mail relay and the SMS gateway busy
+    # at the same time (two independent services) instead of one after the other: the SMS
+    # do not wait behind every e-mail.
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for pk, channel in rows:
+        by_channel[channel].append(pk)
+    size = settings.DISPATCH_BATCH_SIZE
+    batches = [
+        [ids[i : i + size] for i in range(0, len(ids), size)]
+        for _channel, ids in sorted(by_channel.items(), key=lambda item: item[0] != "sms")
+    ]
+    for round_ in zip_longest(*batches):
+        for batch in round_:
+            if batch:
+                deliveries_enqueue(delivery_ids=batch)
     return rows[-1][0]
 
 

@@ -430,3 +430,24 @@ def test_the_fan_out_writes_the_audience_in_steps_each_recipient_once(
     assert sorted(m.rcpt_tos[0] for m in smtp.received) == sorted(email(i) for i in range(8))
     assert len(smsc.accepted) == 8
     assert set(Delivery.objects.filter(alert=alert).values_list("language", flat=True)) == {"fr"}
+
+
+def test_send_tasks_alternate_the_channels_sms_first(
+    cast: Cast, on_commit: RunOnCommit, settings: Any
+) -> None:
+    """Workers keep both gateways busy at once, and SMS never wait behind every e-mail."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.DISPATCH_BATCH_SIZE = 2
+    make_subscribers(cast.org, 5)
+    alert = make_alert(cast.org, cast.alert_author)
+    with on_commit():
+        alert_dispatch(alert=alert)
+    channels = dict(Delivery.objects.values_list("pk", "channel"))
+    tasks = DBTaskResult.objects.filter(task_path__endswith="deliveries_send_task").order_by(
+        "enqueued_at", "pk"
+    )
+    order = [{channels[pk] for pk in task.args_kwargs["kwargs"]["delivery_ids"]} for task in tasks]
+    assert order == [{"sms"}, {"email"}] * 3
+    sizes = [len(task.args_kwargs["kwargs"]["delivery_ids"]) for task in tasks]
+    assert sizes == [2, 2, 2, 2, 1, 1]
