@@ -19,7 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from beffroi.territory.models import Organisation
 
 # Modules holding benchmarks, imported in this order.
 MODULES: tuple[str, ...] = ("bench.territory", "bench.alerts")
@@ -128,6 +131,29 @@ def benchmark(
 
 def _no_setup(context: Context) -> None:
     return None
+
+
+def timed[T](call: Callable[[], T]) -> tuple[float, T]:
+    """(seconds, result) of ``call()``."""
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def create_organisation(slug: str) -> Organisation:
+    """A fresh organisation for a benchmark's data (Django is set up by then)."""
+    from beffroi.territory.models import Organisation
+
+    return Organisation.objects.create(name=f"Bench {slug}", slug=slug)
+
+
+def measures_by_size(measures: dict[str, Any], prefix: str) -> list[tuple[int, Any]]:
+    """The recorded measures named ``<prefix><size>``, as (size, measure), smallest first."""
+    return sorted(
+        (int(name.removeprefix(prefix)), measure)
+        for name, measure in measures.items()
+        if name.startswith(prefix)
+    )
 
 
 def load() -> dict[str, Benchmark]:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from bench import Context, Measure, benchmark
+from bench import Context, Measure, benchmark, create_organisation, measures_by_size, timed
 from bench.territory import ZONES, generate_addresses, generate_zones
 
 if TYPE_CHECKING:
@@ -45,20 +45,8 @@ TOPICS = ("flood", "storm", "heat", "drought", "water_cut", "power_cut", "roads"
 P_TOPIC = {"flood": 0.7, "storm": 0.6, "heat": 0.5}
 
 
-def _timed[T](call: Callable[[], T]) -> tuple[float, T]:
-    started = time.perf_counter()
-    result = call()
-    return time.perf_counter() - started, result
-
-
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-def _organisation(slug: str) -> Organisation:
-    from beffroi.territory.models import Organisation
-
-    return Organisation.objects.create(name=f"Bench {slug}", slug=slug)
 
 
 def create_addresses(organisation: Organisation, count: int) -> list[int]:
@@ -126,7 +114,7 @@ def _subscriber_columns() -> list[str]:
     ]
 
 
-def _bulk_insert(table: str, columns: list[str], rows: Any, *, jsonb: tuple[str, ...] = ()) -> int:
+def _bulk_insert(table: str, columns: list[str], rows: Any) -> int:
     """Raw inserts in batches: COPY on PostgreSQL, ``executemany`` on SQLite."""
     from django.db import connection, transaction
 
@@ -261,7 +249,7 @@ class AudiencePrepared:
 
 def audience_setup(context: Context) -> AudiencePrepared:
     subscribers = context.size(1_000_000, 20_000)
-    organisation = _organisation("audience")
+    organisation = create_organisation("audience")
     addresses = create_addresses(organisation, context.size(100_000, 5_000))
     context.log(f"created {len(addresses):,} addresses")
     zones = create_zones(organisation)
@@ -345,8 +333,8 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
         ("the whole territory", "_whole_territory", ()),
     ):
         target = _target(prepared, zone_ids)
-        floor_s, in_target = _timed(partial(raw_in_target_count, zone_ids))
-        seconds, counts = _timed(partial(target_audience_counts, target))
+        floor_s, in_target = timed(partial(raw_in_target_count, zone_ids))
+        seconds, counts = timed(partial(target_audience_counts, target))
         context.log(
             f"{label}: counts in {seconds:.2f}s ({counts.persons:,} persons, "
             f"{counts.messages:,} messages; {in_target:,} with a place there)"
@@ -364,8 +352,8 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
                 floor_s,
             )
         )
-        raw_s, raw_rows = _timed(partial(raw_in_target_rows, zone_ids))
-        stream_s, recipients = _timed(partial(_stream_count, target))
+        raw_s, raw_rows = timed(partial(raw_in_target_rows, zone_ids))
+        stream_s, recipients = timed(partial(_stream_count, target))
         context.log(f"{label}: stream of {recipients:,} recipients in {stream_s:.2f}s")
         measures.append(
             Measure(
@@ -397,7 +385,7 @@ EMAIL_BODY = (
 
 
 def _fanout_organisation(slug: str, count: int, context: Context) -> int:
-    organisation = _organisation(slug)
+    organisation = create_organisation(slug)
     addresses = create_addresses(organisation, 1_000)
     create_subscribers(organisation, count, addresses, everyone=True, seed=count)
     context.log(f"{slug}: {count:,} residents on e-mail and SMS")
@@ -673,11 +661,7 @@ def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
                 f"{engine}: fan-out {fanout['value']:.0f} s, {ratio['value']:.2f} of the bare "
                 f"loops' throughput ({'within' if ok else 'OUTSIDE'} the targets)."
             )
-        memory = sorted(
-            (int(name.rsplit("_", 1)[1]), m)
-            for name, m in measures.items()
-            if name.startswith("worker_peak_memory_")
-        )
+        memory = measures_by_size(measures, "worker_peak_memory_")
         if len(memory) == 2:
             (small, small_m), (large, large_m) = memory
             small_growth = small_m["value"] - small_m["baseline"]["value"]

@@ -11,7 +11,6 @@ import csv
 import math
 import random
 import statistics
-import time
 import tracemalloc
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import Context, Measure, benchmark
+from bench import Context, Measure, benchmark, create_organisation, measures_by_size, timed
 
 if TYPE_CHECKING:
     from beffroi.territory.models import Organisation
@@ -181,18 +180,6 @@ def _fold(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _organisation(slug: str) -> Organisation:
-    from beffroi.territory.models import Organisation
-
-    return Organisation.objects.create(name=f"Bench {slug}", slug=slug)
-
-
-def _timed[T](call: Callable[[], T]) -> tuple[float, T]:
-    started = time.perf_counter()
-    result = call()
-    return time.perf_counter() - started, result
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -419,11 +406,7 @@ def territory_notes(runs: list[dict[str, Any]]) -> list[str]:
     for run in runs:
         engine = run["database"]["engine"]
         measures = {m["name"]: m for m in run["measures"]}
-        memory = sorted(
-            (int(name.rsplit("_", 1)[1]), m)
-            for name, m in measures.items()
-            if name.startswith("ban_import_peak_memory_")
-        )
+        memory = measures_by_size(measures, "ban_import_peak_memory_")
         if len(memory) == 2:
             (small_lines, small), (big_lines, big) = memory
             lines_growth = big_lines / small_lines
@@ -468,10 +451,10 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
 
     # (1) BAN import against the floor of parse-and-store.
     _raw_table()
-    raw_seconds, raw_count = _timed(lambda: raw_import(prepared.csv_path))
+    raw_seconds, raw_count = timed(lambda: raw_import(prepared.csv_path))
     context.log(f"floor: {raw_count:,} rows in {raw_seconds:.2f}s")
-    organisation = _organisation("bench-import")
-    seconds, report = _timed(
+    organisation = create_organisation("bench-import")
+    seconds, report = timed(
         lambda: ban_import(organisation=organisation, path=prepared.csv_path, create_communes=True)
     )
     assert report.created == lines, report
@@ -501,16 +484,16 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
 
     # (2) Memberships: STRtree service against a per-zone vectorised loop.
     _create_zones(organisation, prepared.zones)
-    seconds, written = _timed(lambda: memberships_rebuild(organisation=organisation))
+    seconds, written = timed(lambda: memberships_rebuild(organisation=organisation))
     context.log(f"memberships_rebuild: {written:,} memberships in {seconds:.2f}s")
-    base_seconds, base_written = _timed(lambda: per_zone_rebuild(organisation))
+    base_seconds, base_written = timed(lambda: per_zone_rebuild(organisation))
     context.log(f"per-zone loop: {base_written:,} memberships in {base_seconds:.2f}s")
     # Same answer or the comparison means nothing.
     assert written == base_written == ZoneMembership.objects.count(), (written, base_written)
     zones = _zone_rows(organisation)
     ids_, lons, lats = _address_points(organisation)
-    join_seconds, pairs = _timed(lambda: strtree_pairs(zones, ids_, lons, lats))
-    base_join_seconds, base_pairs = _timed(lambda: per_zone_pairs(zones, ids_, lons, lats))
+    join_seconds, pairs = timed(lambda: strtree_pairs(zones, ids_, lons, lats))
+    base_join_seconds, base_pairs = timed(lambda: per_zone_pairs(zones, ids_, lons, lats))
     assert sorted(pairs) == sorted(base_pairs)
     context.log(
         f"spatial join only: STRtree {join_seconds:.2f}s, per zone {base_join_seconds:.2f}s"
@@ -552,7 +535,7 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
     latencies: list[float] = []
     hits = 0
     for query, address in queries:
-        seconds, found = _timed(lambda q=query: address_search(organisation=organisation, query=q))  # type: ignore[misc]
+        seconds, found = timed(lambda q=query: address_search(organisation=organisation, query=q))  # type: ignore[misc]
         latencies.append(seconds * 1000)
         hits += bool(found) and found[0].address_id == ids[address.ban_id]
     exact: list[float] = []
@@ -569,7 +552,7 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
                 ).select_related("street", "commune")[:10]
             ]
 
-        seconds, labels = _timed(lookup)
+        seconds, labels = timed(lookup)
         assert labels, address
         exact.append(seconds * 1000)
     context.log(
@@ -617,7 +600,7 @@ def territory(context: Context, prepared: Prepared) -> list[Measure]:
         ("small", prepared.small_csv_path, prepared.small_lines),
         ("full", prepared.csv_path, lines),
     ):
-        target = _organisation(f"bench-memory-{label}")
+        target = create_organisation(f"bench-memory-{label}")
         peak, report = _peak_traced(
             lambda p=path, o=target: ban_import(organisation=o, path=p, create_communes=True)  # type: ignore[misc]
         )
