@@ -259,9 +259,9 @@ def target_audience_counts(target: Target) -> AudienceCounts:
     The audience is a common table expression (SQLite ≥ 3.35, PostgreSQL ≥ 12); SQLite
     evaluates its topic, channel, consent and place conditions once, then counts it whole,
     and per zone by joining memberships to places through the covering (address,
-    subscriber) index. A person with places in two target zones counts
-    in both zones, once in the total. Raw SQL because the ORM can express neither the shared
-    expression nor the join from memberships to places without the address table between.
+    subscriber) index. A person with places in two target zones counts in both zones, once
+    in the total. Raw SQL because the ORM can express neither the shared expression nor the
+    join from memberships to places without the address table between.
     """
     channels = _channels(target)
     queryset = _audience_queryset(target)

@@ -281,7 +281,7 @@ def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
     size = settings.DISPATCH_BATCH_SIZE
     batches = [
         [ids[i : i + size] for i in range(0, len(ids), size)]
-        for _channel, ids in sorted(by_channel.items(), key=lambda item: item[0] != "sms")
+        for _channel, ids in sorted(by_channel.items(), key=lambda item: item[0] != Channel.SMS)
     ]
     for round_ in zip_longest(*batches):
         for batch in round_:

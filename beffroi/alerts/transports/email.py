@@ -232,27 +232,17 @@ class SmtpTransport(Transport):
             msg, message_id = self.build_message(out)
             return msg.as_bytes(), message_id
         message_id = make_msgid(domain=self.msgid_domain)
-        lines = [
-            f"From: {self._from_header()}",
-            f"To: {_plain_value(out.to)}",
-            f"Subject: {self._subject_header(out.subject)}",
-            f"Date: {format_datetime(datetime.now(UTC))}",
-            f"Message-ID: {message_id}",
-            "Auto-Submitted: auto-generated",
-            "X-Auto-Response-Suppress: OOF, AutoReply",
-            f"{DELIVERY_HEADER}: {_plain_value(out.key)}",
-        ]
-        links = _unsubscribe_links(out)
-        if links:
-            lines.append(f"List-Unsubscribe: {_plain_value(links)}")
-        if out.unsubscribe_url.startswith("https://"):
-            lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-        for name, value in out.headers.items():
-            if name.lower() in _RESERVED_HEADERS:
-                raise ValueError(f"header {name} is set by the transport")
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"invalid header name {name!r}")
-            lines.append(f"{name}: {_encoded_value(name, value)}")
+        lines = []
+        for name, value, free_text in self._headers(out, message_id):
+            if name == "From":
+                value = self._from_header()
+            elif name == "Subject":
+                value = self._subject_header(value)
+            elif free_text:
+                value = _encoded_value(name, value)
+            else:
+                value = _plain_value(value)
+            lines.append(f"{name}: {value}")
         lines += [
             "MIME-Version: 1.0",
             'Content-Type: text/plain; charset="utf-8"',
@@ -265,6 +255,35 @@ class SmtpTransport(Transport):
             text += "\n"
         body = binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
         return "\r\n".join(lines).encode("ascii") + body, message_id
+
+    def _headers(self, out: EmailOut, message_id: str) -> list[tuple[str, str, bool]]:
+        """The headers of ``out`` before encoding, in order: (name, value, free text?).
+        Free text may need RFC 2047 encoded-words; the others must be ASCII as they are."""
+        headers = [
+            ("From", self.from_email, True),
+            ("To", out.to, False),
+            ("Subject", out.subject, True),
+            ("Date", format_datetime(datetime.now(UTC)), False),
+            ("Message-ID", message_id, False),
+            # RFC 3834: stops vacation responders from answering an alert, and tells filters
+            # that nobody reads replies.
+            ("Auto-Submitted", "auto-generated", False),
+            ("X-Auto-Response-Suppress", "OOF, AutoReply", False),
+            (DELIVERY_HEADER, out.key, False),
+        ]
+        links = _unsubscribe_links(out)
+        if links:
+            headers.append(("List-Unsubscribe", links, False))
+        if out.unsubscribe_url.startswith("https://"):
+            # RFC 8058 one-click: mailbox providers POST to the HTTPS URL themselves.
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click", False))
+        for name, value in out.headers.items():
+            if name.lower() in _RESERVED_HEADERS:
+                raise ValueError(f"header {name} is set by the transport")
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"invalid header name {name!r}")
+            headers.append((name, value, True))
+        return headers
 
     def _from_header(self) -> str:
         if self._from_cache is None:
@@ -288,25 +307,7 @@ class SmtpTransport(Transport):
         that would allow injection (a newline in a value) or an unusable address."""
         msg = EmailMessage(policy=email.policy.SMTP)
         message_id = make_msgid(domain=self.msgid_domain)
-        msg["From"] = self.from_email
-        msg["To"] = out.to
-        msg["Subject"] = out.subject
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        msg["Message-ID"] = message_id
-        # RFC 3834: stops vacation responders from answering an alert, and tells filters
-        # that nobody reads replies.
-        msg["Auto-Submitted"] = "auto-generated"
-        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-        msg[DELIVERY_HEADER] = out.key
-        links = _unsubscribe_links(out)
-        if links:
-            msg["List-Unsubscribe"] = links
-        if out.unsubscribe_url.startswith("https://"):
-            # RFC 8058 one-click: mailbox providers POST to the HTTPS URL themselves.
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        for name, value in out.headers.items():
-            if name.lower() in _RESERVED_HEADERS:
-                raise ValueError(f"header {name} is set by the transport")
+        for name, value, _free_text in self._headers(out, message_id):
             del msg[name]
             msg[name] = value
         # Quoted-printable keeps the message 7-bit clean: relays without 8BITMIME would
