@@ -84,6 +84,7 @@ logger = logging.getLogger(__name__)
 # Subscriber ids per fan-out step (one INSERT … SELECT per channel, then the send tasks of
 # the new rows are enqueued): a short write lock for the workers, an early first message.
 FANOUT_ID_SPAN = 25_000
+# Ids the sweep reads per query when it re-enqueues overdue deliveries.
 CREATE_CHUNK = 2_000
 # Words a resident may answer to stop SMS (French operators' usage, and English).
 STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
