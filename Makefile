@@ -30,6 +30,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_imports.py
 
 types: $(VENV)/.installed
 	$(BIN)/mypy beffroi

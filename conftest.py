@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.utils import translation
 
-from beffroi.core.middleware import clear_organisation_cache
+from beffroi.territory.middleware import clear_organisation_cache
 from beffroi.testing import Cast, make_cast
 
 
@@ -51,6 +52,21 @@ def _language(request: pytest.FixtureRequest, settings: pytest.FixtureRequest) -
     settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def task_backend(settings: pytest.FixtureRequest) -> Any:
+    """A DummyBackend in place of the configured one: it records what is enqueued (read it
+    with ``beffroi.core.testing.enqueued``) and runs nothing."""
+    from django.tasks import task_backends
+
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,  # type: ignore[attr-defined]
+        }
+    }
+    return task_backends["default"]
 
 
 @pytest.fixture

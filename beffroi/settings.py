@@ -70,8 +70,10 @@ INSTALLED_APPS = [
     "beffroi.core",
     "beffroi.accounts",
     "beffroi.territory",
+    "beffroi.messaging",
     "beffroi.alerts",
     "beffroi.api",
+    "beffroi.demo",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "beffroi.core.middleware.OrganisationMiddleware",
+    "beffroi.territory.middleware.OrganisationMiddleware",
     "beffroi.accounts.middleware.TwoFactorMiddleware",
     # Axes last: it must see the final response of a failed login.
     "axes.middleware.AxesMiddleware",
@@ -108,8 +110,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "beffroi.core.context_processors.beffroi",
-                "beffroi.alerts.context_processors.current_alerts",
+                "beffroi.accounts.context_processors.beffroi",
+                "beffroi.alerts.public.context_processors.current_alerts",
             ],
         },
     }

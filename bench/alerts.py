@@ -262,7 +262,7 @@ def audience_setup(context: Context) -> AudiencePrepared:
 
 def _target(prepared: AudiencePrepared, zone_ids: tuple[int, ...]) -> Any:
     """The bench alert: "flood", e-mail + SMS, on ``zone_ids`` (none: the whole territory)."""
-    from beffroi.alerts.services.audience import Target
+    from beffroi.alerts.audience import Target
 
     return Target(
         organisation_id=prepared.organisation_id,
@@ -316,7 +316,7 @@ def raw_in_target_rows(zone_ids: tuple[int, ...]) -> int:
 
 
 def _stream_count(target: Any) -> int:
-    from beffroi.alerts.services.audience import target_audience
+    from beffroi.alerts.audience import target_audience
 
     return sum(1 for _recipient in target_audience(target))
 
@@ -324,7 +324,7 @@ def _stream_count(target: Any) -> int:
 def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Measure]:
     """The counts the author sees before sending, and the recipient list the fan-out reads,
     for ten zones and for all fifty."""
-    from beffroi.alerts.services.audience import target_audience_counts
+    from beffroi.alerts.audience import target_audience_counts
 
     measures: list[Measure] = []
     for label, suffix, zone_ids in (
@@ -444,8 +444,8 @@ def fanout_run(
     import sys
     from pathlib import Path
 
+    from beffroi.alerts.dispatch.services import alert_dispatch_enqueue
     from beffroi.alerts.models import Alert, Delivery
-    from beffroi.alerts.services.dispatch import alert_dispatch_enqueue
 
     alert_id = _fanout_alert(organisation_id, author_id)
     env = {

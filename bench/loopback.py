@@ -42,7 +42,7 @@ def _smtp_main(port: int, counter: Synchronized[int], ready: Any) -> None:
 
 
 def _smsc_main(port: int, counter: Synchronized[int], ready: Any) -> None:
-    from beffroi.alerts.testing_servers import SmscServer
+    from beffroi.messaging.testing import SmscServer
 
     server = SmscServer(system_id=SYSTEM_ID, password=PASSWORD, port=port)
     server.start()
@@ -93,7 +93,7 @@ class Gateways:
 
 
 def start_gateways() -> Gateways:
-    from beffroi.alerts.testing_servers import free_port
+    from beffroi.messaging.testing import free_port
 
     context = multiprocessing.get_context("spawn")
     emails = context.Value("q", 0)

@@ -23,7 +23,7 @@ def test_it_shows_the_two_commands() -> None:
 
 
 def test_it_lists_the_demo_logins_that_make_run_prints() -> None:
-    from beffroi.core.demo.constants import TOTP_SECRET_BASE32, demo_logins
+    from beffroi.demo.constants import TOTP_SECRET_BASE32, demo_logins
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for login in demo_logins():

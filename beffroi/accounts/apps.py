@@ -22,6 +22,16 @@ class AccountsConfig(AppConfig):
                 order=800,
             )
         )
+        register_tool(
+            Tool(
+                key="audit",
+                title=_("Audit trail"),
+                description=_("Who did what, when: sensitive reads and alert transitions."),
+                url_name="backoffice:audit_log",
+                roles=frozenset({Role.ADMINISTRATOR}),
+                order=900,
+            )
+        )
         gdpr.register_exporter("account", services.export_account)
         gdpr.register_exporter("roles", services.export_roles)
         gdpr.register_exporter("two_factor_devices", services.export_two_factor_devices)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -60,8 +61,6 @@ def _normalize_email(email: str) -> str:
 def _enqueue_account_email(
     *, kind: str, user: User, origin: str, organisation: Organisation | None = None, role: str = ""
 ) -> None:
-    from beffroi.accounts.tasks import send_account_email
-
     kwargs: dict[str, Any] = {
         "kind": kind,
         "user_id": user.pk,
@@ -668,3 +667,15 @@ def user_erase(
         user.user_permissions.clear()
         # No personal data in the trail: only the row id that contributions point to.
         audit_record(action="account.erase", organisation=organisation, target=user)
+
+
+# --- Tasks: fetch by id, call the service ------------------------------------------------
+
+
+@task(queue_name="email")
+def send_account_email(
+    *, kind: str, user_id: int, origin: str, organisation_id: int | None = None, role: str = ""
+) -> bool:
+    return account_email_send(
+        kind=kind, user_id=user_id, origin=origin, organisation_id=organisation_id, role=role
+    )

@@ -1,6 +1,7 @@
-"""Administrators' pages for agents and roles, mounted at /backoffice/comptes/."""
+"""Administrators' pages for agents and roles (mounted at /backoffice/comptes/), and the back
+office's home page with the audit trail (``dashboard``, mounted at /backoffice/)."""
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from beffroi.accounts import views
 
@@ -14,3 +15,11 @@ urlpatterns: list[object] = [
         name="two_factor_reset",
     ),
 ]
+
+dashboard: tuple[list[URLPattern], str] = (
+    [
+        path("", views.backoffice, name="home"),
+        path("journal/", views.audit_log, name="audit_log"),
+    ],
+    "backoffice",
+)

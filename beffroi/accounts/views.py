@@ -13,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -35,6 +36,7 @@ from beffroi.accounts.access import (
     request_organisation,
     requires_two_factor,
     roles_required,
+    user_roles,
 )
 from beffroi.accounts.forms import (
     ApiTokenForm,
@@ -49,6 +51,8 @@ from beffroi.accounts.forms import (
 from beffroi.accounts.models import Role, User
 from beffroi.accounts.qr import qr_svg
 from beffroi.core.audit import audit_record
+from beffroi.core.backoffice import visible_tools
+from beffroi.core.models import AuditEvent
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 RESEND_INTERVAL_SECONDS = 60
@@ -98,7 +102,7 @@ class LoginView(auth_views.LoginView):
         organisation = getattr(self.request, "organisation", None)
         if requires_two_factor(user, organisation):
             # Password proven; the code comes next, then the page that was asked for.
-            target = next_url or reverse("core:backoffice")
+            target = next_url or reverse("backoffice:home")
             query = urlencode({"next": target})
             response: HttpResponse = redirect(f"{reverse('accounts:two_factor')}?{query}")
         else:
@@ -308,7 +312,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up the second factor when there is none, otherwise ask for a code."""
     user = _current_user(request)
     default = (
-        reverse("core:backoffice")
+        reverse("backoffice:home")
         if is_agent(user, getattr(request, "organisation", None))
         else reverse("accounts:profile")
     )
@@ -461,3 +465,32 @@ def two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         % {"email": agent.email},
     )
     return redirect("accounts_backoffice:agents")
+
+
+# --- Back office home and audit trail ----------------------------------------------------
+
+
+@roles_required()
+def backoffice(request: HttpRequest) -> HttpResponse:
+    organisation = request_organisation(request)
+    return render(
+        request,
+        "accounts/backoffice.html",
+        {
+            "tools": visible_tools(user_roles(request.user, organisation)),
+            "role_labels": [
+                Role(role).label for role in sorted(user_roles(request.user, organisation))
+            ],
+        },
+    )
+
+
+@roles_required([Role.ADMINISTRATOR])
+def audit_log(request: HttpRequest) -> HttpResponse:
+    organisation = request_organisation(request)
+    events = AuditEvent.objects.filter(organisation=organisation).select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "action": action})

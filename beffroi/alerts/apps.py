@@ -62,8 +62,8 @@ class AlertsConfig(AppConfig):
         )
         # Resident registration (subscriptions).
         from beffroi.accounts import gdpr
-        from beffroi.alerts.selectors_subscriptions import SUBSCRIBER_ROLES
-        from beffroi.alerts.services import subscriptions as subscription_services
+        from beffroi.alerts.subscriptions import services as subscription_services
+        from beffroi.alerts.subscriptions.selectors import SUBSCRIBER_ROLES
 
         register_section(
             Section(

@@ -15,9 +15,9 @@ from ninja.responses import Status
 
 from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import Role, User
-from beffroi.alerts.cap import MAX_DOCUMENT_BYTES
 from beffroi.alerts.models import Alert, Topic
-from beffroi.alerts.selectors_public import (
+from beffroi.alerts.public.cap import MAX_DOCUMENT_BYTES
+from beffroi.alerts.public.selectors import (
     area_names,
     current_threads,
     delivery_stats,
@@ -25,7 +25,7 @@ from beffroi.alerts.selectors_public import (
     public_alert_get,
     public_messages,
 )
-from beffroi.alerts.services.public import (
+from beffroi.alerts.public.services import (
     CAP_MEDIA_TYPE,
     CapImportError,
     alert_cap_url,

@@ -21,7 +21,8 @@ from ninja.security import django_auth
 from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import User
 from beffroi.alerts.models import Place, Subscriber
-from beffroi.alerts.selectors_subscriptions import (
+from beffroi.alerts.subscriptions import services as services
+from beffroi.alerts.subscriptions.selectors import (
     SUBSCRIBER_ROLES,
     access_place,
     access_subscriber_for_user,
@@ -29,7 +30,6 @@ from beffroi.alerts.selectors_subscriptions import (
     subscriber_places,
     subscribers_for_agents,
 )
-from beffroi.alerts.services import subscriptions as services
 from beffroi.api.auth import agent_token
 
 router = Router(tags=["subscriptions"])

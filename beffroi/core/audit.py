@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.http import HttpRequest
 
 from beffroi.core.models import AuditEvent
-
-if TYPE_CHECKING:
-    from beffroi.accounts.models import User
-    from beffroi.territory.models import Organisation
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -24,17 +21,20 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def audit_record(
     *,
     action: str,
-    organisation: Organisation | None,
-    actor: User | None = None,
+    organisation: models.Model | None,
+    actor: AbstractBaseUser | None = None,
     target: models.Model | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
+    # Ids rather than instances: the trail sits below the apps that define organisations and
+    # users, and records any of them (an unsaved actor is the system).
+    known_actor = actor is not None and actor.pk is not None
     return AuditEvent.objects.create(
-        organisation=organisation,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor.email if actor is not None and actor.pk else "",
+        organisation_id=organisation.pk if organisation is not None else None,
+        actor_id=actor.pk if known_actor and actor is not None else None,
+        actor_label=actor.get_username() if known_actor and actor is not None else "",
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

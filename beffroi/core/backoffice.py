@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
-
-from beffroi.accounts.access import user_roles
 
 
 @dataclass(frozen=True)
@@ -32,6 +29,6 @@ def register_tool(tool: Tool) -> None:
     _tools[tool.key] = tool
 
 
-def visible_tools(request: HttpRequest) -> list[Tool]:
-    held = user_roles(request.user, getattr(request, "organisation", None))
+def visible_tools(held: frozenset[str] | set[str]) -> list[Tool]:
+    """The tools an agent holding the roles ``held`` may open, in dashboard order."""
     return sorted((t for t in _tools.values() if t.roles & held), key=lambda t: (t.order, t.key))

@@ -9,6 +9,4 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("tiles/<int:z>/<int:x>/<int:y>.png", views.tile, name="tile"),
     path("healthz", views.healthz, name="healthz"),
-    path("backoffice/", views.backoffice, name="backoffice"),
-    path("backoffice/journal/", views.audit_log, name="audit_log"),
 ]

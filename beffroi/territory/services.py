@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 from django.db import IntegrityError, connection, transaction
+from django.tasks import task
 from django.utils.translation import gettext as _
 
 from beffroi.core.audit import audit_record
@@ -245,8 +246,6 @@ def _refresh_after_commit_or_now(zone: Zone, *, inline: bool) -> None:
     if inline:
         zone_memberships_refresh(zone=zone)
         return
-    from beffroi.territory.tasks import zone_memberships_refresh_task
-
     zone_id = zone.pk
     transaction.on_commit(lambda: zone_memberships_refresh_task.enqueue(zone_id))
 
@@ -1033,3 +1032,15 @@ def _upsert_addresses(
     report.created = len(to_create)
     report.updated = len(to_update)
     return changed_ids
+
+
+# --- Tasks: fetch by id, call the service ------------------------------------------------
+
+
+@task(queue_name="default")
+def zone_memberships_refresh_task(zone_id: int) -> int:
+    """Recompute a zone's addresses; a zone deleted meanwhile has nothing to refresh."""
+    zone = Zone.objects.filter(pk=zone_id).first()
+    if zone is None:
+        return 0
+    return zone_memberships_refresh(zone=zone)

@@ -151,7 +151,7 @@ def sent_alert(url_name: str, *, query: str = "") -> Callable[[], str]:
 def subscriber_management() -> str:
     """The management page a subscriber reaches from the link in every message."""
     from beffroi.alerts.models import Subscriber
-    from beffroi.alerts.services.subscriptions import management_token
+    from beffroi.alerts.subscriptions.services import management_token
 
     subscriber = Subscriber.objects.filter(unsubscribed_at=None).order_by("pk").first()
     assert subscriber is not None, "the data has no subscriber"
@@ -183,7 +183,7 @@ def registry_person(url_name: str) -> Callable[[], str]:
 
         from beffroi.accounts.models import RoleAssignment
         from beffroi.alerts.models import VulnerablePerson
-        from beffroi.alerts.services.registry import (
+        from beffroi.alerts.registry.services import (
             VulnerablePersonData,
             vulnerable_person_create,
         )
@@ -228,13 +228,13 @@ def composer_alert(url_name: str, *, pending: bool = False) -> Callable[[], str]
     sent, by an author (submitted for approval when ``pending``)."""
 
     def resolve() -> str:
-        from beffroi.alerts.models import Alert
-        from beffroi.alerts.services.composer import (
+        from beffroi.alerts.composer.services import (
             MAX_SMS_BUDGET,
             alert_create,
             alert_data_from,
             alert_submit,
         )
+        from beffroi.alerts.models import Alert
 
         wanted = Alert.Status.PENDING if pending else Alert.Status.DRAFT
         alert = Alert.objects.filter(status=wanted).order_by("pk").first()
@@ -257,8 +257,8 @@ def alert_template(url_name: str) -> Callable[[], str]:
     """The page ``url_name`` of the first of the commune's message templates (the defaults)."""
 
     def resolve() -> str:
+        from beffroi.alerts.composer.services import alert_templates_defaults
         from beffroi.alerts.models import AlertTemplate
-        from beffroi.alerts.services.composer import alert_templates_defaults
         from beffroi.territory.models import Organisation
 
         organisation = Organisation.objects.get(is_default=True)
@@ -349,7 +349,7 @@ PAGES: list[PageSpec] = [
         "two-factor set-up (QR code and secret)",
     ),
     PageSpec(
-        lambda: url("core:backoffice"),
+        lambda: url("backoffice:home"),
         ADMINISTRATOR_UNVERIFIED,
         "second factor asked before the back office",
         screenshot="two-factor.png",
@@ -362,13 +362,13 @@ PAGES: list[PageSpec] = [
     ),
     # Back office.
     PageSpec(
-        lambda: url("core:backoffice"),
+        lambda: url("backoffice:home"),
         ADMINISTRATOR,
         "back-office dashboard",
         screenshot="backoffice.png",
     ),
-    PageSpec(lambda: url("core:backoffice"), ALERT_AUTHOR, "back-office dashboard of an author"),
-    PageSpec(lambda: url("core:audit_log"), ADMINISTRATOR, "audit trail"),
+    PageSpec(lambda: url("backoffice:home"), ALERT_AUTHOR, "back-office dashboard of an author"),
+    PageSpec(lambda: url("backoffice:audit_log"), ADMINISTRATOR, "audit trail"),
     PageSpec(
         lambda: url("accounts_backoffice:agents"),
         ADMINISTRATOR,
@@ -381,7 +381,7 @@ PAGES: list[PageSpec] = [
         "agents and roles, grant form sent empty",
         prepare=submit_form("accounts_backoffice:agents"),
     ),
-    PageSpec(lambda: url("core:audit_log"), ALERT_AUTHOR, "error 403", status=403),
+    PageSpec(lambda: url("backoffice:audit_log"), ALERT_AUTHOR, "error 403", status=403),
     # API documentation (Swagger UI, rendered by the browser from the OpenAPI schema).
     PageSpec(
         lambda: url("api:openapi-view"),

@@ -23,7 +23,7 @@ def test_it_has_no_horizontal_scroll_on_a_phone(browser: Browser, live_server: L
             my_address_result(),
         ],
         ADMINISTRATOR: [
-            url("core:backoffice"),
+            url("backoffice:home"),
             url("accounts_backoffice:agents"),
             url("territory_backoffice:zone_list"),
             url("territory_backoffice:address_list"),

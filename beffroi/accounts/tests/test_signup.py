@@ -64,7 +64,7 @@ def test_it_enqueues_the_email_on_the_email_queue(cast: Cast, client: Client) ->
         client.post(SIGNUP, GOOD)
     job = DBTaskResult.objects.get()
     assert job.queue_name == "email"
-    assert job.task_path == "beffroi.accounts.tasks.send_account_email"
+    assert job.task_path == "beffroi.accounts.services.send_account_email"
     # No secret waits in the queue: the link is signed when the task runs.
     assert "verification" not in str(job.args_kwargs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -114,13 +115,9 @@ def make_alert(
 
 
 @pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Ids of the alerts whose fan-out approval handed to the "alerts" queue."""
-    calls: list[int] = []
-    from beffroi.alerts.services import dispatch
+def dispatched(task_backend: Any) -> Callable[[], list[int]]:
+    """The ids of the alerts whose fan-out was handed to the task backend, in order."""
+    from beffroi.alerts.dispatch.services import alert_dispatch_task
+    from beffroi.core.testing import enqueued
 
-    def record(*, alert_id: int) -> None:
-        calls.append(alert_id)
-
-    monkeypatch.setattr(dispatch, "alert_dispatch_enqueue", record)
-    return calls
+    return lambda: [call["alert_id"] for call in enqueued(task_backend, alert_dispatch_task)]

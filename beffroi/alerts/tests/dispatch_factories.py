@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from beffroi.accounts.models import User
 from beffroi.alerts.models import Alert, Place, Subscriber
-from beffroi.alerts.testing_servers import SmscServer, SmtpServer, smsc_server, smtp_server
+from beffroi.messaging.testing import SmscServer, SmtpServer, smsc_server, smtp_server
 from beffroi.territory.models import Address, Organisation
 
 

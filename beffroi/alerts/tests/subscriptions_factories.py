@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from beffroi.alerts.testing_servers import SmscServer, SmtpServer
 from beffroi.alerts.tests.dispatch_factories import RunOnCommit, gateways
+from beffroi.messaging.testing import SmscServer, SmtpServer
 from beffroi.territory.models import Address, Commune, Street, Zone
 from beffroi.territory.services import zone_create
 from beffroi.territory.text import normalize_street

@@ -26,7 +26,7 @@ from schemathesis.checks import (
 from beffroi.accounts.models import Role, RoleAssignment
 from beffroi.api.api import api
 from beffroi.api.tests.helpers import make_token
-from beffroi.core.demo import addresses, geography
+from beffroi.demo import addresses, geography
 from beffroi.territory.services import ban_import, zones_import_geojson
 from beffroi.testing import Cast
 

@@ -14,9 +14,9 @@ from beffroi.territory.services import (
     zone_create,
     zone_delete,
     zone_memberships_refresh,
+    zone_memberships_refresh_task,
     zone_update,
 )
-from beffroi.territory.tasks import zone_memberships_refresh_task
 from beffroi.territory.tests.helpers import square
 from beffroi.testing import Cast
 

@@ -274,5 +274,5 @@ def test_htmx_gets_only_the_suggestions(client: Client, addresses: Cast) -> None
 def test_the_section_and_tools_are_registered(client: Client, addresses: Cast) -> None:
     assert MY_ADDRESS in client.get("/").content.decode()
     login_verified(client, addresses.alert_approver)
-    page = client.get(reverse("core:backoffice")).content.decode()
+    page = client.get(reverse("backoffice:home")).content.decode()
     assert LIST in page and ADDRESSES in page

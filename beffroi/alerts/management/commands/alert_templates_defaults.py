@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from beffroi.alerts.services.composer import alert_templates_defaults
+from beffroi.alerts.composer.services import alert_templates_defaults
 from beffroi.territory.models import Organisation
 
 

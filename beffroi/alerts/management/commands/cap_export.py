@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from beffroi.alerts.cap import CapError
 from beffroi.alerts.models import Alert
-from beffroi.alerts.services.public import alert_cap_xml, organisation_base_url
+from beffroi.alerts.public.cap import CapError
+from beffroi.alerts.public.services import alert_cap_xml, organisation_base_url
 from beffroi.territory.models import Organisation
 
 

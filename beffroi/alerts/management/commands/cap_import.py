@@ -9,9 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from beffroi.accounts.models import Role, User
-from beffroi.alerts.cap import MAX_DOCUMENT_BYTES
 from beffroi.alerts.management.commands.cap_export import command_organisation
-from beffroi.alerts.services.public import CapImportError, cap_import
+from beffroi.alerts.public.cap import MAX_DOCUMENT_BYTES
+from beffroi.alerts.public.services import CapImportError, cap_import
 from beffroi.territory.models import Organisation
 
 

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from beffroi.alerts.services.dispatch import deliveries_requeue_stale
+from beffroi.alerts.dispatch.services import deliveries_requeue_stale
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from beffroi.alerts.services.dispatch import delivery_bounce_apply
-from beffroi.alerts.transports import parse_bounce
+from beffroi.alerts.dispatch.services import delivery_bounce_apply
 from beffroi.core.progress import ProgressBar
+from beffroi.messaging.email import parse_bounce
 
 
 def _messages(box: mailbox.Mailbox[Any]) -> Iterator[bytes]:

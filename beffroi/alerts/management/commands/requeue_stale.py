@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from beffroi.alerts.services.dispatch import deliveries_requeue_stale
+from beffroi.alerts.dispatch.services import deliveries_requeue_stale
 
 
 class Command(BaseCommand):

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from beffroi.alerts.services.dispatch import delivery_receipt_apply, sms_inbound_handle
-from beffroi.alerts.transports import Receipt, SmppReceiver
-from beffroi.alerts.transports.sms_smpp import SmppConfig
+from beffroi.alerts.dispatch.services import delivery_receipt_apply, sms_inbound_handle
+from beffroi.messaging.base import Receipt
+from beffroi.messaging.sms_smpp import SmppConfig, SmppReceiver
 
 # A receipt can arrive before the worker has written "sent" and the provider id (the SMSC
 # answers submit_sm, then reports delivery within milliseconds): keep it and try again.

@@ -1,0 +1,286 @@
+"""Forms of the composer: alert, template, approval decisions and settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from beffroi.alerts.composer.defaults import TemplateData
+from beffroi.alerts.composer.services import (
+    ALERT_SCALAR_FIELDS,
+    MAX_SMS_BUDGET,
+    AlertData,
+    TranslationData,
+)
+from beffroi.alerts.models import Alert, Channel, Topic
+from beffroi.territory.models import Zone
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+TRANSLATED = ("headline", "description", "instruction", "sms_text", "email_subject", "email_body")
+# Channels the composer offers today (voice and push come with a later issue).
+COMPOSER_CHANNELS = [
+    (Channel.EMAIL.value, Channel.EMAIL.label),
+    (Channel.SMS.value, Channel.SMS.label),
+]
+
+
+class ZoneChoiceField(forms.ModelMultipleChoiceField[Zone]):
+    def label_from_instance(self, obj: Any) -> str:
+        count = getattr(obj, "address_count", None)
+        label = f"{obj.name} ({obj.get_kind_display()})"
+        if count is None:
+            return label
+        return str(_("%(label)s — %(count)d addresses")) % {"label": label, "count": count}
+
+
+def _datetime() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+class AlertForm(forms.Form):
+    cap_status = forms.ChoiceField(
+        label=_("Kind of alert"),
+        choices=Alert.CapStatus.choices,
+        widget=forms.RadioSelect,
+        help_text=_("An exercise or a test is marked “EXERCICE” or “TEST” on every channel."),
+    )
+    topic = forms.ChoiceField(label=_("Risk"), choices=Topic.choices)
+    category = forms.ChoiceField(label=_("CAP category"), choices=Alert.Category.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Alert.Urgency.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Alert.Severity.choices)
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=Alert.Certainty.choices)
+    headline = forms.CharField(label=_("Headline"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    instruction = forms.CharField(
+        label=_("Instructions to the population"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"),
+        choices=COMPOSER_CHANNELS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sms_text = forms.CharField(
+        label=_("SMS text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Counted with the exercise mark and the STOP mention added on sending. "
+            "Letters such as ê, â, î, ô, û or ç switch to UCS-2 (70 characters per SMS)."
+        ),
+    )
+    sms_budget_segments = forms.IntegerField(
+        label=_("SMS budget (parts per message)"),
+        min_value=1,
+        max_value=MAX_SMS_BUDGET,
+        initial=2,
+    )
+    email_subject = forms.CharField(label=_("E-mail subject"), max_length=200, required=False)
+    email_body = forms.CharField(
+        label=_("E-mail text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Left empty, the description and the instructions are sent."),
+    )
+    onset = _datetime()
+    expires = _datetime()
+    whole_territory = forms.BooleanField(label=_("Whole territory"), required=False)
+    zones = ZoneChoiceField(
+        label=_("Zones"),
+        queryset=Zone.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    drawn_geometry = forms.CharField(
+        label=_("Area drawn on the map (GeoJSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_(
+            "Draw a polygon or a circle on the map, or paste a GeoJSON polygon: it is saved "
+            "as a zone and added to the ticked zones."
+        ),
+    )
+    include_vulnerable = forms.BooleanField(
+        label=_("List the registered vulnerable persons in the target for the CCAS"),
+        required=False,
+    )
+    is_public = forms.BooleanField(
+        label=_("Show on the public alerts page"), required=False, initial=True
+    )
+    en_headline = forms.CharField(label=_("Headline (English)"), max_length=160, required=False)
+    en_description = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    en_instruction = forms.CharField(
+        label=_("Instructions (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    en_sms_text = forms.CharField(
+        label=_("SMS text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    en_email_subject = forms.CharField(
+        label=_("E-mail subject (English)"), max_length=200, required=False
+    )
+    en_email_body = forms.CharField(
+        label=_("E-mail text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, zones: list[Zone], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["zones"]
+        assert isinstance(field, ZoneChoiceField)
+        field.queryset = Zone.objects.filter(pk__in=[z.pk for z in zones])
+        # Keep the address counts computed by the selector in the labels.
+        by_pk = {z.pk: z for z in zones}
+        field.choices = [(z.pk, field.label_from_instance(by_pk[z.pk])) for z in zones]
+        self.fields["onset"].label = _("Start")
+        self.fields["expires"].label = _("End")
+
+    def clean_drawn_geometry(self) -> dict[str, Any] | None:
+        text = self.cleaned_data["drawn_geometry"].strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise forms.ValidationError(_("This is not valid GeoJSON.")) from exc
+        if isinstance(value, dict) and value.get("type") == "Feature":
+            value = value.get("geometry")
+        if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+            raise forms.ValidationError(_("Draw a polygon or a circle."))
+        return value
+
+    def to_data(self) -> AlertData:
+        d = self.cleaned_data
+        translation = TranslationData(**{name: d[f"en_{name}"].strip() for name in TRANSLATED})
+        return AlertData(
+            topic=d["topic"],
+            headline=d["headline"],
+            category=d["category"],
+            urgency=d["urgency"],
+            severity=d["severity"],
+            certainty=d["certainty"],
+            cap_status=d["cap_status"],
+            description=d["description"].strip(),
+            instruction=d["instruction"].strip(),
+            sms_text=d["sms_text"].strip(),
+            email_subject=d["email_subject"].strip(),
+            email_body=d["email_body"].strip(),
+            onset=d["onset"],
+            expires=d["expires"],
+            channels=list(d["channels"]),
+            sms_budget_segments=d["sms_budget_segments"],
+            include_vulnerable=d["include_vulnerable"],
+            is_public=d["is_public"],
+            whole_territory=d["whole_territory"],
+            zones=list(d["zones"]),
+            drawn_geometry=d["drawn_geometry"],
+            translations={"en": translation},
+        )
+
+    @staticmethod
+    def initial_from(data: AlertData) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(data, name) for name in ALERT_SCALAR_FIELDS}
+        initial["zones"] = [z.pk for z in data.zones]
+        english = data.translations.get("en")
+        if english is not None:
+            for name in TRANSLATED:
+                initial[f"en_{name}"] = getattr(english, name)
+        return initial
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    pcs_scenario = forms.CharField(label=_("PCS scenario"), max_length=200, required=False)
+    topic = forms.ChoiceField(label=_("Risk"), choices=Topic.choices)
+    category = forms.ChoiceField(label=_("CAP category"), choices=Alert.Category.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Alert.Urgency.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Alert.Severity.choices)
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=Alert.Certainty.choices)
+    headline = forms.CharField(label=_("Headline"), max_length=160)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    instruction = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea)
+    sms_text = forms.CharField(label=_("SMS text"), required=False, widget=forms.Textarea)
+    email_subject = forms.CharField(label=_("E-mail subject"), max_length=200, required=False)
+    email_body = forms.CharField(label=_("E-mail text"), required=False, widget=forms.Textarea)
+    default_channels = forms.MultipleChoiceField(
+        label=_("Default channels"),
+        choices=COMPOSER_CHANNELS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    default_zones = ZoneChoiceField(
+        label=_("Default zones"),
+        queryset=Zone.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, zones: list[Zone], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["default_zones"]
+        assert isinstance(field, ZoneChoiceField)
+        field.queryset = Zone.objects.filter(pk__in=[z.pk for z in zones])
+
+    def to_data(self) -> TemplateData:
+        d = dict(self.cleaned_data)
+        d["default_zones"] = list(d["default_zones"])
+        d["default_channels"] = list(d["default_channels"])
+        return TemplateData(**d)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejecting"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The author reads it to correct the alert."),
+    )
+
+
+class ApproveForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Justification of the emergency single-approver mode"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required only when you approve an alert you wrote yourself."),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AlertFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All")), *Alert.Status.choices], required=False
+    )
+    cap_status = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All")), *Alert.CapStatus.choices], required=False
+    )
+    topic = forms.ChoiceField(
+        label=_("Risk"), choices=[("", _("All")), *Topic.choices], required=False
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+
+class AlertSettingsForm(forms.Form):
+    single_approval_allowed = forms.BooleanField(
+        label=_("Allow the emergency single-approver mode"),
+        required=False,
+        help_text=_(
+            "An approver may then approve an alert they wrote themselves, with a written "
+            "justification kept in the audit trail. Leave it off unless the commune cannot "
+            "always reach two agents in a crisis."
+        ),
+    )

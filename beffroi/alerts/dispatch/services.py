@@ -1,0 +1,844 @@
+"""Dispatch: from an approved alert to one message per recipient and channel, reliably.
+
+The life of a delivery (GUIDE.md §3, "Alert dispatch"):
+
+    pending ──claim──▶ sending ──gateway accepts──▶ sent ──receipt──▶ delivered
+       ▲                  │                          └──receipt / bounce──▶ failed
+       └── temporary error (backoff) / stale claim ──┘── permanent error ──▶ failed
+
+- Approval enqueues ``alert_dispatch`` on the "alerts" queue; it creates the deliveries in
+  bulk (idempotent: one row per alert × subscriber × channel in the database) and enqueues
+  send tasks of ``DISPATCH_BATCH_SIZE``.
+- ``deliveries_send`` claims its rows with one conditional ``UPDATE … RETURNING`` (SQLite
+  ≥ 3.35 and PostgreSQL): two workers given the same ids never both send one of them.
+- A worker killed after claiming leaves rows in ``sending``; ``deliveries_requeue_stale``
+  puts back those claimed longer ago than ``DISPATCH_CLAIM_TIMEOUT_SECONDS``. A crash thus
+  resends at most what was in flight, and loses nothing.
+- A fan-out that stops (its worker killed) is restarted by the sweep after the claim timeout.
+- The last task to finish, once the fan-out is done, moves the alert to ``sent`` (or
+  ``failed`` when nothing could be sent), under a row lock so that two finishing tasks
+  cannot both do it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from itertools import islice, zip_longest
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.db.models import F, Max, Min, Q
+from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from beffroi.alerts.audience import Target, audience_select_sql
+from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
+from beffroi.alerts.texts import alert_texts, email_footer, email_text, outgoing_sms
+from beffroi.alerts.workflow import alert_transition
+from beffroi.messaging.base import EmailOut, Outcome, Receipt, SmsOut, Transport, TransportError
+from beffroi.messaging.email import Bounce
+from beffroi.messaging.registry import get_sms_transport, get_transport
+from beffroi.messaging.sms_http import parse_http_sms_webhook
+
+__all__ = [
+    "DispatchError",
+    "SendReport",
+    "alert_dispatch",
+    "alert_dispatch_enqueue",
+    "alert_finish_if_done",
+    "alerts_restart_stalled_fanouts",
+    "deliveries_claim",
+    "deliveries_enqueue",
+    "deliveries_requeue_stale",
+    "deliveries_send",
+    "delivery_bounce_apply",
+    "delivery_receipt_apply",
+    "retry_delay",
+    "sms_inbound_handle",
+]
+
+logger = logging.getLogger(__name__)
+
+# Subscriber ids per fan-out step (one INSERT … SELECT per channel, then the send tasks of
+# the new rows are enqueued): a short write lock for the workers, an early first message.
+FANOUT_ID_SPAN = 25_000
+# Ids the sweep reads per query when it re-enqueues overdue deliveries.
+CREATE_CHUNK = 2_000
+# Words a resident may answer to stop SMS (French operators' usage, and English).
+STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
+# Channels this module can send; voice and push come with a later issue.
+SENDABLE = (Channel.EMAIL, Channel.SMS)
+# Ahead of imports and exports on a shared worker; a warning must not wait behind a report.
+SEND_PRIORITY = 50
+FANOUT_PRIORITY = 60  # the fan-out feeds the send tasks: it goes first
+RETRY_PRIORITY = 40
+
+
+# Deliveries this process is sending right now: its own sweeper must not take them back,
+# however slow the gateway (other processes rely on DISPATCH_CLAIM_TIMEOUT_SECONDS).
+_in_flight: set[int] = set()
+_in_flight_lock = threading.Lock()
+
+
+class DispatchError(Exception):
+    """The alert cannot be dispatched in its current state."""
+
+
+def _chunks[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# -- fan-out --------------------------------------------------------------------------
+
+
+def alert_dispatch(*, alert: Alert) -> int:
+    """Start sending ``alert``: approved → sending, one Delivery per recipient × channel,
+    send tasks enqueued on the "alerts" queue (after commit). Returns the deliveries created.
+
+    Safe to call again (after a crash during fan-out, or twice by mistake): existing
+    deliveries are kept, missing ones created, pending ones enqueued again — claims make a
+    duplicate task harmless.
+    """
+
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status in (Alert.Status.APPROVED, Alert.Status.SENDING, Alert.Status.FAILED):
+            Alert.objects.filter(pk=locked.pk).update(
+                fanout_heartbeat_at=timezone.now(), fanout_done_at=None
+            )
+        if locked.status == Alert.Status.APPROVED:
+            alert_transition(alert=locked, to_status=Alert.Status.SENDING, actor=None)
+        elif locked.status == Alert.Status.FAILED:
+            # Sent again once the gateway is back: what failed for a temporary reason gets
+            # a fresh set of attempts; invalid addresses stay failed.
+            alert_transition(
+                alert=locked,
+                to_status=Alert.Status.SENDING,
+                actor=None,
+                reason=gettext("Sent again after a failure."),
+            )
+            Delivery.objects.filter(
+                alert=locked, status=Delivery.Status.FAILED, permanent_failure=False
+            ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        elif locked.status == Alert.Status.SENT:
+            return 0  # already done: a repeated call changes nothing
+        elif locked.status != Alert.Status.SENDING:
+            raise DispatchError(
+                gettext("Only an approved alert can be sent (this one is %(status)s).")
+                % {"status": locked.get_status_display()}
+            )
+    alert.refresh_from_db()
+
+    before = Delivery.objects.filter(alert=alert).count()
+    last_enqueued = 0
+    now = timezone.now()
+    target = Target.of(alert)
+    channels = [c for c in target.channels if c in SENDABLE]
+    bounds = Subscriber.objects.filter(organisation_id=alert.organisation_id).aggregate(
+        low=Min("pk"), high=Max("pk")
+    )
+    low, high = bounds["low"], bounds["high"]
+    if low is not None and high is not None and channels:
+        for after_id in range(low - 1, high, FANOUT_ID_SPAN):
+            with transaction.atomic():
+                for channel in channels:
+                    _insert_deliveries(
+                        alert.pk, target, channel, after_id, after_id + FANOUT_ID_SPAN, now
+                    )
+                # Sending starts while the fan-out goes on: the first residents are
+                # warned seconds after approval, not after the whole audience is written.
+                last_enqueued = _enqueue_pending_after(alert, last_enqueued)
+                Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=timezone.now())
+    if last_enqueued == 0:
+        # Nothing new to create (a repeated call): still enqueue what an earlier,
+        # interrupted call left pending. Otherwise the first chunk already did.
+        with transaction.atomic():
+            _enqueue_pending_after(alert, 0)
+    created = Delivery.objects.filter(alert=alert).count() - before
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=timezone.now())
+    # The send tasks may all have finished before the last chunk was written: they could
+    # not close the alert then (fan-out not done), so this call does it.
+    alert_finish_if_done(alert_id=alert.pk)
+    return created
+
+
+def alert_dispatch_enqueue(*, alert_id: int) -> None:
+    """Enqueue the fan-out of an approved alert on the "alerts" queue (call after commit).
+
+    With the immediate backend (tests, a one-process demo) it runs at once.
+    """
+
+    task = alert_dispatch_task
+    if task.get_backend().supports_priority:
+        task = task.using(priority=FANOUT_PRIORITY)
+    task.enqueue(alert_id=alert_id)
+
+
+def alerts_restart_stalled_fanouts(*, timeout: timedelta, now: datetime) -> list[int]:
+    """Approved or sending alerts whose fan-out shows no sign of life for ``timeout`` (its
+    task was lost, or its worker died mid-way): enqueue the fan-out again. ``alert_dispatch``
+    is idempotent, so a slow fan-out restarted by mistake only costs duplicate work."""
+    stalled = Alert.objects.filter(
+        Q(fanout_heartbeat_at__lt=now - timeout)
+        | Q(fanout_heartbeat_at__isnull=True, approved_at__lt=now - timeout),
+        status__in=(Alert.Status.APPROVED, Alert.Status.SENDING),
+        fanout_done_at__isnull=True,
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    if ids:
+        # Not restarted again by the next sweep before another full timeout.
+        Alert.objects.filter(pk__in=ids).update(fanout_heartbeat_at=now)
+        for alert_id in ids:
+            transaction.on_commit(partial(alert_dispatch_enqueue, alert_id=alert_id))
+    return ids
+
+
+def _insert_deliveries(
+    alert_id: int, target: Target, channel: str, after_id: int, up_to_id: int, now: datetime
+) -> None:
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (SQLite ≥ 3.24, PostgreSQL) for the
+    audience on ``channel`` among subscriber ids ``(after_id, up_to_id]``: no row passes
+    through Python, and rows that exist already (a repeated fan-out) are kept as they are.
+
+    The audience is never read with an open cursor while deliveries are written: on SQLite
+    a connection holding a read snapshot cannot then write once a worker has committed
+    (SQLITE_BUSY_SNAPSHOT, "database is locked").
+    """
+    select = audience_select_sql(target, channel, after_id=after_id, up_to_id=up_to_id)
+    if select is None:
+        return
+    select_sql, select_params = select
+    qn = connection.ops.quote_name
+    columns = [
+        "alert_id",
+        "subscriber_id",
+        "channel",
+        "target",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "permanent_failure",
+        "provider_id",
+        "next_attempt_at",
+    ]
+    # Only quoted identifiers, placeholders and the ORM's compiled SQL are interpolated.
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
+    sql = (
+        f"INSERT INTO {qn(Delivery._meta.db_table)} "  # noqa: S608
+        f"({', '.join(qn(c) for c in columns)}) "
+        f"SELECT %s, a.{qn('out_subscriber')}, %s, a.{qn('out_target')}, "
+        f"COALESCE(a.{qn('out_language')}, 'fr'), %s, 0, '', %s, '', %s "
+        f"FROM ({select_sql}) a WHERE true ON CONFLICT DO NOTHING"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Parameters in the order of the SQL text: the outer ones, then the SELECT's.
+    params: list[Any] = [alert_id, channel, Delivery.Status.PENDING, False, stamp, *select_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _enqueue_pending_after(alert: Alert, after_pk: int) -> int:
+    rows = list(
+        Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING, pk__gt=after_pk)
+        .order_by("pk")
+        .values_list("pk", "channel")
+    )
+    if not rows:
+        return after_pk
+    # One channel per task: a task opens a single connection. The channels' batches
+    # alternate in the queue, so that workers keep the e-mail relay and the SMS gateway busy
+    # at the same time (two independent services) instead of one after the other: the SMS
+    # do not wait behind every e-mail.
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for pk, channel in rows:
+        by_channel[channel].append(pk)
+    size = settings.DISPATCH_BATCH_SIZE
+    batches = [
+        [ids[i : i + size] for i in range(0, len(ids), size)]
+        for _channel, ids in sorted(by_channel.items(), key=lambda item: item[0] != Channel.SMS)
+    ]
+    for round_ in zip_longest(*batches):
+        for batch in round_:
+            if batch:
+                deliveries_enqueue(delivery_ids=batch)
+    return rows[-1][0]
+
+
+def deliveries_enqueue(
+    *, delivery_ids: Sequence[int], run_after: datetime | None = None, retry: bool = False
+) -> int:
+    """Enqueue send tasks for ``delivery_ids`` in batches, after the current transaction
+    commits (a task must never look for rows it cannot see yet). Returns the task count."""
+
+    size = settings.DISPATCH_BATCH_SIZE
+    batches = [list(delivery_ids[i : i + size]) for i in range(0, len(delivery_ids), size)]
+    task = deliveries_send_task
+    backend = task.get_backend()
+    if backend.supports_priority:
+        task = task.using(priority=RETRY_PRIORITY if retry else SEND_PRIORITY)
+    if run_after is not None:
+        if not backend.supports_defer:
+            # This backend runs tasks at once: the periodic sweep enqueues the retry
+            # when it is due (``deliveries_requeue_stale``).
+            return 0
+        task = task.using(run_after=run_after)
+
+    def enqueue_all() -> None:
+        for batch in batches:
+            task.enqueue(delivery_ids=batch)
+
+    transaction.on_commit(enqueue_all)
+    return len(batches)
+
+
+# -- claims ---------------------------------------------------------------------------
+
+
+def deliveries_claim(*, delivery_ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """Atomically move the due ``pending`` rows among ``delivery_ids`` to ``sending``,
+    stamped ``claimed_at=now``; returns the ids this call claimed.
+
+    One ``UPDATE … WHERE status = 'pending' … RETURNING id``: on PostgreSQL a concurrent
+    claimer waits for the row lock then re-checks the condition; on SQLite writers are
+    serialised. Either way a row is claimed by exactly one caller.
+    """
+    if not delivery_ids:
+        return []
+    now = now or timezone.now()
+    qn = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    ids = [int(pk) for pk in delivery_ids]
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Only quoted identifiers and "%s" placeholders are interpolated; values are parameters.
+    sql = (
+        f"UPDATE {qn(Delivery._meta.db_table)} "  # noqa: S608
+        f"SET {qn('status')} = %s, {qn('claimed_at')} = %s "
+        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+        f"AND ({qn('next_attempt_at')} IS NULL OR {qn('next_attempt_at')} <= %s) "
+        f"RETURNING {qn('id')}"
+    )
+    params: list[Any] = [Delivery.Status.SENDING, stamp, *ids, Delivery.Status.PENDING, stamp]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def deliveries_requeue_stale(
+    *, timeout_seconds: int | None = None, now: datetime | None = None
+) -> int:
+    """Put back to ``pending`` the rows claimed by a worker that died, and enqueue every
+    pending row whose (re)try is overdue (its task was lost: a crash between commit and
+    enqueue, a backend that cannot defer). Returns the number of deliveries enqueued.
+
+    A message that kills its worker every time must not loop forever: a stale claim counts
+    as an attempt, and the row fails after ``DISPATCH_MAX_ATTEMPTS``.
+    """
+    now = now or timezone.now()
+    timeout = timedelta(
+        seconds=timeout_seconds
+        if timeout_seconds is not None
+        else settings.DISPATCH_CLAIM_TIMEOUT_SECONDS
+    )
+    with transaction.atomic():
+        alerts_restart_stalled_fanouts(timeout=timeout, now=now)
+    with _in_flight_lock:
+        mine = list(_in_flight)
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - timeout
+    ).exclude(pk__in=mine)
+    with transaction.atomic():
+        given_up = stale.filter(attempts__gte=settings.DISPATCH_MAX_ATTEMPTS - 1).update(
+            status=Delivery.Status.FAILED,
+            last_error=gettext("The worker sending this message stopped, too many times."),
+        )
+        stale.update(
+            status=Delivery.Status.PENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now,
+            last_error=gettext("Sent again: the worker sending it stopped."),
+        )
+    overdue = (
+        Delivery.objects.filter(
+            Q(next_attempt_at__isnull=True)
+            | Q(next_attempt_at__lte=now - timeout)
+            | Q(next_attempt_at=now),  # the rows put back just above
+            status=Delivery.Status.PENDING,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(overdue.iterator(chunk_size=CREATE_CHUNK))
+    for chunk in _chunks(ids, 1_000):
+        with transaction.atomic():
+            # Not enqueued again by the next sweep before another full timeout.
+            Delivery.objects.filter(pk__in=chunk).update(next_attempt_at=now)
+            deliveries_enqueue(delivery_ids=chunk, retry=True)
+    if given_up:
+        for alert_id in set(
+            Delivery.objects.filter(
+                status=Delivery.Status.FAILED, alert__status=Alert.Status.SENDING
+            ).values_list("alert_id", flat=True)
+        ):
+            alert_finish_if_done(alert_id=alert_id)
+    return len(ids)
+
+
+# -- sending --------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Result:
+    status: str
+    error: str
+    permanent: bool
+    attempts: int
+
+
+def _record_sent(provider_ids: dict[int, str], *, claimed_at: datetime, now: datetime) -> None:
+    """One UPDATE for a batch the gateway accepted, each row with its provider id, and only
+    rows still under this claim."""
+    qn = connection.ops.quote_name
+    ids = list(provider_ids)
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {qn(Delivery._meta.db_table)} SET "  # noqa: S608 - identifiers only
+        f"{qn('status')} = %s, {qn('sent_at')} = %s, {qn('next_attempt_at')} = NULL, "
+        f"{qn('attempts')} = {qn('attempts')} + 1, "
+        f"{qn('provider_id')} = CASE {qn('id')} {cases} END "
+        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+        f"AND {qn('claimed_at')} = %s"
+    )
+    params: list[Any] = [Delivery.Status.SENT, connection.ops.adapt_datetimefield_value(now)]
+    for pk in ids:
+        params += [pk, provider_ids[pk]]
+    params += [*ids, Delivery.Status.SENDING, connection.ops.adapt_datetimefield_value(claimed_at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min… (×4 per attempt, capped), ±20 % jitter so that thousands
+    of messages refused during an outage do not all come back in the same second."""
+    base = settings.DISPATCH_RETRY_BASE_SECONDS * 4 ** max(attempts - 1, 0)
+    seconds = min(base, settings.DISPATCH_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A claimed delivery, as much of it as sending needs: a batch is read with one query
+    into tuples (model instances of deliveries, subscribers and organisations cost more
+    than the SQL)."""
+
+    pk: int
+    alert_id: int
+    channel: str
+    target: str
+    language: str
+    attempts: int
+    subscriber_id: int | None
+    unsubscribe_token: str | None
+    organisation_id: int | None
+
+    FIELDS = (
+        "pk",
+        "alert_id",
+        "channel",
+        "target",
+        "language",
+        "attempts",
+        "subscriber_id",
+        "subscriber__unsubscribe_token",
+        "subscriber__organisation_id",
+    )
+
+
+def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str], around: list[str]) -> str:
+    """``unsubscribe_url(subscriber)`` without its queries per message: the organisation's
+    origin is looked up once per batch, and the path around the token reversed once."""
+    from beffroi.alerts.subscriptions.services import organisation_origin
+    from beffroi.territory.models import Organisation
+
+    assert delivery.organisation_id is not None and delivery.unsubscribe_token is not None
+    origin = origins.get(delivery.organisation_id)
+    if origin is None:
+        organisation = Organisation.objects.get(pk=delivery.organisation_id)
+        origin = origins[delivery.organisation_id] = organisation_origin(organisation)
+    return origin + around[0] + delivery.unsubscribe_token + around[1]
+
+
+def _target_error(delivery: _Claimed) -> str:
+    """Why this target can never receive the message, or "" when it looks usable."""
+    if delivery.subscriber_id is None:
+        return gettext("The subscriber was erased before this message was sent.")
+    if delivery.channel == Channel.EMAIL:
+        try:
+            validate_email(delivery.target)
+        except ValidationError:
+            return gettext("Invalid e-mail address.")
+        return ""
+    if delivery.channel == Channel.SMS:
+        try:
+            number = phonenumbers.parse(delivery.target, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            return gettext("Invalid mobile number.")
+        return ""
+    return gettext("This channel cannot be sent yet.")
+
+
+def _build_messages(
+    deliveries: list[_Claimed], alerts: dict[int, Alert]
+) -> tuple[list[EmailOut | SmsOut], dict[int, str]]:
+    """The messages to send, and the deliveries refused before sending (id → reason).
+
+    Everything that does not depend on the resident (texts, footers, the unsubscribe URL
+    around the token) is made once per alert and language: in a batch of 500 only the
+    address, the key and the token change.
+    """
+    bodies: dict[tuple[int, str], tuple[str, str, str]] = {}  # subject, e-mail text, SMS
+    origins: dict[int, str] = {}
+    footers: dict[str, tuple[str, str]] = {}  # language → footer around the URL
+    url_around = reverse("subscriptions:unsubscribe", args=["TOKEN"]).split("TOKEN", 1)
+    messages: list[EmailOut | SmsOut] = []
+    refused: dict[int, str] = {}
+    for delivery in deliveries:
+        reason = _target_error(delivery)
+        if reason:
+            refused[delivery.pk] = reason
+            continue
+        alert = alerts[delivery.alert_id]
+        language = delivery.language or "fr"
+        key = (alert.pk, language)
+        if key not in bodies:
+            text = alert_texts(alert, language)
+            bodies[key] = (
+                text.subject or text.headline,
+                email_text(text),
+                outgoing_sms(text, language),
+            )
+        subject, body_text, sms_text = bodies[key]
+        if delivery.channel == Channel.EMAIL:
+            url = _unsubscribe_url(delivery, origins, url_around)
+            if language not in footers:
+                before, _sentinel, after = email_footer(language, "\0").partition("\0")
+                footers[language] = (before, after)
+            before, after = footers[language]
+            messages.append(
+                EmailOut(
+                    key=str(delivery.pk),
+                    to=delivery.target,
+                    subject=subject,
+                    text=body_text + before + url + after,
+                    unsubscribe_url=url,
+                    headers={"X-Beffroi-Alert": alert.identifier},
+                )
+            )
+        else:
+            messages.append(SmsOut(key=str(delivery.pk), to=delivery.target, text=sms_text))
+    return messages, refused
+
+
+def _transport_for(channel: str) -> Transport:
+    return get_transport("smtp") if channel == Channel.EMAIL else get_sms_transport()
+
+
+def _send_channel(channel: str, messages: list[EmailOut | SmsOut]) -> list[Outcome]:
+    """Send over one connection; a transport that breaks is a temporary error for the batch
+    (the rows must not stay claimed until the stale timeout)."""
+    try:
+        with _transport_for(channel) as transport:
+            outcomes = transport.send_many(messages)  # type: ignore[arg-type]
+    except Exception as exc:
+        logger.exception("Transport for %s failed", channel)
+        error = TransportError(f"{type(exc).__name__}: {exc}")
+        return [Outcome(message.key, None, error) for message in messages]
+    return outcomes
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
+    """Claim, send and record ``delivery_ids`` (a send task's whole work).
+
+    Outcomes are written only to rows still holding this call's claim: when a stale claim
+    was taken over by another worker, that worker's result wins.
+    """
+    report = SendReport()
+    claimed_at = timezone.now()
+    claimed = deliveries_claim(delivery_ids=delivery_ids, now=claimed_at)
+    report.claimed = len(claimed)
+    if not claimed:
+        return report
+    with _in_flight_lock:
+        _in_flight.update(claimed)
+    try:
+        _send_claimed(claimed, claimed_at, report)
+    finally:
+        with _in_flight_lock:
+            _in_flight.difference_update(claimed)
+    return report
+
+
+def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) -> None:
+    deliveries = [
+        _Claimed(*row)
+        for row in Delivery.objects.filter(pk__in=claimed)
+        .order_by("pk")
+        .values_list(*_Claimed.FIELDS)
+    ]
+    alerts = {
+        alert.pk: alert
+        for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries}).select_related(
+            "organisation"
+        )
+    }
+    # Outcomes are grouped into a few UPDATEs (one per distinct result); Django's
+    # bulk_update would build a CASE per row and field, which costs more than the sending.
+    sent: dict[int, str] = {}  # id → provider id
+    others: dict[_Result, list[int]] = defaultdict(list)
+    retry_delays: dict[int, timedelta] = {}  # one jittered delay per attempt count and batch
+
+    live: list[_Claimed] = []
+    for delivery in deliveries:
+        if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
+            reason = gettext("The alert was cancelled before this message was sent.")
+            others[_Result(Delivery.Status.FAILED, reason, False, delivery.attempts)].append(
+                delivery.pk
+            )
+        else:
+            live.append(delivery)
+
+    by_channel: dict[str, list[_Claimed]] = defaultdict(list)
+    for delivery in live:
+        by_channel[delivery.channel].append(delivery)
+    for channel, group in by_channel.items():
+        messages, refused = _build_messages(group, alerts)
+        outcomes = {o.key: o for o in _send_channel(channel, messages)} if messages else {}
+        report.by_channel[channel] = len(messages)
+        for delivery in group:
+            if delivery.pk in refused:
+                result = _Result(
+                    Delivery.Status.FAILED, refused[delivery.pk], True, delivery.attempts
+                )
+                others[result].append(delivery.pk)
+                continue
+            outcome = outcomes.get(str(delivery.pk))
+            if outcome is None:
+                outcome = Outcome(str(delivery.pk), None, TransportError("No answer."))
+            attempts = delivery.attempts + 1
+            if outcome.error is None:
+                sent[delivery.pk] = (outcome.provider_id or "")[:128]
+            elif outcome.error.permanent:
+                others[
+                    _Result(Delivery.Status.FAILED, outcome.error.message, True, attempts)
+                ].append(delivery.pk)
+            elif attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+                message = gettext("Given up after %(count)d attempts: %(error)s") % {
+                    "count": attempts,
+                    "error": outcome.error.message,
+                }
+                others[_Result(Delivery.Status.FAILED, message, False, attempts)].append(
+                    delivery.pk
+                )
+            else:
+                if attempts not in retry_delays:
+                    retry_delays[attempts] = retry_delay(attempts)
+                others[
+                    _Result(Delivery.Status.PENDING, outcome.error.message, False, attempts)
+                ].append(delivery.pk)
+
+    done_at = timezone.now()
+    report.sent = len(sent)
+    with transaction.atomic():
+        claim = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at=claimed_at)
+        if sent:
+            _record_sent(sent, claimed_at=claimed_at, now=done_at)
+        for result, ids in others.items():
+            fields: dict[str, Any] = {
+                "status": result.status,
+                "last_error": result.error,
+                "permanent_failure": result.permanent,
+                "attempts": result.attempts,
+                "next_attempt_at": None,
+            }
+            if result.status == Delivery.Status.PENDING:
+                run_at = done_at + retry_delays[result.attempts]
+                fields["next_attempt_at"] = run_at
+                report.retried += len(ids)
+                deliveries_enqueue(delivery_ids=ids, run_after=run_at, retry=True)
+            else:
+                report.failed += len(ids)
+            claim.filter(pk__in=ids).update(**fields)
+    for alert_id in alerts:
+        alert_finish_if_done(alert_id=alert_id)
+
+
+# -- completion -----------------------------------------------------------------------
+
+
+def alert_finish_if_done(*, alert_id: int) -> bool:
+    """sending → sent (or failed when not one message went out), once nothing is pending or
+    sending. Called by every send task after its commit; the conditional UPDATE takes the
+    alert's row lock first, so of two tasks finishing together exactly one writes the
+    transition. Returns True when this call finished the alert."""
+
+    active = (Delivery.Status.PENDING, Delivery.Status.SENDING)
+    if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        if not Alert.objects.filter(
+            pk=alert_id, status=Alert.Status.SENDING, fanout_done_at__isnull=False
+        ).update(finished_at=now):
+            return False
+        if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+            # A retry or a requeue made a row pending again meanwhile.
+            transaction.set_rollback(True)
+            return False
+        alert = Alert.objects.get(pk=alert_id)
+        counts = Delivery.objects.filter(alert_id=alert_id)
+        total = counts.count()
+        failed = counts.filter(status=Delivery.Status.FAILED).count()
+        if total and failed == total:
+            status = Alert.Status.FAILED
+            reason = gettext("No message could be sent (%(count)d failures).") % {"count": failed}
+        else:
+            status = Alert.Status.SENT
+            reason = gettext("%(sent)d of %(total)d messages accepted by the gateways.") % {
+                "sent": total - failed,
+                "total": total,
+            }
+        alert_transition(alert=alert, to_status=status, actor=None, reason=reason)
+    return True
+
+
+# -- receipts, bounces, replies ---------------------------------------------------------
+
+
+def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:
+    """sent → delivered / failed from a gateway's receipt. Returns False when no sent
+    delivery has this provider id (yet: the receipt can outrun the write of "sent")."""
+    if receipt.status == "pending":
+        return Delivery.objects.filter(channel=channel, provider_id=receipt.provider_id).exists()
+    rows = Delivery.objects.filter(
+        channel=channel,
+        provider_id=receipt.provider_id,
+        status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED),
+    )
+    if receipt.status == "delivered":
+        return bool(
+            rows.update(
+                status=Delivery.Status.DELIVERED, delivered_at=receipt.done_at or timezone.now()
+            )
+        )
+    error = gettext("Not delivered (receipt from the gateway, error %(code)s).") % {
+        "code": receipt.error_code or "?"
+    }
+    return bool(
+        rows.update(status=Delivery.Status.FAILED, permanent_failure=True, last_error=error)
+    )
+
+
+def delivery_bounce_apply(*, bounce: Bounce) -> bool:
+    """A non-delivery report for an e-mail: permanent → failed with the diagnostic; a
+    "delayed" warning only records it. Returns True when a delivery was updated."""
+    try:
+        delivery_id = int(bounce.key)
+    except ValueError:
+        return False
+    rows = Delivery.objects.filter(
+        pk=delivery_id,
+        channel=Channel.EMAIL,
+        status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED),
+    )
+    diagnostic = f"{bounce.status} {bounce.diagnostic}".strip()
+    if bounce.permanent:
+        return bool(
+            rows.update(
+                status=Delivery.Status.FAILED, permanent_failure=True, last_error=diagnostic
+            )
+        )
+    return bool(rows.update(last_error=diagnostic))
+
+
+def sms_inbound_handle(*, sender: str, text: str) -> int:
+    """A resident's SMS: "STOP" unsubscribes the number from SMS in every organisation that
+    has it (the gateway account and sender are shared by the installation, so the reply
+    cannot say which commune it meant). Returns the subscriptions changed."""
+    from beffroi.alerts.subscriptions.services import subscriber_unsubscribe_by_number
+    from beffroi.territory.models import Organisation
+
+    word = " ".join(text.strip().upper().split()).rstrip(".!")
+    if word not in STOP_WORDS:
+        return 0
+    changed = 0
+    # Few organisations per installation; each normalises the number its own way.
+    for organisation in Organisation.objects.all():
+        changed += subscriber_unsubscribe_by_number(organisation=organisation, number=sender)
+    return changed
+
+
+def webhook_receipts_apply(*, events: Sequence[Mapping[str, Any]]) -> int:
+    """The HTTP SMS provider's webhook events; returns how many changed a delivery."""
+    applied = 0
+    for event in events:
+        receipt = parse_http_sms_webhook(event)
+        if receipt is not None and delivery_receipt_apply(receipt=receipt):
+            applied += 1
+    return applied
+
+
+# --- Tasks: fetch by id, call the service ------------------------------------------------
+
+
+@task(queue_name="alerts")  # type: ignore[misc,unused-ignore]
+def alert_dispatch_task(*, alert_id: int) -> int:
+    """Fan-out of an approved alert: one delivery per recipient × channel, send tasks
+    enqueued as it goes. Returns the deliveries created."""
+    return alert_dispatch(alert=Alert.objects.get(pk=alert_id))
+
+
+# No priority in the decorator: the RQ backend refuses one at import time; the service
+# adds it with ``.using(priority=…)`` when the backend supports priorities.
+@task(queue_name="alerts")  # type: ignore[misc,unused-ignore]
+def deliveries_send_task(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Claim and send a batch of deliveries; returns the counts (stored as the task result)."""
+    report = deliveries_send(delivery_ids=delivery_ids)
+    return {
+        "claimed": report.claimed,
+        "sent": report.sent,
+        "failed": report.failed,
+        "retried": report.retried,
+    }
+
+
+@task(queue_name="alerts")  # type: ignore[misc,unused-ignore]
+def deliveries_requeue_stale_task() -> int:
+    """Periodic: re-queue deliveries of dead workers and overdue retries."""
+    return deliveries_requeue_stale()

@@ -1,0 +1,1604 @@
+"""Writes of resident registration: subscribers, their places, channel verification,
+consent, unsubscription (link, one-click, "STOP" by SMS) and the CSV import of agents.
+
+Every function takes keyword-only arguments and raises ``ValidationError`` (a dict keyed by
+field name) with translated, user-facing messages when the request cannot be honoured;
+nothing is written in that case.
+
+Decisions worth knowing:
+- An anonymous registration whose e-mail or mobile number already belongs to a subscriber
+  of the organisation creates nothing: the existing subscriber is sent its management link
+  (to that very address or number) and the person is told so. No duplicate alerts, and no
+  way to take over or read someone else's registration by typing their e-mail.
+- SMS codes are generated inside the sending task, so the plain code never sits in the task
+  queue's table; only an HMAC keyed with SECRET_KEY is stored (a leaked database alone does
+  not give the 10^6 codes away by brute force).
+- Verification e-mails go out through the alerts' SMTP transport (ALERT_EMAIL_URL and
+  ALERT_EMAIL_FROM), not Django's mailer: the link then proves that this mailbox accepts
+  mail from the very relay and sender alerts will use (spam filters and allow-lists
+  included), which is what "verified" must mean for a warning channel.
+- A channel registered by an agent on the phone is marked verified only when the agent
+  ticks that the resident confirmed it on the phone (they read back the number or the
+  address); otherwise it is verified like a self-registered one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+import shapely
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from phonenumbers import PhoneNumber, PhoneNumberType
+
+from beffroi.alerts.models import Channel, ChannelVerification, Place, Subscriber, Topic
+from beffroi.core.audit import audit_record
+from beffroi.territory.geojson import geometry_shape
+from beffroi.territory.models import Address, Commune, OrganisationHost
+from beffroi.territory.selectors import address_search
+from beffroi.territory.services import address_memberships_refresh
+
+if TYPE_CHECKING:
+    from beffroi.accounts.models import User
+    from beffroi.territory.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+# --- Consent -------------------------------------------------------------------------------
+
+CONSENT_VERSION = "2026-11-v1"
+# The text shown beside the consent box. A new wording gets a new version id: what each
+# subscriber agreed to stays provable by (version, hash).
+CONSENT_TEXT = gettext_lazy(
+    "I agree that the town hall keeps the contact details, places and preferences I give "
+    "here to warn me of risks and incidents affecting these places (floods, storms, heat "
+    "waves, water or power cuts, pollution, road closures…) by the channels I choose. They "
+    "are used for nothing else and given to nobody. I can change or withdraw my "
+    "registration at any time from the link in each message or by replying STOP to an SMS."
+)
+
+
+def consent_text() -> str:
+    """The consent text in the active language (what the form shows)."""
+    return str(CONSENT_TEXT)
+
+
+def consent_text_hash() -> str:
+    return hashlib.sha256(consent_text().encode("utf-8")).hexdigest()
+
+
+# --- Phone numbers -------------------------------------------------------------------------
+
+# Regions whose numbers Beffroi accepts: mainland France and the overseas territories.
+PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "WF", "PF", "NC")
+# The overseas departments are dialled from France with a 10-digit "0…" number whose first
+# four digits name the territory (ARCEP plan). phonenumbers needs the region to read them:
+# "0692 12 34 56" parsed as FR is an invalid French number, parsed as RE it is +262 692….
+_NATIONAL_PREFIX_REGIONS = {
+    "0262": "RE",
+    "0263": "RE",
+    "0692": "RE",
+    "0693": "RE",
+    "0590": "GP",
+    "0690": "GP",
+    "0691": "GP",
+    "0596": "MQ",
+    "0696": "MQ",
+    "0697": "MQ",
+    "0594": "GF",
+    "0694": "GF",
+    "0269": "YT",
+    "0639": "YT",
+}
+# Saint-Pierre-et-Miquelon has six-digit numbers; from France they are dialled 0508 + number.
+_PM_PREFIX = "0508"
+_PHONE_JUNK = re.compile(r"[\s.\-/()]")
+
+
+def _region_candidates(digits: str) -> list[str]:
+    if digits.startswith("0") and len(digits) == 10:
+        region = _NATIONAL_PREFIX_REGIONS.get(digits[:4])
+        if region:
+            return [region]
+    return ["FR", *[r for r in PHONE_REGIONS if r != "FR"]]
+
+
+def phone_parse(raw: str, *, mobile: bool = False) -> PhoneNumber:
+    """Parse a French number (mainland or overseas) typed in any usual way.
+
+    ``+33 6 12…``, ``0033 6…``, ``06 12 34 56 78``, ``0692 12 34 56`` (Réunion, +262),
+    ``0508 55 12 34`` (Saint-Pierre-et-Miquelon, +508). With ``mobile``, landlines are
+    refused (an SMS cannot reach them). Raises ``ValidationError`` with the reason.
+    """
+    text = _PHONE_JUNK.sub("", str(raw or "").strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text or len(text) > 20 or not re.fullmatch(r"\+?\d+", text):
+        raise ValidationError(
+            _("Enter a phone number with digits only, for instance 06 12 34 56 78."),
+            code="invalid_phone",
+        )
+    number: PhoneNumber | None = None
+    if text.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is not None and phonenumbers.is_valid_number(parsed):
+            number = parsed
+    elif text.startswith(_PM_PREFIX) and len(text) == 10:
+        parsed = phonenumbers.parse(text[len(_PM_PREFIX) :], "PM")
+        if phonenumbers.is_valid_number(parsed):
+            number = parsed
+    else:
+        for region in _region_candidates(text):
+            try:
+                parsed = phonenumbers.parse(text, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(parsed):
+                number = parsed
+                break
+    if number is None:
+        raise ValidationError(
+            _("This is not a valid phone number. Check the digits, for instance 06 12 34 56 78."),
+            code="invalid_phone",
+        )
+    if phonenumbers.region_code_for_number(number) not in PHONE_REGIONS:
+        raise ValidationError(
+            _("Enter a French number (mainland or overseas)."), code="foreign_phone"
+        )
+    if mobile and phonenumbers.number_type(number) not in (
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(
+            _("This number is not a mobile number: it cannot receive SMS."), code="not_mobile"
+        )
+    return number
+
+
+def phone_e164(number: PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_is_mobile(number: PhoneNumber) -> bool:
+    return phonenumbers.number_type(number) in (
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+# --- Links ---------------------------------------------------------------------------------
+
+
+def organisation_origin(organisation: Organisation) -> str:
+    """``https://<primary host>`` (http only when DEBUG, for a developer's machine)."""
+    host = (
+        OrganisationHost.objects.filter(organisation=organisation)
+        .order_by("-is_primary", "host")
+        .values_list("host", flat=True)
+        .first()
+    )
+    if host is None:
+        host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost"
+        host = host.lstrip(".") or "localhost"
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{host}"
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    """The absolute one-click unsubscribe link for ``subscriber`` (List-Unsubscribe, SMS)."""
+    path = reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
+    return organisation_origin(subscriber.organisation) + path
+
+
+_MANAGE_SALT = "beffroi.alerts.subscription-manage"
+_EMAIL_SALT = "beffroi.alerts.email-verification"
+EMAIL_LINK_MAX_AGE = timedelta(days=3)
+
+
+def _token_fingerprint(subscriber: Subscriber) -> str:
+    # Tied to the unsubscribe token: rotating it invalidates every management link sent.
+    return hashlib.sha256(subscriber.unsubscribe_token.encode()).hexdigest()[:16]
+
+
+def management_token(subscriber: Subscriber) -> str:
+    # No timestamp: the link must keep working for years (it is in every message) and stay
+    # the same for the same registration; the fingerprint revokes it when contacts change.
+    return signing.Signer(salt=_MANAGE_SALT).sign_object(
+        {"s": subscriber.pk, "f": _token_fingerprint(subscriber)}
+    )
+
+
+def management_url(subscriber: Subscriber) -> str:
+    path = reverse("subscriptions:manage", args=[management_token(subscriber)])
+    return organisation_origin(subscriber.organisation) + path
+
+
+def subscriber_from_management_token(*, organisation: Organisation, token: str) -> Subscriber:
+    """The subscriber a management link names, in this organisation. Raises ValidationError."""
+    invalid = ValidationError(_("This link is not valid."), code="invalid")
+    try:
+        payload = signing.Signer(salt=_MANAGE_SALT).unsign_object(token[:500])
+    except signing.BadSignature as exc:
+        raise invalid from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise invalid
+    subscriber = Subscriber.objects.filter(
+        pk=payload["s"], organisation=organisation, unsubscribed_at__isnull=True
+    ).first()
+    if subscriber is None or payload.get("f") != _token_fingerprint(subscriber):
+        raise invalid
+    return subscriber
+
+
+# --- Places --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceInput:
+    """An address chosen in the BAN search (``address_id``) or a point placed on the map."""
+
+    kind: str = Place.Kind.HOME
+    address_id: int | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+def _commune_at(organisation: Organisation, lon: float, lat: float) -> Commune | None:
+    """The organisation's commune whose boundary covers the point; a commune without a
+    known boundary counts by its bounding box."""
+    for commune in Commune.objects.filter(organisation=organisation).order_by("pk"):
+        if commune.boundary:
+            try:
+                inside = bool(shapely.intersects_xy(geometry_shape(commune.boundary), lon, lat))
+            except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError):
+                inside = False
+            if inside:
+                return commune
+        elif None not in (commune.min_lon, commune.min_lat, commune.max_lon, commune.max_lat):
+            assert commune.min_lon is not None and commune.max_lon is not None
+            assert commune.min_lat is not None and commune.max_lat is not None
+            if (
+                commune.min_lon <= lon <= commune.max_lon
+                and commune.min_lat <= lat <= commune.max_lat
+            ):
+                return commune
+    return None
+
+
+def map_point_create(*, organisation: Organisation, lon: float, lat: float) -> Address:
+    """An address for a point placed by hand on the map (``street=None``), inside one of the
+    organisation's communes, with its zone memberships computed at once."""
+    if not (
+        isinstance(lon, int | float)
+        and isinstance(lat, int | float)
+        and -180 <= lon <= 180
+        and -90 <= lat <= 90
+    ):
+        raise ValidationError({"point": [_("The point on the map is not valid.")]})
+    commune = _commune_at(organisation, float(lon), float(lat))
+    if commune is None:
+        raise ValidationError(
+            {
+                "point": [
+                    _(
+                        "This point lies outside the territory of %(name)s: place it inside "
+                        "the commune, or search for the address."
+                    )
+                    % {"name": organisation.name}
+                ]
+            }
+        )
+    address = Address.objects.create(
+        organisation=organisation,
+        commune=commune,
+        street=None,
+        lon=round(float(lon), 7),
+        lat=round(float(lat), 7),
+        postcode=commune.postcode,
+    )
+    address_memberships_refresh(organisation=organisation, address_ids=[address.pk])
+    return address
+
+
+def _resolve_place(organisation: Organisation, place: PlaceInput) -> Address:
+    if place.kind not in Place.Kind.values:
+        raise ValidationError({"kind": [_("Choose the kind of place.")]})
+    if place.address_id is not None:
+        address = Address.objects.filter(organisation=organisation, pk=place.address_id).first()
+        if address is None:
+            raise ValidationError({"address": [_("This address is not one of the commune's.")]})
+        return address
+    if place.lon is not None and place.lat is not None:
+        return map_point_create(organisation=organisation, lon=place.lon, lat=place.lat)
+    raise ValidationError({"address": [_("Search for your address, or place a point on the map.")]})
+
+
+def _delete_orphan_point(address_id: int) -> None:
+    """A hand-placed point locates someone's home: it goes when nothing uses it any more."""
+    Address.objects.filter(
+        pk=address_id,
+        street__isnull=True,
+        ban_id="",
+        subscriber_places__isnull=True,
+        vulnerable_persons__isnull=True,
+    ).delete()
+
+
+def place_add(*, subscriber: Subscriber, place: PlaceInput) -> Place:
+    with transaction.atomic():
+        address = _resolve_place(subscriber.organisation, place)
+        existing = Place.objects.filter(subscriber=subscriber, address=address).first()
+        if existing is not None:
+            raise ValidationError({"address": [_("This place is already in your list.")]})
+        return Place.objects.create(subscriber=subscriber, kind=place.kind, address=address)
+
+
+def place_remove(*, place: Place) -> None:
+    with transaction.atomic():
+        address_id = place.address_id
+        place.delete()
+        _delete_orphan_point(address_id)
+
+
+# --- Registration and update ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Validated contact details: e-mail lower-cased, numbers in E.164 ('' when absent)."""
+
+    email: str
+    sms_number: str
+    voice_number: str
+
+
+def _clean_contact(
+    email: str, sms_number: str, voice_number: str
+) -> tuple[Contact, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    sms = ""
+    if (sms_number or "").strip():
+        try:
+            sms = phone_e164(phone_parse(sms_number, mobile=True))
+        except ValidationError as exc:
+            errors["sms_number"] = list(exc.messages)
+    voice = ""
+    if (voice_number or "").strip():
+        try:
+            voice = phone_e164(phone_parse(voice_number))
+        except ValidationError as exc:
+            errors["voice_number"] = list(exc.messages)
+    return Contact(email=email, sms_number=sms, voice_number=voice), errors
+
+
+def _clean_preferences(
+    contact: Contact, channels: Iterable[str], topics: Iterable[str], language: str
+) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    chosen = [c for c in Channel.values if c in set(channels)]
+    unknown = set(channels) - set(Channel.values)
+    if unknown or Channel.PUSH in chosen:
+        errors["channels"] = [_("Choose among e-mail, SMS and voice call.")]
+    elif not chosen:
+        errors["channels"] = [_("Choose at least one way to be warned.")]
+    else:
+        needs = {
+            Channel.EMAIL: ("email", contact.email, _("Enter the e-mail address to warn.")),
+            Channel.SMS: ("sms_number", contact.sms_number, _("Enter the mobile number for SMS.")),
+            Channel.VOICE: (
+                "voice_number",
+                contact.voice_number,
+                _("Enter the number to call for voice alerts."),
+            ),
+        }
+        for channel in chosen:
+            name, value, message = needs[Channel(channel)]
+            if not value:
+                errors.setdefault(name, []).append(str(message))
+    chosen_topics = [t for t in Topic.values if t in set(topics)]
+    if set(topics) - set(Topic.values):
+        errors["topics"] = [_("Select a valid topic.")]
+    elif not chosen_topics:
+        errors["topics"] = [_("Choose at least one topic.")]
+    if language not in ("fr", "en"):
+        errors["language"] = [_("Choose French or English.")]
+    return chosen, chosen_topics, errors
+
+
+def _active_subscribers(organisation: Organisation) -> QuerySet[Subscriber]:
+    return Subscriber.objects.filter(organisation=organisation, unsubscribed_at__isnull=True)
+
+
+def subscriber_matching(
+    *, organisation: Organisation, email: str = "", numbers: Sequence[str] = ()
+) -> Subscriber | None:
+    """An active subscriber of the organisation with this e-mail or one of these numbers."""
+    query = Q()
+    if email:
+        query |= Q(email__iexact=email)
+    for number in numbers:
+        if number:
+            query |= Q(sms_number=number) | Q(voice_number=number)
+    if not query:
+        return None
+    return _active_subscribers(organisation).filter(query).order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class Registration:
+    subscriber: Subscriber
+    created: bool
+
+
+def subscriber_register(
+    *,
+    organisation: Organisation,
+    email: str = "",
+    sms_number: str = "",
+    voice_number: str = "",
+    full_name: str = "",
+    channels: Sequence[str],
+    topics: Sequence[str],
+    language: str = "fr",
+    places: Sequence[PlaceInput],
+    consent: bool,
+    user: User | None = None,
+    registered_by: User | None = None,
+    confirmed_on_phone: bool = False,
+) -> Registration:
+    """Register a resident (themselves, or by an agent when ``registered_by``).
+
+    A logged-in resident's registration is linked to ``user`` (one per organisation: a
+    second one updates the first). Channels are then verified: an SMS code, an e-mail link
+    (skipped for the e-mail of a logged-in user whose account address is already verified,
+    and for what an agent ticked as confirmed on the phone).
+    """
+    contact, errors = _clean_contact(email, sms_number, voice_number)
+    chosen, chosen_topics, more = _clean_preferences(contact, channels, topics, language)
+    errors.update({k: errors.get(k, []) + v for k, v in more.items()})
+    if not consent:
+        errors["consent"] = [_("Tick the box to agree to the use of your details.")]
+    if not places:
+        errors.setdefault("address", []).append(
+            _("Search for your address, or place a point on the map.")
+        )
+    if len(places) > 10:
+        errors.setdefault("address", []).append(_("At most ten places can be registered."))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        if user is not None and registered_by is None:
+            own = (
+                Subscriber.objects.select_for_update()
+                .filter(organisation=organisation, user=user)
+                .first()
+            )
+            if own is not None:
+                subscriber = subscriber_update(
+                    subscriber=own,
+                    full_name=full_name or own.full_name,
+                    email=contact.email,
+                    sms_number=contact.sms_number,
+                    voice_number=contact.voice_number,
+                    channels=chosen,
+                    topics=chosen_topics,
+                    language=language,
+                )
+                _record_consent(subscriber, now)
+                subscriber.unsubscribed_at = None
+                subscriber.unsubscribe_reason = ""
+                subscriber.save()
+                for place in places:
+                    address = _resolve_place(organisation, place)
+                    Place.objects.get_or_create(
+                        subscriber=subscriber, address=address, defaults={"kind": place.kind}
+                    )
+                return Registration(subscriber=subscriber, created=False)
+        elif user is None and registered_by is None:
+            existing = subscriber_matching(
+                organisation=organisation,
+                email=contact.email,
+                numbers=[contact.sms_number],
+            )
+            if existing is not None:
+                # Same answer as a new registration; the owner gets their link.
+                by_email = bool(contact.email) and existing.email.lower() == contact.email
+                _enqueue_after_commit(
+                    send_management_link,
+                    subscriber_id=existing.pk,
+                    channel=Channel.EMAIL if by_email else Channel.SMS,
+                )
+                return Registration(subscriber=existing, created=False)
+        addresses = [_resolve_place(organisation, place) for place in places]
+        confirmed = confirmed_on_phone and registered_by is not None
+        email_verified = confirmed and bool(contact.email)
+        if (
+            user is not None
+            and registered_by is None
+            and user.email_verified_at is not None
+            and contact.email == user.email.lower()
+        ):
+            email_verified = True
+        subscriber = Subscriber(
+            organisation=organisation,
+            user=user,
+            full_name=(full_name or (user.full_name if user is not None else "")).strip()[:200],
+            language=language,
+            email=contact.email,
+            email_verified_at=now if email_verified else None,
+            sms_number=contact.sms_number,
+            sms_verified_at=now if confirmed and contact.sms_number else None,
+            voice_number=contact.voice_number,
+            voice_verified_at=now if confirmed and contact.voice_number else None,
+            channels=chosen,
+            topics=chosen_topics,
+            source=Subscriber.Source.AGENT if registered_by is not None else Subscriber.Source.SELF,
+            registered_by=registered_by,
+        )
+        _record_consent(subscriber, now)
+        subscriber.save()
+        seen: set[int] = set()
+        for place, address in zip(places, addresses, strict=True):
+            if address.pk in seen:
+                continue
+            seen.add(address.pk)
+            Place.objects.create(subscriber=subscriber, kind=place.kind, address=address)
+        if registered_by is not None:
+            audit_record(
+                action="alerts.subscriber_register",
+                organisation=organisation,
+                actor=registered_by,
+                target=subscriber,
+                data={"confirmed_on_phone": confirmed},
+            )
+        _start_verifications(subscriber, anonymous=user is None and registered_by is None)
+    return Registration(subscriber=subscriber, created=True)
+
+
+def _record_consent(subscriber: Subscriber, now: Any) -> None:
+    subscriber.consent_version = CONSENT_VERSION
+    subscriber.consent_at = now
+    subscriber.consent_text_hash = consent_text_hash()
+
+
+def _start_verifications(subscriber: Subscriber, *, anonymous: bool) -> None:
+    """Send what proves each unverified channel; an anonymous registrant's first message
+    also carries the management link (their only way back to their registration)."""
+    link_sent = False
+    if subscriber.email and subscriber.email_verified_at is None:
+        _enqueue_after_commit(
+            send_email_verification, subscriber_id=subscriber.pk, include_link=anonymous
+        )
+        link_sent = anonymous
+    elif subscriber.email and anonymous:
+        _enqueue_after_commit(send_management_link, subscriber_id=subscriber.pk, channel="email")
+        link_sent = True
+    if subscriber.sms_number and subscriber.sms_verified_at is None:
+        sms_code_request(subscriber=subscriber, include_link=anonymous and not link_sent)
+
+
+def subscriber_update(
+    *,
+    subscriber: Subscriber,
+    full_name: str | None = None,
+    email: str | None = None,
+    sms_number: str | None = None,
+    voice_number: str | None = None,
+    channels: Sequence[str] | None = None,
+    topics: Sequence[str] | None = None,
+    language: str | None = None,
+    actor: User | None = None,
+    confirmed_on_phone: bool = False,
+) -> Subscriber:
+    """Change contact details and preferences (``None`` keeps a value). A changed e-mail or
+    number loses its verification and a new one is sent."""
+    contact, errors = _clean_contact(
+        subscriber.email if email is None else email,
+        str(subscriber.sms_number or "") if sms_number is None else sms_number,
+        str(subscriber.voice_number or "") if voice_number is None else voice_number,
+    )
+    chosen, chosen_topics, more = _clean_preferences(
+        contact,
+        subscriber.channels if channels is None else channels,
+        subscriber.topics if topics is None else topics,
+        subscriber.language if language is None else language,
+    )
+    errors.update({k: errors.get(k, []) + v for k, v in more.items()})
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    confirmed = confirmed_on_phone and actor is not None
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        email_changed = contact.email != subscriber.email
+        sms_changed = contact.sms_number != str(subscriber.sms_number or "")
+        voice_changed = contact.voice_number != str(subscriber.voice_number or "")
+        if full_name is not None:
+            subscriber.full_name = full_name.strip()[:200]
+        subscriber.email = contact.email
+        subscriber.sms_number = contact.sms_number  # type: ignore[assignment]
+        subscriber.voice_number = contact.voice_number  # type: ignore[assignment]
+        if email_changed:
+            subscriber.email_verified_at = None
+        if sms_changed:
+            subscriber.sms_verified_at = None
+        if voice_changed:
+            subscriber.voice_verified_at = None
+        if confirmed:
+            for name in ("email", "sms", "voice"):
+                value = getattr(contact, "email" if name == "email" else f"{name}_number")
+                if value and getattr(subscriber, f"{name}_verified_at") is None:
+                    setattr(subscriber, f"{name}_verified_at", now)
+        subscriber.channels = chosen
+        subscriber.topics = chosen_topics
+        subscriber.language = subscriber.language if language is None else language
+        subscriber.save()
+        if actor is not None:
+            audit_record(
+                action="alerts.subscriber_update",
+                organisation=subscriber.organisation,
+                actor=actor,
+                target=subscriber,
+                data={"confirmed_on_phone": confirmed},
+            )
+        if email_changed and subscriber.email and subscriber.email_verified_at is None:
+            _enqueue_after_commit(
+                send_email_verification, subscriber_id=subscriber.pk, include_link=False
+            )
+        if sms_changed and subscriber.sms_number and subscriber.sms_verified_at is None:
+            # Rate-limited: the change stands; "send me a new code" works a bit later.
+            with contextlib.suppress(ValidationError):
+                sms_code_request(subscriber=subscriber)
+    return subscriber
+
+
+# --- Verification --------------------------------------------------------------------------
+
+SMS_CODE_TTL = timedelta(minutes=15)
+SMS_CODE_MAX_ATTEMPTS = 5
+SMS_RESEND_INTERVAL = timedelta(seconds=60)
+SMS_CODES_PER_HOUR = 5
+_CODE_SALT = "beffroi.messaging.sms-code"
+
+
+def _code_hash(verification_id: int, code: str) -> str:
+    return salted_hmac(_CODE_SALT, f"{verification_id}:{code}", algorithm="sha256").hexdigest()
+
+
+def sms_code_request(*, subscriber: Subscriber, include_link: bool = False) -> ChannelVerification:
+    """Ask for a 6-digit code by SMS to the subscriber's mobile (rate-limited: one a minute,
+    five an hour). The code itself is generated and sent by a task."""
+    if not subscriber.sms_number:
+        raise ValidationError({"code": [_("There is no mobile number to verify.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
+        recent = ChannelVerification.objects.filter(
+            subscriber=subscriber, channel=Channel.SMS, created_at__gte=now - timedelta(hours=1)
+        ).order_by("-created_at")
+        last = recent.first()
+        if last is not None and last.created_at > now - SMS_RESEND_INTERVAL:
+            raise ValidationError(
+                {"code": [_("A code was sent less than a minute ago: wait before asking again.")]}
+            )
+        if recent.count() >= SMS_CODES_PER_HOUR:
+            raise ValidationError(
+                {"code": [_("Too many codes were sent in the last hour: try again later.")]}
+            )
+        verification = ChannelVerification.objects.create(
+            subscriber=subscriber,
+            channel=Channel.SMS,
+            target=str(subscriber.sms_number),
+            code_hash="",
+            expires_at=now + SMS_CODE_TTL,
+        )
+        _enqueue_after_commit(
+            send_sms_code, verification_id=verification.pk, include_link=include_link
+        )
+    return verification
+
+
+def sms_code_send(*, verification_id: int, include_link: bool = False) -> bool:
+    """Generate the code of a pending verification, store its hash and send it by SMS.
+    Returns False when there is nothing to send or the gateway refused it."""
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.registry import get_sms_transport
+
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        verification = (
+            ChannelVerification.objects.select_for_update()
+            .select_related("subscriber__organisation")
+            .filter(pk=verification_id, code_hash="", verified_at__isnull=True)
+            .first()
+        )
+        if verification is None or verification.subscriber.unsubscribed_at is not None:
+            return False
+        verification.code_hash = _code_hash(verification.pk, code)
+        # The 15 minutes run from the sending, not from the queueing.
+        verification.expires_at = timezone.now() + SMS_CODE_TTL
+        verification.save(update_fields=["code_hash", "expires_at"])
+    subscriber = verification.subscriber
+    with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+        text = _("%(org)s: your alert registration code is %(code)s. It is valid 15 minutes.") % {
+            "org": subscriber.organisation.name,
+            "code": code,
+        }
+        if include_link:
+            text += " " + _("Manage: %(url)s") % {"url": management_url(subscriber)}
+    with get_sms_transport() as transport:
+        [outcome] = transport.send_many(
+            [SmsOut(key=f"verify-{verification.pk}", to=verification.target, text=text)]
+        )
+    if outcome.error is not None:
+        logger.warning("SMS code %s not sent: %s", verification.pk, outcome.error.message)
+        return False
+    return True
+
+
+def sms_code_verify(*, subscriber: Subscriber, code: str) -> Subscriber:
+    """Check a code typed by the resident; 5 attempts per code, 15 minutes."""
+    code = re.sub(r"\s", "", code or "")
+    now = timezone.now()
+    with transaction.atomic():
+        verification = (
+            ChannelVerification.objects.select_for_update()
+            .filter(
+                subscriber=subscriber,
+                channel=Channel.SMS,
+                target=str(subscriber.sms_number),
+                verified_at__isnull=True,
+            )
+            .exclude(code_hash="")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if verification is None:
+            raise ValidationError({"code": [_("Ask for a code first.")]})
+        if verification.expires_at <= now:
+            raise ValidationError({"code": [_("This code has expired: ask for a new one.")]})
+        if verification.attempts >= SMS_CODE_MAX_ATTEMPTS:
+            raise ValidationError({"code": [_("Too many wrong codes: ask for a new one.")]})
+        if not re.fullmatch(r"\d{6}", code) or not constant_time_compare(
+            _code_hash(verification.pk, code), verification.code_hash
+        ):
+            # Counted outside any refusal: the attempt must be saved although we refuse.
+            verification.attempts += 1
+            verification.save(update_fields=["attempts"])
+            left = SMS_CODE_MAX_ATTEMPTS - verification.attempts
+            wrong = (
+                _("This code is not correct: %(left)d attempts left.") % {"left": left}
+                if left
+                else _("Too many wrong codes: ask for a new one.")
+            )
+        else:
+            wrong = ""
+            verification.verified_at = now
+            verification.save(update_fields=["verified_at"])
+            Subscriber.objects.filter(pk=subscriber.pk).update(sms_verified_at=now)
+    if wrong:
+        raise ValidationError({"code": [wrong]})
+    subscriber.sms_verified_at = now
+    return subscriber
+
+
+def _email_token(subscriber: Subscriber) -> str:
+    return signing.TimestampSigner(salt=_EMAIL_SALT).sign_object(
+        {"s": subscriber.pk, "e": subscriber.email}
+    )
+
+
+def email_verification_url(subscriber: Subscriber) -> str:
+    path = reverse("subscriptions:verify_email", args=[_email_token(subscriber)])
+    return organisation_origin(subscriber.organisation) + path
+
+
+def email_verification_request(*, subscriber: Subscriber) -> None:
+    if not subscriber.email:
+        raise ValidationError({"email": [_("There is no e-mail address to verify.")]})
+    if subscriber.email_verified_at is not None:
+        raise ValidationError({"email": [_("This e-mail address is already verified.")]})
+    last = subscriber.verifications.filter(channel=Channel.EMAIL).order_by("-created_at").first()
+    if last is not None and last.created_at > timezone.now() - SMS_RESEND_INTERVAL:
+        raise ValidationError(
+            {"email": [_("A link was sent less than a minute ago: wait before asking again.")]}
+        )
+    _enqueue_after_commit(send_email_verification, subscriber_id=subscriber.pk, include_link=False)
+
+
+def _send_email(subscriber: Subscriber, *, key: str, subject: str, text: str) -> bool:
+    from beffroi.messaging.base import EmailOut
+    from beffroi.messaging.registry import get_transport
+
+    with get_transport("smtp") as transport:
+        [outcome] = transport.send_many(
+            [
+                EmailOut(
+                    key=key,
+                    to=subscriber.email,
+                    subject=subject,
+                    text=text,
+                    unsubscribe_url=unsubscribe_url(subscriber),
+                )
+            ]
+        )
+    if outcome.error is not None:
+        logger.warning("E-mail %s not sent: %s", key, outcome.error.message)
+        return False
+    return True
+
+
+def email_verification_send(*, subscriber_id: int, include_link: bool = False) -> bool:
+    """Send the verification link (and, for an anonymous registrant, the management link)."""
+    subscriber = (
+        Subscriber.objects.select_related("organisation")
+        .filter(pk=subscriber_id, unsubscribed_at__isnull=True)
+        .exclude(email="")
+        .first()
+    )
+    if subscriber is None or subscriber.email_verified_at is not None:
+        return False
+    verification = ChannelVerification.objects.create(
+        subscriber=subscriber,
+        channel=Channel.EMAIL,
+        target=subscriber.email,
+        code_hash="-",  # a signed link, no code
+        expires_at=timezone.now() + EMAIL_LINK_MAX_AGE,
+    )
+    with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+        subject = _("Confirm your e-mail address for the alerts of %(org)s") % {
+            "org": subscriber.organisation.name
+        }
+        lines = [
+            _("Hello,"),
+            "",
+            _(
+                "You registered this address to receive the alerts of %(org)s. Open this link "
+                "to confirm it (valid %(days)d days):"
+            )
+            % {"org": subscriber.organisation.name, "days": EMAIL_LINK_MAX_AGE.days},
+            email_verification_url(subscriber),
+        ]
+        if include_link:
+            lines += [
+                "",
+                _("Keep this message: this link lets you change or end your registration:"),
+                management_url(subscriber),
+            ]
+        lines += [
+            "",
+            _("If you did not register, ignore this message or unsubscribe: %(url)s")
+            % {"url": unsubscribe_url(subscriber)},
+        ]
+    return _send_email(
+        subscriber, key=f"verify-{verification.pk}", subject=subject, text="\n".join(lines)
+    )
+
+
+def email_verify(*, organisation: Organisation, token: str) -> Subscriber:
+    """Mark the address named by a verification link verified (3 days; the address must
+    not have changed since)."""
+    signer = signing.TimestampSigner(salt=_EMAIL_SALT)
+    try:
+        payload = signer.unsign_object(token[:500], max_age=EMAIL_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(
+            _("This verification link has expired. Ask for a new one."), code="expired"
+        ) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This verification link is not valid."), code="invalid") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise ValidationError(_("This verification link is not valid."), code="invalid")
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.select_for_update()
+            .filter(
+                pk=payload["s"],
+                organisation=organisation,
+                email=str(payload.get("e", "")),
+                unsubscribed_at__isnull=True,
+            )
+            .first()
+        )
+        if subscriber is None:
+            raise ValidationError(_("This verification link is not valid."), code="invalid")
+        if subscriber.email_verified_at is None:
+            subscriber.email_verified_at = now
+            subscriber.save(update_fields=["email_verified_at", "updated_at"])
+            subscriber.verifications.filter(
+                channel=Channel.EMAIL, target=subscriber.email, verified_at__isnull=True
+            ).update(verified_at=now)
+    return subscriber
+
+
+def management_link_send(*, subscriber_id: int, channel: str) -> bool:
+    """Send an existing subscriber the link to manage their registration."""
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.registry import get_sms_transport
+
+    subscriber = (
+        Subscriber.objects.select_related("organisation")
+        .filter(pk=subscriber_id, unsubscribed_at__isnull=True)
+        .first()
+    )
+    if subscriber is None:
+        return False
+    with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+        org = subscriber.organisation.name
+        if channel == Channel.EMAIL and subscriber.email:
+            text = "\n".join(
+                [
+                    _("Hello,"),
+                    "",
+                    _("You are registered for the alerts of %(org)s.") % {"org": org},
+                    _("This link lets you change or end your registration:"),
+                    management_url(subscriber),
+                ]
+            )
+            return _send_email(
+                subscriber,
+                key=f"manage-{subscriber.pk}",
+                subject=_("Your registration to the alerts of %(org)s") % {"org": org},
+                text=text,
+            )
+        if subscriber.sms_number:
+            text = _("%(org)s alerts: manage your registration: %(url)s") % {
+                "org": org,
+                "url": management_url(subscriber),
+            }
+            with get_sms_transport() as transport:
+                [outcome] = transport.send_many(
+                    [
+                        SmsOut(
+                            key=f"manage-{subscriber.pk}", to=str(subscriber.sms_number), text=text
+                        )
+                    ]
+                )
+            return outcome.error is None
+    return False
+
+
+def _enqueue_after_commit(job: Any, **kwargs: Any) -> None:
+    # After commit: a worker on another backend must find the rows; a rolled-back
+    # registration must send nothing.
+    transaction.on_commit(lambda: job.enqueue(**kwargs))
+
+
+# --- Unsubscription ------------------------------------------------------------------------
+
+
+def subscriber_unsubscribe(
+    *, subscriber: Subscriber, channel: str | None = None, reason: str
+) -> Subscriber:
+    """Stop warning ``subscriber`` on ``channel``, or on every channel when None (or when the
+    last channel goes). The row stays (consent proof, delivery history); ``unsubscribed_at``
+    takes it out of every audience."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if channel is not None:
+            subscriber.channels = [c for c in subscriber.channels if c != channel]
+        if (channel is None or not subscriber.channels) and subscriber.unsubscribed_at is None:
+            subscriber.unsubscribed_at = now
+        subscriber.unsubscribe_reason = reason[:200]
+        subscriber.save(
+            update_fields=["channels", "unsubscribed_at", "unsubscribe_reason", "updated_at"]
+        )
+        audit_record(
+            action="alerts.subscriber_unsubscribe",
+            organisation=subscriber.organisation,
+            target=subscriber,
+            reason=reason[:200],
+            data={"channel": channel or "all"},
+        )
+    return subscriber
+
+
+def subscriber_unsubscribe_by_number(*, organisation: Organisation, number: str) -> int:
+    """A "STOP" SMS from ``number`` (as the gateway gives it: "33612345678", "+336…",
+    "0612…"): stop SMS to every subscriber of the organisation with that mobile number.
+    Returns how many were unsubscribed (0 for an unknown or unreadable number)."""
+    raw = (number or "").strip()
+    candidates = [raw]
+    if raw.isdigit() and not raw.startswith("0"):
+        candidates.insert(0, "+" + raw)
+    e164 = ""
+    for candidate in candidates:
+        try:
+            e164 = phone_e164(phone_parse(candidate))
+            break
+        except ValidationError:
+            continue
+    if not e164:
+        return 0
+    count = 0
+    for subscriber in _active_subscribers(organisation).filter(sms_number=e164):
+        subscriber_unsubscribe(subscriber=subscriber, channel=Channel.SMS, reason="STOP SMS")
+        count += 1
+    return count
+
+
+# --- Agents' CSV import --------------------------------------------------------------------
+
+IMPORT_ADDRESS_MIN_SCORE = 80.0
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class ImportLine:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: list[ImportLine] = field(default_factory=list)  # line merged into an existing one
+    duplicates: list[ImportLine] = field(default_factory=list)  # merged into an earlier line
+    rejected: list[ImportLine] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    dry_run: bool = False
+
+
+class SubscriberImportError(Exception):
+    """The file was refused as a whole (nothing written); ``report.rejected`` says why."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("; ".join(f"{e.line}: {e.reason}" for e in report.rejected[:5]))
+        self.report = report
+
+
+def _key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]", "", plain)
+
+
+_COLUMNS: dict[str, set[str]] = {
+    "full_name": {"fullname", "nomcomplet", "name", "nometprenom", "nomprenom", "prenomnom"},
+    "last_name": {"nom", "lastname", "nomdefamille", "surname"},
+    "first_name": {"prenom", "firstname", "givenname"},
+    "email": {"email", "mail", "courriel", "adresseemail", "adressemail", "emailaddress"},
+    "phone": {
+        "telephone",
+        "mobile",
+        "portable",
+        "sms",
+        "tel",
+        "phone",
+        "telmobile",
+        "telephonemobile",
+        "telephoneportable",
+        "numero",
+        "mobilephone",
+    },
+    "voice": {"fixe", "telephonefixe", "telfixe", "landline", "voice", "voix"},
+    "address": {"adresse", "address", "adressepostale", "rue"},
+    "postcode": {"codepostal", "cp", "postcode", "zipcode"},
+    "commune": {"commune", "ville", "city", "localite"},
+    "topics": {"topics", "themes", "theme", "sujets", "alertes", "risques", "topic"},
+    "language": {"langue", "language", "lang"},
+    "channels": {"canaux", "channels", "canal", "channel"},
+    "kind": {"type", "kind", "lieu", "typedelieu"},
+}
+_TOPIC_ALIASES: dict[str, str] = {
+    "inondation": Topic.FLOOD,
+    "inondations": Topic.FLOOD,
+    "crue": Topic.FLOOD,
+    "tempete": Topic.STORM,
+    "vent": Topic.STORM,
+    "canicule": Topic.HEAT,
+    "chaleur": Topic.HEAT,
+    "froid": Topic.COLD,
+    "neige": Topic.COLD,
+    "grandfroid": Topic.COLD,
+    "secheresse": Topic.DROUGHT,
+    "pollution": Topic.POLLUTION,
+    "coupuredeau": Topic.WATER_CUT,
+    "eau": Topic.WATER_CUT,
+    "coupuredelectricite": Topic.POWER_CUT,
+    "coupuredecourant": Topic.POWER_CUT,
+    "electricite": Topic.POWER_CUT,
+    "routes": Topic.ROADS,
+    "route": Topic.ROADS,
+    "circulation": Topic.ROADS,
+    "sante": Topic.HEALTH,
+    "industriel": Topic.INDUSTRIAL,
+    "risqueindustriel": Topic.INDUSTRIAL,
+    "evenements": Topic.PUBLIC_EVENTS,
+    "manifestations": Topic.PUBLIC_EVENTS,
+    "evenementspublics": Topic.PUBLIC_EVENTS,
+}
+_ALL_WORDS = {"all", "tout", "tous", "toutes"}
+_CHANNEL_ALIASES = {
+    "email": "email",
+    "mail": "email",
+    "courriel": "email",
+    "sms": "sms",
+    "voice": "voice",
+    "voix": "voice",
+    "appel": "voice",
+    "telephone": "voice",
+}
+_KIND_ALIASES = {
+    "home": "home",
+    "domicile": "home",
+    "maison": "home",
+    "work": "work",
+    "travail": "work",
+    "relative": "relative",
+    "proche": "relative",
+    "parent": "relative",
+    "famille": "relative",
+    "other": "other",
+    "autre": "other",
+}
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), else Windows-1252 / ISO-8859-1 (spreadsheet exports)."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("iso-8859-1"), "iso-8859-1"
+
+
+def _delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _topic_values(cell: str) -> list[str] | None:
+    """Topics named in a cell (values or French/English names); None if one is unknown."""
+    if not cell.strip():
+        return list(Topic.values)
+    labels = {_key(str(label)): value for value, label in Topic.choices}
+    found: list[str] = []
+    for part in re.split(r"[,|/;+]", cell):
+        key = _key(part)
+        if not key:
+            continue
+        if key in _ALL_WORDS:
+            return list(Topic.values)
+        value = key if key in Topic.values else labels.get(key) or _TOPIC_ALIASES.get(key)
+        if value is None:
+            value = next((v for v in Topic.values if _key(v) == key), None)
+        if value is None:
+            return None
+        if value not in found:
+            found.append(str(value))
+    return found or list(Topic.values)
+
+
+@dataclass
+class _Row:
+    line: int
+    full_name: str
+    contact: Contact
+    channels: list[str]
+    topics: list[str]
+    language: str
+    kind: str
+    address_id: int
+
+
+def _parse_row(organisation: Organisation, line: int, get: Callable[[str], str]) -> _Row | str:
+    full_name = get("full_name") or " ".join(
+        part for part in (get("first_name"), get("last_name")) if part
+    )
+    phone = get("phone")
+    voice = get("voice")
+    sms_number = voice_number = ""
+    if phone:
+        try:
+            number = phone_parse(phone)
+        except ValidationError as exc:
+            return _("phone number “%(value)s”: %(error)s") % {
+                "value": phone,
+                "error": exc.messages[0],
+            }
+        # A landline in the "telephone" column is kept for voice calls, not SMS.
+        if phone_is_mobile(number):
+            sms_number = phone_e164(number)
+        else:
+            voice_number = phone_e164(number)
+    if voice:
+        try:
+            voice_number = phone_e164(phone_parse(voice))
+        except ValidationError as exc:
+            return _("phone number “%(value)s”: %(error)s") % {
+                "value": voice,
+                "error": exc.messages[0],
+            }
+    email = get("email").lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return _("e-mail address “%(value)s” is not valid") % {"value": email}
+    if not (email or sms_number or voice_number):
+        return _("no e-mail address nor phone number")
+    contact = Contact(email=email, sms_number=sms_number, voice_number=voice_number)
+    topics = _topic_values(get("topics"))
+    if topics is None:
+        return _("unknown topic in “%(value)s”") % {"value": get("topics")}
+    channels_cell = get("channels")
+    if channels_cell:
+        channels = []
+        for part in re.split(r"[,|/;+]", channels_cell):
+            if not _key(part):
+                continue
+            channel = _CHANNEL_ALIASES.get(_key(part))
+            if channel is None:
+                return _("unknown channel “%(value)s”") % {"value": part.strip()}
+            channels.append(channel)
+    else:
+        channels = [
+            c
+            for c, value in (("email", email), ("sms", sms_number), ("voice", voice_number))
+            if value
+        ]
+    language = _key(get("language"))[:2] or "fr"
+    if language not in ("fr", "en"):
+        return _("language “%(value)s” is not fr or en") % {"value": get("language")}
+    kind = _KIND_ALIASES.get(_key(get("kind")), "") if get("kind") else Place.Kind.HOME
+    if not kind:
+        return _("unknown kind of place “%(value)s”") % {"value": get("kind")}
+    chosen, chosen_topics, errors = _clean_preferences(contact, channels, topics, language)
+    if errors:
+        return "; ".join(str(m) for messages in errors.values() for m in messages)
+    street = get("address")
+    if not street:
+        return _("no address")
+    query = " ".join(part for part in (street, get("postcode"), get("commune")) if part)
+    matches = address_search(organisation=organisation, query=query, limit=1)
+    if not matches or matches[0].score < IMPORT_ADDRESS_MIN_SCORE:
+        best = (
+            _(" (closest: %(label)s, score %(score).0f)")
+            % {"label": matches[0].label, "score": matches[0].score}
+            if matches
+            else ""
+        )
+        return _("address “%(value)s” not found in the commune's addresses%(best)s") % {
+            "value": query,
+            "best": best,
+        }
+    return _Row(
+        line=line,
+        full_name=full_name[:200],
+        contact=contact,
+        channels=chosen,
+        topics=chosen_topics,
+        language=language,
+        kind=kind,
+        address_id=matches[0].address_id,
+    )
+
+
+def _merge(first: _Row, other: _Row) -> None:
+    """Fold a duplicate line into the first one: fill blanks, union preferences."""
+    first.full_name = first.full_name or other.full_name
+    first.contact = Contact(
+        email=first.contact.email or other.contact.email,
+        sms_number=first.contact.sms_number or other.contact.sms_number,
+        voice_number=first.contact.voice_number or other.contact.voice_number,
+    )
+    first.channels = [c for c in Channel.values if c in {*first.channels, *other.channels}]
+    first.topics = [t for t in Topic.values if t in {*first.topics, *other.topics}]
+
+
+def subscribers_import(
+    *,
+    organisation: Organisation,
+    data: bytes,
+    actor: User | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import residents from a CSV file, all or nothing.
+
+    Columns are read by name (French or English: nom/prénom or full_name, email,
+    téléphone/mobile, fixe, adresse, code postal, commune, thèmes, langue, canaux, type);
+    ``;`` or ``,`` and UTF-8 or ISO-8859-1/Windows-1252 are detected. Each address is
+    resolved with the BAN search (best match scoring at least 80, else the line is
+    refused). A line with the e-mail or a number of an existing subscriber updates it
+    (blanks filled, topics, channels and the place added); duplicate lines in the file are
+    merged into the first. One refused line refuses the file (``SubscriberImportError``
+    with every refused line and its reason). ``dry_run`` checks without writing.
+    Imported channels are unverified: the commune collected the consent on paper.
+    """
+    report = ImportReport(dry_run=dry_run)
+    if len(data) > IMPORT_MAX_BYTES:
+        report.rejected.append(ImportLine(0, _("The file is larger than 10 MB.")))
+        raise SubscriberImportError(report)
+    text, report.encoding = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    report.delimiter = _delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        report.rejected.append(
+            ImportLine(reader.line_num, _("Unreadable CSV: %(error)s") % {"error": exc})
+        )
+        raise SubscriberImportError(report) from exc
+    if not rows:
+        report.rejected.append(ImportLine(1, _("The file is empty.")))
+        raise SubscriberImportError(report)
+    header = [_key(name) for name in rows[0]]
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        for column, names in _COLUMNS.items():
+            if name in names and column not in index:
+                index[column] = position
+    missing = []
+    if "address" not in index:
+        missing.append(_("an address column (adresse)"))
+    if not {"email", "phone", "voice"} & set(index):
+        missing.append(_("an e-mail or phone column (email, telephone, mobile)"))
+    if missing:
+        report.rejected.append(
+            ImportLine(
+                1,
+                _("The header lacks %(what)s.")
+                % {"what": _(" and ").join(str(m) for m in missing)},
+            )
+        )
+        raise SubscriberImportError(report)
+    data_rows = [
+        (number, row) for number, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)
+    ]
+    report.total = len(data_rows)
+    total_steps = max(1, 2 * report.total)
+    parsed: list[_Row] = []
+    by_email: dict[str, _Row] = {}
+    by_number: dict[str, _Row] = {}
+    for done, (number, row) in enumerate(data_rows, start=1):
+
+        def get(column: str, row: list[str] = row) -> str:
+            position = index.get(column)
+            if position is None or position >= len(row):
+                return ""
+            return row[position].strip()
+
+        result = _parse_row(organisation, number, get)
+        if isinstance(result, str):
+            report.rejected.append(ImportLine(number, result))
+        else:
+            keys = [result.contact.sms_number, result.contact.voice_number]
+            earlier = (
+                by_email.get(result.contact.email) if result.contact.email else None
+            ) or next((by_number[k] for k in keys if k and k in by_number), None)
+            if earlier is not None and earlier.address_id == result.address_id:
+                _merge(earlier, result)
+                report.duplicates.append(
+                    ImportLine(
+                        number, _("same person as line %(line)d: merged") % {"line": earlier.line}
+                    )
+                )
+            elif earlier is not None:
+                # Same person, another place (home and work on two lines): both places.
+                _merge(earlier, result)
+                parsed.append(result)
+                report.duplicates.append(
+                    ImportLine(
+                        number,
+                        _("same person as line %(line)d: place added") % {"line": earlier.line},
+                    )
+                )
+            else:
+                parsed.append(result)
+            if result.contact.email:
+                by_email.setdefault(result.contact.email, earlier or result)
+            for k in keys:
+                if k:
+                    by_number.setdefault(k, earlier or result)
+        if progress is not None:
+            progress(done, total_steps)
+    if report.rejected:
+        raise SubscriberImportError(report)
+    now = timezone.now()
+    with transaction.atomic():
+        owners: dict[int, Subscriber] = {}
+        for done, item in enumerate(parsed, start=report.total + 1):
+            owner_row = (by_email.get(item.contact.email) if item.contact.email else None) or next(
+                (
+                    by_number[k]
+                    for k in (item.contact.sms_number, item.contact.voice_number)
+                    if k and k in by_number
+                ),
+                item,
+            )
+            subscriber = owners.get(id(owner_row))
+            if subscriber is None:
+                c = owner_row.contact
+                subscriber = subscriber_matching(
+                    organisation=organisation, email=c.email, numbers=[c.sms_number, c.voice_number]
+                )
+                if subscriber is not None:
+                    subscriber.full_name = subscriber.full_name or owner_row.full_name
+                    subscriber.email = subscriber.email or c.email
+                    subscriber.sms_number = subscriber.sms_number or c.sms_number  # type: ignore[assignment]
+                    subscriber.voice_number = subscriber.voice_number or c.voice_number  # type: ignore[assignment]
+                    subscriber.channels = [
+                        ch
+                        for ch in Channel.values
+                        if ch in {*subscriber.channels, *owner_row.channels}
+                    ]
+                    subscriber.topics = [
+                        t for t in Topic.values if t in {*subscriber.topics, *owner_row.topics}
+                    ]
+                    subscriber.save()
+                    report.updated.append(
+                        ImportLine(
+                            owner_row.line,
+                            _("already registered (%(who)s): updated") % {"who": str(subscriber)},
+                        )
+                    )
+                else:
+                    subscriber = Subscriber(
+                        organisation=organisation,
+                        full_name=owner_row.full_name,
+                        language=owner_row.language,
+                        email=c.email,
+                        sms_number=c.sms_number,
+                        voice_number=c.voice_number,
+                        channels=owner_row.channels,
+                        topics=owner_row.topics,
+                        source=Subscriber.Source.IMPORT,
+                        registered_by=actor,
+                    )
+                    _record_consent(subscriber, now)
+                    subscriber.save()
+                    report.created += 1
+                owners[id(owner_row)] = subscriber
+            Place.objects.get_or_create(
+                subscriber=subscriber, address_id=item.address_id, defaults={"kind": item.kind}
+            )
+            if progress is not None:
+                progress(min(done, total_steps), total_steps)
+        if progress is not None:
+            progress(total_steps, total_steps)
+        audit_record(
+            action="alerts.subscribers_import",
+            organisation=organisation,
+            actor=actor,
+            data={
+                "lines": report.total,
+                "created": report.created,
+                "updated": len(report.updated),
+                "duplicates": len(report.duplicates),
+                "dry_run": dry_run,
+            },
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+# --- GDPR ----------------------------------------------------------------------------------
+
+
+def export_subscriptions(user: User) -> list[dict[str, Any]]:
+    """What the alerts app holds on ``user`` as a subscriber (GDPR art. 15 and 20)."""
+    result = []
+    for subscriber in Subscriber.objects.filter(user=user).select_related("organisation"):
+        result.append(
+            {
+                "organisation": subscriber.organisation.name,
+                "full_name": subscriber.full_name,
+                "language": subscriber.language,
+                "email": subscriber.email,
+                "email_verified_at": _iso(subscriber.email_verified_at),
+                "sms_number": str(subscriber.sms_number or ""),
+                "sms_verified_at": _iso(subscriber.sms_verified_at),
+                "voice_number": str(subscriber.voice_number or ""),
+                "voice_verified_at": _iso(subscriber.voice_verified_at),
+                "channels": list(subscriber.channels),
+                "topics": list(subscriber.topics),
+                "consent_version": subscriber.consent_version,
+                "consent_at": _iso(subscriber.consent_at),
+                "consent_text_hash": subscriber.consent_text_hash,
+                "source": subscriber.source,
+                "created_at": _iso(subscriber.created_at),
+                "unsubscribed_at": _iso(subscriber.unsubscribed_at),
+                "places": [
+                    {
+                        "kind": place.kind,
+                        "address": place.address.label,
+                        "lon": place.address.lon,
+                        "lat": place.address.lat,
+                    }
+                    for place in subscriber.places.select_related(
+                        "address__street", "address__commune"
+                    )
+                ],
+                "deliveries": [
+                    {"alert": d.alert_id, "channel": d.channel, "status": d.status}
+                    for d in subscriber.deliveries.order_by("pk")[:1000]
+                ],
+            }
+        )
+    return result
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def erase_subscriptions(user: User) -> None:
+    """Delete the user's subscriptions, their hand-placed points, and the addresses kept on
+    past deliveries (the delivery counts of alerts stay)."""
+    from beffroi.alerts.models import Delivery
+
+    subscribers = list(Subscriber.objects.filter(user=user))
+    if not subscribers:
+        return
+    point_ids = list(
+        Place.objects.filter(subscriber__in=subscribers, address__street__isnull=True).values_list(
+            "address_id", flat=True
+        )
+    )
+    Delivery.objects.filter(subscriber__in=subscribers).update(target="")
+    for subscriber in subscribers:
+        subscriber.delete()
+    for address_id in point_ids:
+        _delete_orphan_point(address_id)
+
+
+# --- Tasks: fetch by id, call the service ------------------------------------------------
+
+
+@task(queue_name="alerts")
+def send_sms_code(*, verification_id: int, include_link: bool = False) -> bool:
+    return sms_code_send(verification_id=verification_id, include_link=include_link)
+
+
+@task(queue_name="alerts")
+def send_email_verification(*, subscriber_id: int, include_link: bool = False) -> bool:
+    return email_verification_send(subscriber_id=subscriber_id, include_link=include_link)
+
+
+@task(queue_name="alerts")
+def send_management_link(*, subscriber_id: int, channel: str) -> bool:
+    return management_link_send(subscriber_id=subscriber_id, channel=channel)

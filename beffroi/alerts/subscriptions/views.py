@@ -1,0 +1,512 @@
+"""Pages of resident registration: register (with or without an account), manage one's
+registration (logged in, or through the link sent to an anonymous registrant), verify
+channels, unsubscribe (link and RFC 8058 one-click); and the agents' back office: list,
+register on the phone, edit, import a CSV file."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from beffroi.accounts.access import request_organisation, roles_required
+from beffroi.accounts.models import User
+from beffroi.alerts.models import Channel, Subscriber, Topic
+from beffroi.alerts.subscriptions import services as services
+from beffroi.alerts.subscriptions.forms import (
+    AgentPreferencesForm,
+    AgentRegistrationForm,
+    CodeForm,
+    ImportForm,
+    PlaceForm,
+    PreferencesForm,
+    RegistrationForm,
+    SubscriberSearchForm,
+)
+from beffroi.alerts.subscriptions.selectors import (
+    IMPORT_ROLES,
+    SUBSCRIBER_ROLES,
+    access_place,
+    access_subscriber,
+    subscriber_of_user,
+    subscriber_places,
+    subscribers_for_agents,
+)
+from beffroi.territory.selectors import address_search
+
+SUGGESTIONS = 8
+_IMPORT_SESSION_KEY = "alerts_subscribers_import"
+# Kept in the session between the preview and the commit; larger files use the command.
+_IMPORT_SESSION_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _matches(request: HttpRequest, query: str) -> list[Any]:
+    query = query.strip()
+    if not query:
+        return []
+    return address_search(
+        organisation=request_organisation(request), query=query[:200], limit=SUGGESTIONS
+    )
+
+
+def _place_input(form: PlaceForm | RegistrationForm) -> list[services.PlaceInput]:
+    data = form.cleaned_data
+    kind = data.get("kind") or "home"
+    if data.get("address"):
+        return [services.PlaceInput(kind=kind, address_id=data["address"])]
+    if data.get("lat") is not None and data.get("lon") is not None:
+        return [services.PlaceInput(kind=kind, lon=data["lon"], lat=data["lat"])]
+    return []
+
+
+def _territory_context(request: HttpRequest) -> dict[str, Any]:
+    organisation = request_organisation(request)
+    boundaries = [
+        {"type": "Feature", "geometry": c.boundary, "properties": {"name": c.name}}
+        for c in organisation.communes.filter(boundary__isnull=False)
+    ]
+    return {"territory_geojson": {"type": "FeatureCollection", "features": boundaries}}
+
+
+def _chosen_address(request: HttpRequest, form: PlaceForm | RegistrationForm) -> Any:
+    raw = form.data.get("address", "")
+    if not str(raw).isdigit():
+        return None
+    from beffroi.territory.models import Address
+
+    return (
+        Address.objects.filter(organisation=request_organisation(request), pk=int(raw))
+        .select_related("street", "commune")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Residents
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Register for alerts. Works without JavaScript: "Search" re-displays the form with the
+    matching addresses to choose from; with htmx, suggestions appear as one types."""
+    organisation = request_organisation(request)
+    user = _user(request)
+    if request.method == "GET" and request.GET.get("suggest"):
+        query = request.GET.get("q", "")[:200]
+        return render(
+            request,
+            "alerts/subscriptions/_suggestions.html",
+            {"matches": _matches(request, query), "query": query.strip()},
+        )
+    if user is not None and subscriber_of_user(organisation=organisation, user=user):
+        existing = subscriber_of_user(organisation=organisation, user=user)
+        if existing is not None and existing.unsubscribed_at is None:
+            return redirect("subscriptions:mine")
+    initial: dict[str, Any] = {"topics": list(Topic.values), "channels": [Channel.EMAIL]}
+    if user is not None:
+        initial.update(email=user.email, full_name=user.full_name, language=user.language)
+    form = RegistrationForm(request.POST or None, initial=initial)
+    return _registration(request, form, registered_by=None, template="register.html")
+
+
+def _registration(
+    request: HttpRequest,
+    form: RegistrationForm,
+    *,
+    registered_by: User | None,
+    template: str,
+) -> HttpResponse:
+    organisation = request_organisation(request)
+    matches: list[Any] = []
+    if request.method == "POST" and request.POST.get("action") == "search":
+        # Searching an address is not submitting: the rest of the form is not judged yet.
+        form._errors = ErrorDict()  # type: ignore[attr-defined]
+        form.cleaned_data = {}
+        matches = _matches(request, str(form.data.get("q", "")))
+    elif request.method == "POST" and form.is_valid():
+        places = _place_input(form)
+        query = form.cleaned_data.get("q", "").strip()
+        if not places and query:
+            matches = _matches(request, query)
+            form.add_error(
+                "q",
+                _("Choose your address in the list below.")
+                if matches
+                else _("No address matches: check the spelling or place a point on the map."),
+            )
+        else:
+            try:
+                result = services.subscriber_register(
+                    organisation=organisation,
+                    email=form.cleaned_data["email"],
+                    sms_number=form.cleaned_data["sms_number"],
+                    voice_number=form.cleaned_data["voice_number"],
+                    full_name=form.cleaned_data["full_name"],
+                    channels=form.cleaned_data["channels"],
+                    topics=form.cleaned_data["topics"],
+                    language=form.cleaned_data["language"],
+                    places=places,
+                    consent=form.cleaned_data["consent"],
+                    user=_user(request) if registered_by is None else None,
+                    registered_by=registered_by,
+                    confirmed_on_phone=bool(form.cleaned_data.get("confirmed_on_phone")),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return _registered(request, result, registered_by=registered_by)
+    return render(
+        request,
+        f"alerts/subscriptions/{template}",
+        {
+            "form": form,
+            "matches": matches,
+            "query": form.data.get("q", "") if form.is_bound else "",
+            "chosen_address": _chosen_address(request, form) if form.is_bound else None,
+            **_territory_context(request),
+        },
+    )
+
+
+def _registered(
+    request: HttpRequest, result: services.Registration, *, registered_by: User | None
+) -> HttpResponse:
+    subscriber = result.subscriber
+    if registered_by is not None:
+        messages.success(request, _("The resident is registered."))
+        return redirect("subscribers_backoffice:detail", subscriber_id=subscriber.pk)
+    if subscriber.user_id is not None and subscriber.user_id == getattr(request.user, "pk", None):
+        messages.success(request, _("You are registered for alerts."))
+        return redirect("subscriptions:mine")
+    if not result.created:
+        # Somebody registered these details before: the owner got their link.
+        return render(request, "alerts/subscriptions/already_registered.html", status=200)
+    messages.success(
+        request,
+        _(
+            "You are registered. Keep the link of this page (we also sent it to you): it lets "
+            "you change or end your registration."
+        ),
+    )
+    return redirect("subscriptions:manage", token=services.management_token(subscriber))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    assert user is not None
+    subscriber = subscriber_of_user(organisation=request_organisation(request), user=user)
+    if subscriber is None or subscriber.unsubscribed_at is not None:
+        return redirect("subscriptions:register")
+    return _manage(request, subscriber, self_url=reverse("subscriptions:mine"), agent=False)
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = services.subscriber_from_management_token(
+            organisation=request_organisation(request), token=token
+        )
+    except ValidationError as exc:
+        raise Http404(exc.messages[0]) from exc
+    return _manage(
+        request, subscriber, self_url=reverse("subscriptions:manage", args=[token]), agent=False
+    )
+
+
+def _manage(
+    request: HttpRequest, subscriber: Subscriber, *, self_url: str, agent: bool
+) -> HttpResponse:
+    """One page for everything about a registration; each form posts an ``action``."""
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    preferences_class = AgentPreferencesForm if agent else PreferencesForm
+    preferences = preferences_class(
+        request.POST if action == "update" else None,
+        initial={
+            "full_name": subscriber.full_name,
+            "email": subscriber.email,
+            "sms_number": subscriber.sms_number.as_national if subscriber.sms_number else "",
+            "voice_number": subscriber.voice_number.as_national if subscriber.voice_number else "",
+            "channels": subscriber.channels,
+            "topics": subscriber.topics,
+            "language": subscriber.language,
+        },
+    )
+    place_form = PlaceForm(request.POST if action in ("add_place", "search_place") else None)
+    code_form = CodeForm(request.POST if action == "verify_code" else None)
+    matches: list[Any] = []
+    actor = _user(request) if agent else None
+    if action == "update" and preferences.is_valid():
+        try:
+            services.subscriber_update(
+                subscriber=subscriber,
+                actor=actor,
+                confirmed_on_phone=bool(preferences.cleaned_data.get("confirmed_on_phone")),
+                **{k: v for k, v in preferences.cleaned_data.items() if k != "confirmed_on_phone"},
+            )
+        except ValidationError as exc:
+            preferences.add_service_errors(exc)
+        else:
+            messages.success(request, _("Your choices are saved."))
+            return redirect(self_url)
+    elif action in ("add_place", "search_place") and place_form.is_valid():
+        places = _place_input(place_form)
+        query = place_form.cleaned_data.get("q", "")
+        if action == "search_place" or not places:
+            matches = _matches(request, query)
+            if action == "add_place":
+                place_form.add_error(
+                    "q",
+                    _("Choose the address in the list below.")
+                    if matches
+                    else _("Search for an address, or place a point on the map."),
+                )
+        else:
+            try:
+                services.place_add(subscriber=subscriber, place=places[0])
+            except ValidationError as exc:
+                place_form.add_service_errors(exc)
+            else:
+                messages.success(request, _("The place is added."))
+                return redirect(self_url)
+    elif action == "remove_place":
+        raw = request.POST.get("place", "")
+        if raw.isdigit():
+            place = access_place(subscriber=subscriber, place_id=int(raw))
+            services.place_remove(place=place)
+            messages.success(request, _("The place is removed."))
+        return redirect(self_url)
+    elif action == "verify_code" and code_form.is_valid():
+        try:
+            services.sms_code_verify(subscriber=subscriber, code=code_form.cleaned_data["code"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                code_form.add_error("code", message)
+        else:
+            messages.success(request, _("Your mobile number is verified."))
+            return redirect(self_url)
+    elif action == "resend_code":
+        try:
+            services.sms_code_request(subscriber=subscriber)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("A new code is on its way by SMS."))
+        return redirect(self_url)
+    elif action == "resend_email":
+        try:
+            services.email_verification_request(subscriber=subscriber)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("A new verification link is on its way by e-mail."))
+        return redirect(self_url)
+    elif action == "unsubscribe":
+        services.subscriber_unsubscribe(
+            subscriber=subscriber,
+            reason="agent" if agent else "manage page",
+        )
+        messages.success(request, _("The registration is ended: no more alerts will be sent."))
+        if agent:
+            return redirect("subscribers_backoffice:list")
+        return redirect("subscriptions:register")
+    subscriber.refresh_from_db()
+    return render(
+        request,
+        "alerts/subscriptions/backoffice/detail.html"
+        if agent
+        else "alerts/subscriptions/manage.html",
+        {
+            "subscriber": subscriber,
+            "places": subscriber_places(subscriber=subscriber),
+            "preferences": preferences,
+            "place_form": place_form,
+            "code_form": code_form,
+            "matches": matches,
+            "query": place_form.data.get("q", "") if place_form.is_bound else "",
+            "chosen_address": _chosen_address(request, place_form) if place_form.is_bound else None,
+            "self_url": self_url,
+            "unsubscribe_url": services.unsubscribe_url(subscriber),
+            **_territory_context(request),
+        },
+    )
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = services.email_verify(organisation=request_organisation(request), token=token)
+    except ValidationError as exc:
+        return render(
+            request,
+            "alerts/subscriptions/verify_email.html",
+            {"error": exc.messages[0]},
+            status=400,
+        )
+    return render(request, "alerts/subscriptions/verify_email.html", {"subscriber": subscriber})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation (link scanners prefetch GETs); POST unsubscribes. CSRF is
+    off on purpose: RFC 8058 mailbox providers POST ``List-Unsubscribe=One-Click`` without
+    any cookie or token, and the unguessable token in the URL is the authorisation."""
+    organisation = request_organisation(request)
+    subscriber = Subscriber.objects.filter(
+        organisation=organisation, unsubscribe_token=token[:64]
+    ).first()
+    if subscriber is None:
+        raise Http404("No such registration.")
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        if subscriber.unsubscribed_at is None:
+            services.subscriber_unsubscribe(
+                subscriber=subscriber,
+                reason="one-click (RFC 8058)" if one_click else "unsubscribe link",
+            )
+        if one_click:
+            return HttpResponse(status=200)
+        return render(
+            request,
+            "alerts/subscriptions/unsubscribe.html",
+            {"subscriber": subscriber, "done": True},
+        )
+    return render(
+        request,
+        "alerts/subscriptions/unsubscribe.html",
+        {"subscriber": subscriber, "done": subscriber.unsubscribed_at is not None},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Agents
+
+
+@roles_required(SUBSCRIBER_ROLES)
+def agent_list(request: HttpRequest) -> HttpResponse:
+    form = SubscriberSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(
+        subscribers_for_agents(organisation=request_organisation(request), query=query), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "alerts/subscriptions/backoffice/list.html",
+        {"form": form, "page": page, "query": query, "can_import": _can_import(request)},
+    )
+
+
+def _can_import(request: HttpRequest) -> bool:
+    from beffroi.accounts.access import has_role
+
+    return has_role(request.user, request_organisation(request), *IMPORT_ROLES)
+
+
+@roles_required(SUBSCRIBER_ROLES)
+@require_http_methods(["GET", "POST"])
+def agent_register(request: HttpRequest) -> HttpResponse:
+    form = AgentRegistrationForm(
+        request.POST or None,
+        initial={"topics": list(Topic.values), "channels": [Channel.SMS], "language": "fr"},
+    )
+    return _registration(
+        request, form, registered_by=_user(request), template="backoffice/register.html"
+    )
+
+
+@roles_required(SUBSCRIBER_ROLES)
+@require_http_methods(["GET", "POST"])
+def agent_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
+    subscriber = access_subscriber(request, subscriber_id)
+    return _manage(
+        request,
+        subscriber,
+        self_url=reverse("subscribers_backoffice:detail", args=[subscriber.pk]),
+        agent=True,
+    )
+
+
+@roles_required(IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def agent_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (checked, nothing written) → import (the same file, from the
+    session). One refused line refuses the file; every refused line is listed."""
+    organisation = request_organisation(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report: services.ImportReport | None = None
+    rejected = False
+    fingerprint = ""
+    if request.method == "POST" and request.POST.get("action") == "commit":
+        stored = request.session.get(_IMPORT_SESSION_KEY)
+        if not stored or stored.get("fingerprint") != request.POST.get("fingerprint"):
+            messages.error(request, _("Upload the file again: its preview has expired."))
+            return redirect("subscribers_backoffice:import")
+        data = bytes.fromhex(stored["data"])
+        try:
+            report = services.subscribers_import(
+                organisation=organisation, data=data, actor=_user(request)
+            )
+        except services.SubscriberImportError as exc:
+            report, rejected = exc.report, True
+        else:
+            del request.session[_IMPORT_SESSION_KEY]
+            messages.success(
+                request,
+                _("%(created)d residents registered, %(updated)d updated.")
+                % {"created": report.created, "updated": len(report.updated)},
+            )
+            return render(
+                request,
+                "alerts/subscriptions/backoffice/import.html",
+                {"form": ImportForm(), "report": report, "done": True},
+            )
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > services.IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is larger than 10 MB."))
+        else:
+            data = upload.read()
+            try:
+                report = services.subscribers_import(
+                    organisation=organisation, data=data, actor=_user(request), dry_run=True
+                )
+            except services.SubscriberImportError as exc:
+                report, rejected = exc.report, True
+            else:
+                if len(data) <= _IMPORT_SESSION_MAX_BYTES:
+                    fingerprint = hashlib.sha256(data).hexdigest()
+                    request.session[_IMPORT_SESSION_KEY] = {
+                        "fingerprint": fingerprint,
+                        "data": data.hex(),
+                    }
+                else:
+                    form.add_error(
+                        "file",
+                        _(
+                            "The file is checked, but too large to import from the browser: "
+                            "use the command “beffroi import_subscribers”."
+                        ),
+                    )
+    return render(
+        request,
+        "alerts/subscriptions/backoffice/import.html",
+        {"form": form, "report": report, "rejected": rejected, "fingerprint": fingerprint},
+    )

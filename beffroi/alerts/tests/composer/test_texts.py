@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from beffroi.alerts.composer.defaults import DEFAULT_TEMPLATES, TemplateData
+from beffroi.alerts.composer.services import alert_template_create, alert_templates_defaults
+from beffroi.alerts.models import AlertTemplate, AlertTranslation
+from beffroi.alerts.tests.composer_factories import make_alert
+from beffroi.alerts.texts import alert_texts, sms_full_text, sms_suffix
+from beffroi.core.models import AuditEvent
+from beffroi.messaging.sms import Encoding, sms_info
+from beffroi.testing import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_marks_an_exercise_on_every_channel(cast: Cast) -> None:
+    alert = make_alert(cast.org, cast.alert_author, cap_status="Exercise")
+    AlertTranslation.objects.create(
+        alert=alert, language="en", headline="Flood", sms_text="Flood: go upstairs."
+    )
+    for language in ("fr", "en"):
+        texts = alert_texts(alert, language)
+        for value in (texts.headline, texts.sms, texts.subject, texts.body, texts.description):
+            assert value.startswith("EXERCICE - "), (language, value)
+    assert alert_texts(alert, "en").headline == "EXERCICE - Flood"
+    assert alert_texts(alert, "en").subject == "EXERCICE - Alerte crue"  # falls back to French
+    assert "This is an exercise" in alert_texts(alert, "en").body
+    # the mark keeps an SMS in GSM-7
+    assert sms_info(alert_texts(alert, "fr").sms).encoding == Encoding.GSM7
+
+
+def test_it_leaves_a_real_alert_unmarked_and_falls_back(cast: Cast) -> None:
+    alert = make_alert(cast.org, cast.alert_author, email_subject="", email_body="")
+    texts = alert_texts(alert, "fr")
+    assert texts.headline == "Crue de la Vence"
+    assert texts.subject == "Crue de la Vence"
+    assert texts.body == "La Vence déborde.\n\nMontez à l'étage."
+    assert alert_texts(alert, "en") == texts  # no translation: French
+    test = make_alert(cast.org, cast.alert_author, cap_status="Test")
+    assert alert_texts(test, "fr").sms.startswith("TEST - ")
+
+
+def test_it_counts_the_stop_mention_in_the_full_sms(cast: Cast) -> None:
+    alert = make_alert(cast.org, cast.alert_author)
+    assert sms_full_text(alert, "en").startswith(alert.sms_text)
+    assert "STOP" in sms_full_text(alert, "en")
+
+
+def test_it_ships_realistic_pcs_templates_within_budget(cast: Cast) -> None:
+    names = {t.name for t in DEFAULT_TEMPLATES}
+    for expected in (
+        "Crue / inondation",
+        "Canicule",
+        "Sécheresse – restrictions d'eau",
+        "Confinement",
+    ):
+        assert expected in names
+    assert len(DEFAULT_TEMPLATES) >= 10
+    for template in DEFAULT_TEMPLATES:
+        info = sms_info(template.sms_text + sms_suffix("fr"))
+        assert info.encoding == Encoding.GSM7, (template.name, info.non_gsm_chars)
+        assert info.segments <= 2, template.name
+        assert template.headline and template.instruction and template.email_body
+
+
+def test_it_creates_the_default_templates_once(cast: Cast) -> None:
+    created = alert_templates_defaults(organisation=cast.org)
+    assert len(created) == len(DEFAULT_TEMPLATES)
+    assert alert_templates_defaults(organisation=cast.org) == []
+    assert AlertTemplate.objects.filter(organisation=cast.org).count() == len(DEFAULT_TEMPLATES)
+    assert not AlertTemplate.objects.filter(organisation=cast.other_org).exists()
+    assert AuditEvent.objects.filter(action="alert_template.create").count() == len(created)
+
+
+def test_it_runs_the_defaults_command(cast: Cast) -> None:
+    out = StringIO()
+    call_command("alert_templates_defaults", "--all", stdout=out)
+    assert "valmont: 10 template(s) created" in out.getvalue()
+    assert "autreville: 10 template(s) created" in out.getvalue()
+    out = StringIO()
+    call_command("alert_templates_defaults", stdout=out)
+    assert out.getvalue().strip() == "valmont: 0 template(s) created"
+
+
+def test_it_refuses_a_duplicate_template_name(cast: Cast) -> None:
+    from beffroi.alerts.workflow import AlertError
+
+    data = TemplateData(name="Crue", topic="flood", headline="Crue")
+    alert_template_create(organisation=cast.org, actor=cast.alert_author, data=data)
+    with pytest.raises(AlertError) as excinfo:
+        alert_template_create(organisation=cast.org, actor=cast.alert_author, data=data)
+    assert "name" in excinfo.value.errors
+    assert AlertTemplate.objects.count() == 1

@@ -1,0 +1,140 @@
+"""What goes out on each channel for an alert: the one definition of its texts.
+
+The composer's preview and SMS budget, the approval checks and dispatch all read the texts
+here, so what an author counted is what residents receive: the exercise marking, the
+fallbacks of an empty subject or body, the STOP mention of every SMS and the e-mail footer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from beffroi.alerts.models import Alert
+
+BASE_LANGUAGE = "fr"
+
+
+@dataclass(frozen=True)
+class AlertTexts:
+    headline: str
+    sms: str
+    subject: str
+    body: str
+    instruction: str
+    description: str
+
+
+def exercise_marker(alert: Alert) -> str:
+    """ "EXERCICE" on every channel of an exercise (the word residents know from PCS drills,
+    kept in French in every language), "TEST" on a technical test; "" for a real alert."""
+    if alert.cap_status == Alert.CapStatus.EXERCISE:
+        return "EXERCICE"
+    if alert.cap_status == Alert.CapStatus.TEST:
+        return "TEST"
+    return ""
+
+
+def with_marker(marker: str, text: str) -> str:
+    # A plain hyphen: an en dash is not GSM-7 and would switch every exercise SMS to UCS-2.
+    return f"{marker} - {text}" if marker and text else text
+
+
+def _base_texts(alert: Alert, language: str) -> AlertTexts:
+    texts = AlertTexts(
+        headline=alert.headline,
+        sms=alert.sms_text,
+        subject=alert.email_subject,
+        body=alert.email_body,
+        instruction=alert.instruction,
+        description=alert.description,
+    )
+    if language == BASE_LANGUAGE:
+        return texts
+    translation = next((t for t in alert.translations.all() if t.language == language), None)
+    if translation is None:
+        return texts
+    # A field left empty in a language falls back to the base text: a resident gets the
+    # message in French rather than a blank one.
+    return AlertTexts(
+        headline=translation.headline or texts.headline,
+        sms=translation.sms_text or texts.sms,
+        subject=translation.email_subject or texts.subject,
+        body=translation.email_body or texts.body,
+        instruction=translation.instruction or texts.instruction,
+        description=translation.description or texts.description,
+    )
+
+
+def alert_texts(alert: Alert, language: str) -> AlertTexts:
+    """The texts of ``alert`` in ``language`` as they go out on every channel.
+
+    Empty subject and body fall back to the headline and the description + instructions; an
+    exercise or a test is marked on each of them.
+    """
+    texts = _base_texts(alert, language)
+    subject = texts.subject or texts.headline
+    body = texts.body or "\n\n".join(p for p in (texts.description, texts.instruction) if p)
+    texts = replace(texts, subject=subject, body=body)
+    marker = exercise_marker(alert)
+    if not marker:
+        return texts
+    with override(language):
+        notice = (
+            _("This is an exercise: no real danger.")
+            if alert.cap_status == Alert.CapStatus.EXERCISE
+            else _("This is a technical test: no real danger.")
+        )
+    return AlertTexts(
+        headline=with_marker(marker, texts.headline),
+        sms=with_marker(marker, texts.sms),
+        subject=with_marker(marker, texts.subject),
+        body=with_marker(marker, f"{notice}\n\n{texts.body}"),
+        instruction=texts.instruction,
+        description=with_marker(marker, texts.description),
+    )
+
+
+def sms_stop_instructions(language: str = "fr") -> str:
+    """The line SMS builders append: how to stop receiving SMS."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _("To stop: reply STOP")
+
+
+def sms_suffix(language: str) -> str:
+    """Appended to every SMS (the STOP mention); the composer counts it in the budget."""
+    return "\n" + sms_stop_instructions(language)
+
+
+def outgoing_sms(texts: AlertTexts, language: str) -> str:
+    """The SMS exactly as it is sent: the SMS text (the headline if it is empty) and the
+    STOP mention."""
+    return (texts.sms or texts.headline) + sms_suffix(language)
+
+
+def sms_full_text(alert: Alert, language: str) -> str:
+    """The SMS of ``alert`` in ``language`` as it is sent, or "" when it has no SMS text."""
+    texts = alert_texts(alert, language)
+    return outgoing_sms(texts, language) if texts.sms else ""
+
+
+def email_text(texts: AlertTexts) -> str:
+    """The e-mail body without its footer."""
+    parts = [texts.body or texts.description or texts.headline]
+    if texts.instruction and texts.instruction not in parts[0]:
+        parts.append(texts.instruction)
+    return "\n\n".join(part for part in parts if part)
+
+
+def email_footer(language: str, url: str) -> str:
+    """The footer of every alert e-mail: how to stop receiving them."""
+    with translation.override(language):
+        return "\n\n-- \n" + _("To stop receiving these alerts: %(url)s") % {"url": url}
+
+
+def sms_unit_price() -> float:
+    return float(getattr(settings, "SMS_UNIT_PRICE_EUR", 0.0))

@@ -1,0 +1,150 @@
+"""``beffroi serve``: the web server and the task worker, together, in one terminal.
+
+A commune trying Beffroi (``make run``) must not have to learn that alerts are sent by a
+second process: this command starts both, shows where to go and how to log in, and stops
+both when either stops or when it is interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from beffroi.demo import constants as demo
+
+
+def web_command(host: str, port: int, *, debug: bool) -> list[str]:
+    if debug:
+        # Django's development server: reloads on code changes, serves static files.
+        return [sys.executable, "-m", "beffroi", "runserver", f"{host}:{port}"]
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "beffroi.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(max(2, min(os.cpu_count() or 2, 4))),
+        "--access-logfile",
+        "-",
+    ]
+
+
+def worker_command() -> list[str] | None:
+    """The worker for the configured task backend (None: tasks run inline)."""
+    queues = list(settings.TASK_QUEUES)
+    if settings.TASKS_BACKEND == "rq":
+        return [
+            sys.executable,
+            "-m",
+            "beffroi",
+            "rqworker",
+            *queues,
+            "--job-class",
+            "django_tasks_rq.Job",
+        ]
+    if settings.TASKS_BACKEND == "database":
+        return [
+            sys.executable,
+            "-m",
+            "beffroi",
+            # db_worker on every queue, plus the alerts sweeper (stale claims, lost tasks).
+            "dispatch_worker",
+            "--queue-name",
+            ",".join(queues),
+        ]
+    return None
+
+
+def demo_loaded() -> bool:
+    from beffroi.territory.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=demo.ORGANISATION_SLUG).first()
+    return organisation is not None and bool(organisation.settings.get("demo_version"))
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the background task worker until interrupted."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument("--no-worker", action="store_true", help="Run the web server only.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host: str = options["host"]
+        port: int = options["port"]
+        if not 0 < port < 65536:
+            raise CommandError(f"Invalid port {port}.")
+        commands = {"web": web_command(host, port, debug=settings.DEBUG)}
+        worker = None if options["no_worker"] else worker_command()
+        if worker is not None:
+            commands["worker"] = worker
+
+        shown_host = f"[{host}]" if ":" in host else host
+        self.stdout.write(self.style.SUCCESS(f"Beffroi on http://{shown_host}:{port}/"))
+        if worker is None and not options["no_worker"]:
+            self.stdout.write("Tasks run inline (TASKS_BACKEND=immediate): no worker started.")
+        if demo_loaded():
+            for line in demo.login_lines():
+                self.stdout.write(line)
+        self.stdout.write("Press Ctrl-C to stop.")
+        self.stdout.flush()
+
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signum)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for name, command in commands.items():
+                children[name] = subprocess.Popen(command)
+            exit_code = self._supervise(children, lambda: stopping)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._terminate(children)
+        if exit_code and not stopping:
+            raise CommandError(f"Stopped: a child process exited with status {exit_code}.")
+
+    def _supervise(self, children: dict[str, subprocess.Popen[bytes]], stopping: Any) -> int:
+        """Wait until one child exits (or a signal asks to stop); return its status."""
+        while True:
+            for name, child in children.items():
+                code = child.poll()
+                if code is not None:
+                    if not stopping():
+                        self.stderr.write(f"The {name} process exited (status {code}).")
+                    return code
+            time.sleep(0.2)
+
+    @staticmethod
+    def _terminate(children: dict[str, subprocess.Popen[bytes]]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
