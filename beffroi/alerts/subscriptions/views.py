@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
 from beffroi.alerts.models import Channel, Subscriber, Topic
+from beffroi.alerts.subscriptions import imports
 from beffroi.alerts.subscriptions import services as services
 from beffroi.alerts.subscriptions.forms import (
     AgentPreferencesForm,
@@ -451,7 +452,7 @@ def agent_import(request: HttpRequest) -> HttpResponse:
     session). One refused line refuses the file; every refused line is listed."""
     organisation = request_organisation(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report: services.ImportReport | None = None
+    report: imports.ImportReport | None = None
     rejected = False
     fingerprint = ""
     if request.method == "POST" and request.POST.get("action") == "commit":
@@ -461,10 +462,10 @@ def agent_import(request: HttpRequest) -> HttpResponse:
             return redirect("subscribers_backoffice:import")
         data = bytes.fromhex(stored["data"])
         try:
-            report = services.subscribers_import(
+            report = imports.subscribers_import(
                 organisation=organisation, data=data, actor=_user(request)
             )
-        except services.SubscriberImportError as exc:
+        except imports.SubscriberImportError as exc:
             report, rejected = exc.report, True
         else:
             del request.session[_IMPORT_SESSION_KEY]
@@ -480,15 +481,15 @@ def agent_import(request: HttpRequest) -> HttpResponse:
             )
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > services.IMPORT_MAX_BYTES:
+        if upload.size > imports.IMPORT_MAX_BYTES:
             form.add_error("file", _("The file is larger than 10 MB."))
         else:
             data = upload.read()
             try:
-                report = services.subscribers_import(
+                report = imports.subscribers_import(
                     organisation=organisation, data=data, actor=_user(request), dry_run=True
                 )
-            except services.SubscriberImportError as exc:
+            except imports.SubscriberImportError as exc:
                 report, rejected = exc.report, True
             else:
                 if len(data) <= _IMPORT_SESSION_MAX_BYTES:

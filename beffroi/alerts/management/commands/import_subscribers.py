@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from beffroi.alerts.subscriptions.services import SubscriberImportError, subscribers_import
+from beffroi.alerts.subscriptions.imports import SubscriberImportError, subscribers_import
 from beffroi.core.progress import ProgressBar
 from beffroi.territory.management.commands._organisation import organisation_from_option
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from beffroi.alerts.models import Place, Subscriber, Topic
+from beffroi.alerts.subscriptions import imports
 from beffroi.alerts.subscriptions import services as services
 from beffroi.alerts.tests.subscriptions_factories import Territory, territory
 from beffroi.testing import login_verified
@@ -33,8 +34,8 @@ GOOD_UTF8_COMMA = (
 ).encode()
 
 
-def _import(territory: Territory, data: bytes, *, dry_run: bool = False) -> services.ImportReport:
-    return services.subscribers_import(
+def _import(territory: Territory, data: bytes, *, dry_run: bool = False) -> imports.ImportReport:
+    return imports.subscribers_import(
         organisation=territory.cast.org,
         data=data,
         actor=territory.cast.administrator,
@@ -91,7 +92,7 @@ def test_it_refuses_the_whole_file_and_reports_each_bad_line(territory: Territor
         b"Bad;Topic;y@example.org;;12 rue de la Mairie;volcan\n"
         b"No;Address;z@example.org;;;\n"
     )
-    with pytest.raises(services.SubscriberImportError) as error:
+    with pytest.raises(imports.SubscriberImportError) as error:
         _import(territory, data)
     rejected = {item.line: item.reason for item in error.value.report.rejected}
     assert sorted(rejected) == [3, 4, 5, 6, 7, 8]
@@ -106,7 +107,7 @@ def test_it_refuses_the_whole_file_and_reports_each_bad_line(territory: Territor
 
 
 def test_it_refuses_a_file_without_the_needed_columns(territory: Territory) -> None:
-    with pytest.raises(services.SubscriberImportError) as error:
+    with pytest.raises(imports.SubscriberImportError) as error:
         _import(territory, b"nom;prenom\nDurand;Jeanne\n")
     [item] = error.value.report.rejected
     assert item.line == 1
