@@ -25,7 +25,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	DEBUG=1 $(BEFFROI) migrate --noinput
 	DEBUG=1 $(BEFFROI) demo
-	DEBUG=1 EMAIL_URL=$${EMAIL_URL:-console://} $(BEFFROI) serve --host $(HOST) --port $(PORT)
+	DEBUG=1 EMAIL_URL=$${EMAIL_URL:-console://} PUBLIC_URL_SCHEME=$${PUBLIC_URL_SCHEME:-http} \
+		PUBLIC_URL_PORT=$${PUBLIC_URL_PORT:-$(PORT)} $(BEFFROI) serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -247,6 +247,11 @@ SECURE_CSP = {
 }
 
 HTTPS = env_bool("HTTPS", False)
+# Links in messages and feeds (e-mails, SMS, CAP, Atom) leave the request behind: they are
+# built from the organisation's primary host with this scheme, and this port when the site is
+# not served on the scheme's standard one (the demo on :8000). https unless set otherwise.
+PUBLIC_URL_SCHEME = env_choice("PUBLIC_URL_SCHEME", "https", ("https", "http"))
+PUBLIC_URL_PORT = env_int("PUBLIC_URL_PORT", 0, minimum=0)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

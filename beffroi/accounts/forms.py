@@ -13,14 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from beffroi.accounts import services
-from beffroi.accounts.access import role_choices_for_agents
+from beffroi.accounts.access import request_organisation, role_choices_for_agents
 from beffroi.accounts.models import User
+from beffroi.territory.selectors import organisation_url
 
 
 def request_origin(request: HttpRequest) -> str:
-    """Scheme and host the person used, so links in e-mails bring them back to the same
-    organisation's site."""
-    return f"{request.scheme}://{request.get_host()}"
+    """The site of the request's organisation, so that links in e-mails bring the person
+    back to it."""
+    return organisation_url(request_organisation(request))
 
 
 class LoginForm(AuthenticationForm):

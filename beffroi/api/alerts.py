@@ -35,6 +35,7 @@ from beffroi.alerts.public.services import (
     cap_import,
 )
 from beffroi.api.auth import agent_token
+from beffroi.territory.selectors import organisation_url
 
 router = Router(tags=["alerts"])
 
@@ -124,7 +125,7 @@ class ImportOut(Schema):
 
 
 def _out(request: HttpRequest, alert: Alert, current_ids: set[int]) -> dict[str, Any]:
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = organisation_url(request_organisation(request))
     return {
         "id": alert.pk,
         "identifier": cap_identifier(alert),
@@ -269,7 +270,7 @@ def alert(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
 )
 def alert_cap(request: HttpRequest, alert_id: AlertId) -> HttpResponse:
     found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = organisation_url(request_organisation(request))
     return HttpResponse(
         alert_cap_xml(found, base_url=base), content_type=f"{CAP_MEDIA_TYPE}; charset=utf-8"
     )

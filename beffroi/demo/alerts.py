@@ -14,8 +14,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from beffroi.alerts.models import (
     Topic,
 )
 from beffroi.alerts.public.services import circle_polygon
+from beffroi.core.phone import phone_e164, phone_parse
 from beffroi.territory.models import Address, Organisation, Zone, ZoneMembership
 from beffroi.territory.services import zone_create
 
@@ -338,10 +339,9 @@ def demo_alerts_remove(*, organisation: Organisation) -> None:
 
 def _e164(number: str) -> str:
     try:
-        parsed = phonenumbers.parse(number, "FR")
-    except phonenumbers.NumberParseException:
+        return phone_e164(phone_parse(number))
+    except ValidationError:
         return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def demo_subscribers(*, organisation: Organisation, now: datetime | None = None) -> int:

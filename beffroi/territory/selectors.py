@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from rapidfuzz import fuzz, process
@@ -27,6 +28,29 @@ from beffroi.territory.text import (
     normalize_suffix,
     parse_address_query,
 )
+
+
+def organisation_url(organisation: Organisation, path: str = "") -> str:
+    """The absolute URL of ``path`` on ``organisation``'s site: ``https://<primary host>``.
+
+    The one place links leaving the site are built (e-mails, SMS, CAP, Atom, API documents),
+    so that a resident always lands on the commune's own address. The scheme is https unless
+    ``PUBLIC_URL_SCHEME`` says otherwise; ``PUBLIC_URL_PORT`` adds a non-standard port.
+    """
+    host = (
+        OrganisationHost.objects.filter(organisation=organisation)
+        .order_by("-is_primary", "host")
+        .values_list("host", flat=True)
+        .first()
+    )
+    if host is None:
+        configured = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else ""
+        host = configured.lstrip(".") or "localhost"
+    scheme = settings.PUBLIC_URL_SCHEME
+    port = settings.PUBLIC_URL_PORT
+    standard = {"https": 443, "http": 80}[scheme]
+    authority = f"{host}:{port}" if port and port != standard else host
+    return f"{scheme}://{authority}{path}"
 
 
 def organisation_for_host(host: str) -> Organisation | None:

@@ -48,7 +48,7 @@ def test_it_signs_up_a_resident_and_sends_a_verification_link(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nadia@example.org"]
     link = link_in_last_mail("/compte/verification/")
-    assert "http://testserver/compte/verification/" in mail.outbox[0].body
+    assert "https://testserver/compte/verification/" in mail.outbox[0].body
 
     client.logout()
     page = client.get(link)

@@ -33,7 +33,6 @@ from functools import partial
 from itertools import islice, zip_longest
 from typing import Any
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -48,10 +47,12 @@ from beffroi.alerts.audience import Target, audience_select_sql
 from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
 from beffroi.alerts.texts import alert_texts, email_footer, email_text, outgoing_sms
 from beffroi.alerts.workflow import alert_transition
+from beffroi.core.phone import phone_parse_e164
 from beffroi.messaging.base import EmailOut, Outcome, Receipt, SmsOut, Transport, TransportError
 from beffroi.messaging.email import Bounce
 from beffroi.messaging.registry import get_sms_transport, get_transport
 from beffroi.messaging.sms_http import parse_http_sms_webhook
+from beffroi.territory.selectors import organisation_url
 
 __all__ = [
     "DispatchError",
@@ -482,14 +483,13 @@ class _Claimed:
 def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str], around: list[str]) -> str:
     """``unsubscribe_url(subscriber)`` without its queries per message: the organisation's
     origin is looked up once per batch, and the path around the token reversed once."""
-    from beffroi.alerts.subscriptions.services import organisation_origin
     from beffroi.territory.models import Organisation
 
     assert delivery.organisation_id is not None and delivery.unsubscribe_token is not None
     origin = origins.get(delivery.organisation_id)
     if origin is None:
         organisation = Organisation.objects.get(pk=delivery.organisation_id)
-        origin = origins[delivery.organisation_id] = organisation_origin(organisation)
+        origin = origins[delivery.organisation_id] = organisation_url(organisation)
     return origin + around[0] + delivery.unsubscribe_token + around[1]
 
 
@@ -504,11 +504,7 @@ def _target_error(delivery: _Claimed) -> str:
             return gettext("Invalid e-mail address.")
         return ""
     if delivery.channel == Channel.SMS:
-        try:
-            number = phonenumbers.parse(delivery.target, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+        if phone_parse_e164(delivery.target) is None:
             return gettext("Invalid mobile number.")
         return ""
     return gettext("This channel cannot be sent yet.")

@@ -61,14 +61,6 @@ _GEOD = Geod(ellps="WGS84")
 # Alert → CAP
 
 
-def organisation_base_url(organisation: Organisation) -> str:
-    """``https://alertes.commune.fr``: the primary host name of the organisation."""
-    host = organisation.hosts.order_by("-is_primary", "host").values_list("host", flat=True)
-    name = host.first() or "localhost"
-    scheme = "https" if getattr(settings, "HTTPS", False) else "http"
-    return f"{scheme}://{name}"
-
-
 def alert_public_url(alert: Alert, base_url: str) -> str:
     return base_url.rstrip("/") + reverse("alerts:detail", args=[alert.pk])
 

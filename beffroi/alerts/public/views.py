@@ -34,6 +34,7 @@ from beffroi.alerts.public.services import (
     cap_identifier,
     cap_import,
 )
+from beffroi.territory.selectors import organisation_url
 
 PAST_PER_PAGE = 10
 FEED_ENTRIES = 50
@@ -41,7 +42,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    return organisation_url(request_organisation(request))
 
 
 @require_GET

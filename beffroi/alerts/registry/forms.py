@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +16,8 @@ from beffroi.alerts.registry.services import (
     RegistryError,
     RemovalReason,
     VulnerablePersonData,
-    phone_to_e164,
 )
+from beffroi.core.phone import phone_e164, phone_parse
 from beffroi.territory.models import Address, Organisation, Zone
 from beffroi.territory.selectors import address_search
 
@@ -41,10 +42,14 @@ class PhoneField(forms.CharField):
 
     def clean(self, value: Any) -> str:
         text = super().clean(value)
-        e164 = phone_to_e164(text)
-        if e164 is None:
-            raise forms.ValidationError(self.error_messages["invalid_phone"], code="invalid")
-        return e164
+        if not text:
+            return ""
+        try:
+            return phone_e164(phone_parse(text))
+        except ValidationError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_phone"], code="invalid"
+            ) from None
 
 
 def _date_widget() -> forms.DateInput:

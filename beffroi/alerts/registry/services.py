@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-import phonenumbers
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import HttpRequest
@@ -33,17 +32,10 @@ from beffroi.alerts.registry.selectors import (
     registry_persons,
 )
 from beffroi.core.audit import audit_record
+from beffroi.core.phone import phone_display, phone_e164, phone_is_mobile, phone_parse_e164
 from beffroi.territory.models import Address, Organisation
 
 PAGE_SIZE = 50
-
-# French numbers typed the national way ("0262 …", "0690 …") are not valid for region FR:
-# overseas departments and collectivities have their own country codes.
-OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "WF", "PF", "NC")
-
-# Metropolitan France, Réunion and Mayotte, Guadeloupe (and Saint-Barthélemy, Saint-Martin),
-# Guyane, Martinique: dialled from France with a leading 0.
-_FRENCH_PLAN_CODES = frozenset({33, 262, 590, 594, 596})
 
 Errors = dict[str, list[str]]
 
@@ -73,32 +65,6 @@ class RemovalReason:
         (NO_LONGER_ELIGIBLE, _("No longer meets the conditions")),
         (NOT_RECONFIRMED, _("Registration not reconfirmed")),
         (OTHER, _("Other reason")),
-    )
-
-
-def phone_to_e164(raw: str) -> str | None:
-    """``raw`` as an E.164 number ("" when empty), or None when it is not a valid number.
-
-    France first, then the overseas regions, so that "0692 12 34 56" becomes +262692123456.
-    """
-    raw = raw.strip()
-    if not raw:
-        return ""
-    for region in ("FR", *OVERSEAS_REGIONS):
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            return None
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
-
-
-def _can_receive_sms(e164: str) -> bool:
-    number = phonenumbers.parse(e164)
-    return phonenumbers.number_type(number) in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
 
 
@@ -210,7 +176,8 @@ def _check(
         add("address", gettext("Choose an address of the commune."))
     for name in _PHONE_FIELDS:
         value = getattr(data, name)
-        if value and phone_to_e164(value) != value:
+        number = phone_parse_e164(value) if value else None
+        if value and (number is None or phone_e164(number) != value):
             add(name, gettext("Enter a valid phone number."))
     if data.request_source not in VulnerablePerson.RequestSource.values:
         add("request_source", gettext("Choose who made the request."))
@@ -238,6 +205,12 @@ def _check(
     return errors
 
 
+def _can_receive_sms(e164: str) -> bool:
+    """False for a valid number that is not a mobile (an invalid one is reported apart)."""
+    number = phone_parse_e164(e164)
+    return number is None or phone_is_mobile(number)
+
+
 def _check_channel(data: VulnerablePersonData, add: Any) -> None:
     channel = data.preferred_channel
     Channel = VulnerablePerson.Channel
@@ -246,7 +219,7 @@ def _check_channel(data: VulnerablePersonData, add: Any) -> None:
         return
     if channel in (Channel.LANDLINE, Channel.MOBILE, Channel.SMS) and not data.phone:
         add("phone", gettext("Enter the person's phone number to reach them by phone or SMS."))
-    elif channel == Channel.SMS and phone_to_e164(data.phone) and not _can_receive_sms(data.phone):
+    elif channel == Channel.SMS and not _can_receive_sms(data.phone):
         add("preferred_channel", gettext("This phone number cannot receive SMS."))
     if channel == Channel.EMAIL and not data.email:
         add("email", gettext("Enter the person's e-mail address to reach them by e-mail."))
@@ -456,18 +429,6 @@ def _csv_cell(value: object) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
-
-
-def phone_display(value: object) -> str:
-    """A number as an agent in France dials it: "0262 12 34 56" for Réunion too, since the
-    overseas departments share the French ten-digit plan; international elsewhere."""
-    text = str(value or "")
-    if not text:
-        return ""
-    number = phonenumbers.parse(text)
-    if number.country_code in _FRENCH_PLAN_CODES:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _yes_no(value: bool) -> str:

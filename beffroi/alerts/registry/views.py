@@ -34,7 +34,6 @@ from beffroi.alerts.registry.selectors import (
 )
 from beffroi.alerts.registry.services import (
     RegistryError,
-    phone_display,
     registry_call_sheet,
     registry_export,
     registry_list_read,
@@ -45,6 +44,7 @@ from beffroi.alerts.registry.services import (
     vulnerable_person_remove,
     vulnerable_person_update,
 )
+from beffroi.core.phone import phone_display
 from beffroi.territory.selectors import address_get, address_zones
 
 

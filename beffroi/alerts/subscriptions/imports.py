@@ -22,13 +22,11 @@ from beffroi.alerts.models import Channel, Place, Subscriber, Topic
 from beffroi.alerts.subscriptions.services import (
     Contact,
     clean_preferences,
-    phone_e164,
-    phone_is_mobile,
-    phone_parse,
     record_consent,
     subscriber_matching,
 )
 from beffroi.core.audit import audit_record
+from beffroi.core.phone import phone_e164, phone_is_mobile, phone_parse
 from beffroi.territory.selectors import address_search
 
 if TYPE_CHECKING:

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 import shapely
 from django.conf import settings
 from django.core import signing
@@ -49,12 +48,13 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from phonenumbers import PhoneNumber, PhoneNumberType
 
 from beffroi.alerts.models import Channel, ChannelVerification, Place, Subscriber, Topic
 from beffroi.core.audit import audit_record
+from beffroi.core.phone import phone_e164, phone_parse
 from beffroi.territory.geojson import geometry_shape
-from beffroi.territory.models import Address, Commune, OrganisationHost
+from beffroi.territory.models import Address, Commune
+from beffroi.territory.selectors import organisation_url
 from beffroi.territory.services import address_memberships_refresh
 
 if TYPE_CHECKING:
@@ -86,130 +86,13 @@ def consent_text_hash() -> str:
     return hashlib.sha256(consent_text().encode("utf-8")).hexdigest()
 
 
-# --- Phone numbers -------------------------------------------------------------------------
-
-# Regions whose numbers Beffroi accepts: mainland France and the overseas territories.
-PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "WF", "PF", "NC")
-# The overseas departments are dialled from France with a 10-digit "0…" number whose first
-# four digits name the territory (ARCEP plan). phonenumbers needs the region to read them:
-# "0692 12 34 56" parsed as FR is an invalid French number, parsed as RE it is +262 692….
-_NATIONAL_PREFIX_REGIONS = {
-    "0262": "RE",
-    "0263": "RE",
-    "0692": "RE",
-    "0693": "RE",
-    "0590": "GP",
-    "0690": "GP",
-    "0691": "GP",
-    "0596": "MQ",
-    "0696": "MQ",
-    "0697": "MQ",
-    "0594": "GF",
-    "0694": "GF",
-    "0269": "YT",
-    "0639": "YT",
-}
-# Saint-Pierre-et-Miquelon has six-digit numbers; from France they are dialled 0508 + number.
-_PM_PREFIX = "0508"
-_PHONE_JUNK = re.compile(r"[\s.\-/()]")
-
-
-def _region_candidates(digits: str) -> list[str]:
-    if digits.startswith("0") and len(digits) == 10:
-        region = _NATIONAL_PREFIX_REGIONS.get(digits[:4])
-        if region:
-            return [region]
-    return ["FR", *[r for r in PHONE_REGIONS if r != "FR"]]
-
-
-def phone_parse(raw: str, *, mobile: bool = False) -> PhoneNumber:
-    """Parse a French number (mainland or overseas) typed in any usual way.
-
-    ``+33 6 12…``, ``0033 6…``, ``06 12 34 56 78``, ``0692 12 34 56`` (Réunion, +262),
-    ``0508 55 12 34`` (Saint-Pierre-et-Miquelon, +508). With ``mobile``, landlines are
-    refused (an SMS cannot reach them). Raises ``ValidationError`` with the reason.
-    """
-    text = _PHONE_JUNK.sub("", str(raw or "").strip())
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not text or len(text) > 20 or not re.fullmatch(r"\+?\d+", text):
-        raise ValidationError(
-            _("Enter a phone number with digits only, for instance 06 12 34 56 78."),
-            code="invalid_phone",
-        )
-    number: PhoneNumber | None = None
-    if text.startswith("+"):
-        try:
-            parsed = phonenumbers.parse(text, None)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if parsed is not None and phonenumbers.is_valid_number(parsed):
-            number = parsed
-    elif text.startswith(_PM_PREFIX) and len(text) == 10:
-        parsed = phonenumbers.parse(text[len(_PM_PREFIX) :], "PM")
-        if phonenumbers.is_valid_number(parsed):
-            number = parsed
-    else:
-        for region in _region_candidates(text):
-            try:
-                parsed = phonenumbers.parse(text, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(parsed):
-                number = parsed
-                break
-    if number is None:
-        raise ValidationError(
-            _("This is not a valid phone number. Check the digits, for instance 06 12 34 56 78."),
-            code="invalid_phone",
-        )
-    if phonenumbers.region_code_for_number(number) not in PHONE_REGIONS:
-        raise ValidationError(
-            _("Enter a French number (mainland or overseas)."), code="foreign_phone"
-        )
-    if mobile and phonenumbers.number_type(number) not in (
-        PhoneNumberType.MOBILE,
-        PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise ValidationError(
-            _("This number is not a mobile number: it cannot receive SMS."), code="not_mobile"
-        )
-    return number
-
-
-def phone_e164(number: PhoneNumber) -> str:
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def phone_is_mobile(number: PhoneNumber) -> bool:
-    return phonenumbers.number_type(number) in (
-        PhoneNumberType.MOBILE,
-        PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
-
-
 # --- Links ---------------------------------------------------------------------------------
-
-
-def organisation_origin(organisation: Organisation) -> str:
-    """``https://<primary host>`` (http only when DEBUG, for a developer's machine)."""
-    host = (
-        OrganisationHost.objects.filter(organisation=organisation)
-        .order_by("-is_primary", "host")
-        .values_list("host", flat=True)
-        .first()
-    )
-    if host is None:
-        host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost"
-        host = host.lstrip(".") or "localhost"
-    scheme = "http" if settings.DEBUG else "https"
-    return f"{scheme}://{host}"
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
     """The absolute one-click unsubscribe link for ``subscriber`` (List-Unsubscribe, SMS)."""
     path = reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
-    return organisation_origin(subscriber.organisation) + path
+    return organisation_url(subscriber.organisation, path)
 
 
 _MANAGE_SALT = "beffroi.alerts.subscription-manage"
@@ -232,7 +115,7 @@ def management_token(subscriber: Subscriber) -> str:
 
 def management_url(subscriber: Subscriber) -> str:
     path = reverse("subscriptions:manage", args=[management_token(subscriber)])
-    return organisation_origin(subscriber.organisation) + path
+    return organisation_url(subscriber.organisation, path)
 
 
 def subscriber_from_management_token(*, organisation: Organisation, token: str) -> Subscriber:
@@ -819,7 +702,7 @@ def _email_token(subscriber: Subscriber) -> str:
 
 def email_verification_url(subscriber: Subscriber) -> str:
     path = reverse("subscriptions:verify_email", args=[_email_token(subscriber)])
-    return organisation_origin(subscriber.organisation) + path
+    return organisation_url(subscriber.organisation, path)
 
 
 def email_verification_request(*, subscriber: Subscriber) -> None:

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from beffroi.alerts.models import Alert
 from beffroi.alerts.public.cap import CapError
-from beffroi.alerts.public.services import alert_cap_xml, organisation_base_url
+from beffroi.alerts.public.services import alert_cap_xml
 from beffroi.territory.models import Organisation
+from beffroi.territory.selectors import organisation_url
 
 
 def command_organisation(slug: str | None) -> Organisation:
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 f"No alert number {options['alert_id']} in the organisation “{organisation.slug}”."
             )
         try:
-            document = alert_cap_xml(alert, base_url=organisation_base_url(organisation))
+            document = alert_cap_xml(alert, base_url=organisation_url(organisation))
         except CapError as exc:
             raise CommandError(f"The alert cannot be written as valid CAP 1.2: {exc}") from exc
         self.stdout.write(document.decode("utf-8"), ending="")

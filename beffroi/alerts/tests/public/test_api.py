@@ -41,7 +41,7 @@ def test_it_lists_public_alerts_with_filters(cast: Cast, client: Client) -> None
     first = items[0]
     assert first["in_force"] is True and first["headline"] == "Crue"
     assert first["topic_label"] == "Flood" and first["areas"] == ["Whole territory"]
-    assert first["cap_url"] == f"http://testserver/alertes/{current.pk}/cap.xml"
+    assert first["cap_url"] == f"https://testserver/alertes/{current.pk}/cap.xml"
     assert first["sent_at"].endswith("Z") or "+" in first["sent_at"]
 
     def ids(query: str) -> list[int]:

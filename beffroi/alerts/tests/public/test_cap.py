@@ -166,7 +166,7 @@ def test_it_prints_an_alert_with_cap_export(cast: Cast) -> None:
     call_command("cap_export", str(alert.pk), stdout=out)
     assert cap_validate(out.getvalue().encode()) == []
     assert f"<identifier>{alert.identifier}</identifier>" in out.getvalue()
-    assert "<web>http://testserver/alertes/" in out.getvalue()
+    assert "<web>https://testserver/alertes/" in out.getvalue()
 
 
 def test_it_refuses_to_export_an_unknown_or_foreign_alert(cast: Cast) -> None:

@@ -151,7 +151,7 @@ def test_it_publishes_an_atom_feed_linking_valid_cap_documents(cast: Cast, clien
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = etree.fromstring(response.content)  # well-formed, or this raises
     assert feed.tag == f"{ATOM}feed"
-    assert feed.findtext(f"{ATOM}id") == "http://testserver/alertes/flux.atom"
+    assert feed.findtext(f"{ATOM}id") == "https://testserver/alertes/flux.atom"
     assert feed.findtext(f"{ATOM}updated")
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == 2
@@ -165,6 +165,6 @@ def test_it_publishes_an_atom_feed_linking_valid_cap_documents(cast: Cast, clien
             if link.get("type") == "application/cap+xml"
         ]
         assert link.get("rel") == "alternate"
-        cap = client.get(link.get("href", "").removeprefix("http://testserver"))
+        cap = client.get(link.get("href", "").removeprefix("https://testserver"))
         assert cap.status_code == 200
         assert cap_validate(cap.content) == []

@@ -42,9 +42,10 @@ def test_it_builds_an_absolute_https_link_on_the_primary_host(territory: Territo
     assert sms_stop_instructions("en") == "To stop: reply STOP"
 
 
-def test_it_uses_http_on_a_developers_machine(territory: Territory, settings: object) -> None:
-    settings.DEBUG = True  # type: ignore[attr-defined]
-    assert services.unsubscribe_url(_subscriber(territory)).startswith("http://testserver/")
+def test_it_uses_the_configured_scheme_and_port(territory: Territory, settings: object) -> None:
+    settings.PUBLIC_URL_SCHEME = "http"  # type: ignore[attr-defined]
+    settings.PUBLIC_URL_PORT = 8000  # type: ignore[attr-defined]
+    assert services.unsubscribe_url(_subscriber(territory)).startswith("http://testserver:8000/")
 
 
 def test_it_asks_for_confirmation_before_unsubscribing(

@@ -1,11 +1,12 @@
-"""Phone numbers: French mainland and overseas, typed any usual way, stored in E.164."""
+"""Phone numbers: French mainland and overseas, typed any usual way, stored in E.164, by the
+one parser that registration, imports and the registry share."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from beffroi.alerts.subscriptions.services import phone_e164, phone_parse
+from beffroi.core.phone import phone_display, phone_e164, phone_parse, phone_parse_e164
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,43 @@ def test_it_refuses_foreign_numbers() -> None:
     with pytest.raises(ValidationError) as error:
         phone_parse("+44 7400 123456", mobile=True)
     assert "French number" in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "typed", ["0508 55 12 34", "05 08 55 12 34", "+508 55 12 34", "00508551234"]
+)
+def test_it_gives_one_number_one_form_whoever_types_it(typed: str) -> None:
+    # Saint-Pierre-et-Miquelon's numbers once became +33508551234 in the registry and
+    # +508551234 in registrations: one person, two numbers, one of them never reached.
+    from beffroi.alerts.registry.forms import PhoneField
+
+    assert phone_e164(phone_parse(typed)) == "+508551234"
+    assert PhoneField().clean(typed) == "+508551234"
+
+
+def test_it_reads_stored_numbers_back_and_shows_them_as_dialled_in_france() -> None:
+    number = phone_parse_e164("+262692123456")
+    assert number is not None
+    assert phone_e164(number) == "+262692123456"
+    assert phone_parse_e164("+3361234") is None
+    assert phone_parse_e164("garbage") is None
+    assert phone_display("+33612345678") == "06 12 34 56 78"
+    assert phone_display("+262262123456") == "0262 12 34 56"
+    assert phone_display("+508551234") == "+508 55 12 34"
+    assert phone_display("") == ""
+
+
+def test_it_is_the_only_module_that_parses_numbers() -> None:
+    # One parser, so that one rule holds everywhere: any other call of phonenumbers.parse in
+    # the production code is a second rule waiting to drift.
+    from pathlib import Path
+
+    import beffroi
+
+    root = Path(beffroi.__file__).parent
+    callers = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts and "phonenumbers.parse(" in path.read_text(encoding="utf-8")
+    )
+    assert callers == ["core/phone.py"]
