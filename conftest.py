@@ -36,7 +36,7 @@ def _isolated_cache(
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     # Argon2 costs ~0.1 s a hash and the cast has a dozen users; the production hasher is
-    # checked by accounts' test_it_hashes_passwords_with_argon2.
+    # checked by accounts' test_it_hashes_passwords_with_argon2_in_production.
     settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,  # type: ignore[attr-defined]

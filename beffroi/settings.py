@@ -270,6 +270,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Services are required in CI: a test that cannot reach PostgreSQL or Redis fails.
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
+# How long the SMTP relay stays down in the dispatch outage test (alerts/tests/dispatch/
+# test_outage.py): a few seconds already prove that nothing is lost and that the crisis cell
+# sees the outage, so `make test` stays fast; CI runs it again on its own with the 30 s of a
+# real relay restart (several rounds of backoff). Under 3 s no retry is sure to meet the
+# closed port, and the test would no longer show that messages are retried meanwhile.
+TEST_OUTAGE_SECONDS = env_int("TEST_OUTAGE_SECONDS", 3, minimum=3)
 
 LOGGING: dict[str, Any] = {
     "version": 1,
@@ -289,7 +295,7 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Alert transports -------------------------------------------------------------------------
-# (owned by beffroi/alerts/transports; see its modules for the URL syntax and error mapping)
+# (owned by beffroi/messaging; see its transport modules for the URL syntax and error mapping)
 # Mass e-mail goes through its own SMTP relay when set (a commune's transactional relay is
 # often not the one its staff mail uses); same syntax as EMAIL_URL.
 ALERT_EMAIL_URL = env_str("ALERT_EMAIL_URL", EMAIL_URL)
@@ -319,7 +325,7 @@ SMS_HTTP_MAX_PER_SECOND = env_int("SMS_HTTP_MAX_PER_SECOND", 20, minimum=0)
 AXES_USERNAME_CALLABLE = "beffroi.accounts.lockout.axes_username"
 
 # Alert dispatch ---------------------------------------------------------------------------
-# (owned by beffroi/alerts/services/dispatch.py)
+# (owned by beffroi/alerts/dispatch/services.py)
 # Deliveries per send task: one transport connection per channel and task.
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500, minimum=1)
 # A delivery claimed longer ago than this by a worker that died is sent again.
@@ -335,7 +341,7 @@ SMS_HTTP_WEBHOOK_TOKEN = env_str("SMS_HTTP_WEBHOOK_TOKEN", "")
 # End of alert dispatch --------------------------------------------------------------------
 
 # Alert composer ---------------------------------------------------------------------------
-# (owned by beffroi/alerts/services/composer.py)
+# (owned by beffroi/alerts/composer/services.py)
 # Price of one SMS part in euros, to show authors the cost of an alert before they send it
 # (a French aggregator's rate is a few cents; set the commune's contracted rate).
 SMS_UNIT_PRICE_EUR = float(env_str("SMS_UNIT_PRICE_EUR", "0.045"))

@@ -632,14 +632,14 @@ def fanout_measures(context: Context, prepared: Prepared) -> list[Measure]:
 
 
 def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
-    """Remarks derived from the recorded runs, for BENCHMARKS.md: each target of the issue
-    against what was measured."""
+    """Remarks derived from the recorded runs, for BENCHMARKS.md: each target against what
+    was measured."""
     notes = [
         "Data: 1,000,000 residents (65 % e-mail, 80 % SMS, 20 % voice, 90 % verified, 3 % "
         "unsubscribed, 70 % following “flood”), one home each and a second place for a fifth, "
         "on 100,000 addresses; the fan-out residents all have e-mail and SMS verified. The "
         "loopback servers run in their own processes on the same 2 cores as the workers.",
-        "Targets (issue 3): the audience of one alert ≤ 2 s on each engine — `audience_seconds`"
+        "Targets: the audience of one alert ≤ 2 s on each engine — `audience_seconds`"
         ", ten zones of fifty, is what the author waits for; the union of all fifty zones is a "
         "worst case shown for information. The fan-out of 100,000 × 2 ≤ 120 s and "
         "`ratio_to_raw` ≥ 0.7. Worker memory bounded by the batch, not by the audience.",

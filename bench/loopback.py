@@ -5,9 +5,9 @@ when the last message is accepted without asking the database. The SMTP server i
 with a counting handler (no parsing: it must not be the bottleneck of either side); the
 SMSC is the tests' smpp34-based ``SmscServer``.
 
-The bare loops are the floor the issue names: ``smtplib`` sending pre-formatted messages over
-one connection, and ``smpplib`` submitting one ``submit_sm`` at a time and reading its
-response, one connection each, in as many processes as Beffroi has workers.
+The bare loops are the floor Beffroi is compared with: ``smtplib`` sending pre-formatted
+messages over one connection, and ``smpplib`` submitting one ``submit_sm`` at a time and
+reading its response, one connection each, in as many processes as Beffroi has workers.
 """
 
 from __future__ import annotations

@@ -63,11 +63,13 @@ def is_verified(user: AnyUser) -> bool:
     return bool(verified()) if callable(verified) else False
 
 
-def can_use_back_office(user: AnyUser, organisation: Organisation | None) -> bool:
-    """Agent of this organisation, with a second factor proven when the role demands one."""
-    if not is_agent(user, organisation):
-        return False
-    return not requires_two_factor(user, organisation) or is_verified(user)
+def found[T](value: T | None, what: str) -> T:
+    """``value``, or a 404 naming ``what``: the answer of every ``access_*`` loader for an
+    object that does not exist and for one of another organisation alike, so that ids
+    cannot be probed across communes."""
+    if value is None:
+        raise Http404(f"No such {what}.")
+    return value
 
 
 def request_organisation(request: HttpRequest) -> Organisation:

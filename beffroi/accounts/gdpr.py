@@ -2,7 +2,7 @@
 
 Each app registers, from its ``AppConfig.ready``, an exporter returning the JSON-serialisable
 data it keeps on a user, and an eraser that anonymises or deletes it. The accounts services
-call every registered function, so a new pillar's data is never left out of an export or an
+call every registered function, so a new domain's data is never left out of an export or an
 erasure by forgetting to edit this app.
 """
 

@@ -8,7 +8,12 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts")
 
     def ready(self) -> None:
-        from beffroi.accounts.models import Role
+        from beffroi.alerts.access import (
+            ALERT_VIEW_ROLES,
+            CAP_IMPORT_ROLES,
+            REGISTRY_ROLES,
+            SUBSCRIBER_ROLES,
+        )
         from beffroi.core.backoffice import Tool, register_tool
         from beffroi.core.sections import Section, register_section
 
@@ -28,11 +33,10 @@ class AlertsConfig(AppConfig):
                 title=_("Import a CAP message"),
                 description=_("Turn an authority's CAP 1.2 alert into a draft alert."),
                 url_name="alerts_import:cap_import",
-                roles=frozenset({Role.ALERT_AUTHOR, Role.ADMINISTRATOR}),
+                roles=CAP_IMPORT_ROLES,
                 order=330,
             )
         )
-        # Social agents only (the same set as access_registry.REGISTRY_ROLES).
         register_tool(
             Tool(
                 key="alerts_registry",
@@ -42,7 +46,7 @@ class AlertsConfig(AppConfig):
                     "call sheets for alerts."
                 ),
                 url_name="registry:list",
-                roles=frozenset({Role.SOCIAL_AGENT}),
+                roles=REGISTRY_ROLES,
                 order=340,
             )
         )
@@ -54,16 +58,13 @@ class AlertsConfig(AppConfig):
                     "Follow an alert being sent, live; failures; reports for the PCS logbook."
                 ),
                 url_name="alerts_dispatch:index",
-                roles=frozenset(
-                    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR, Role.SOCIAL_AGENT}
-                ),
+                roles=ALERT_VIEW_ROLES,
                 order=320,
             )
         )
         # Resident registration (subscriptions).
         from beffroi.accounts import gdpr
         from beffroi.alerts.subscriptions import services as subscription_services
-        from beffroi.alerts.subscriptions.selectors import SUBSCRIBER_ROLES
 
         register_section(
             Section(
@@ -103,9 +104,7 @@ class AlertsConfig(AppConfig):
                     "approve (four eyes)."
                 ),
                 url_name="alerts_backoffice:alert_list",
-                roles=frozenset(
-                    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR, Role.SOCIAL_AGENT}
-                ),
+                roles=ALERT_VIEW_ROLES,
                 order=300,
             )
         )

@@ -17,8 +17,8 @@ never entered the code is still better warned of a flood arriving now than left 
 verification exists to stop routine messages to a mistyped number, and a rare mis-sent
 emergency SMS is the lesser harm. Exercises and tests never use unverified channels.
 
-Channels without a target field here (web push) are not part of this audience: their
-subscriptions live elsewhere and come with a later issue.
+Channels without a target field on the subscriber (web push, whose subscriptions are per
+browser) cannot be part of this audience: each needs its own join.
 
 Scale: one row per subscriber, streamed with ``.iterator(chunk_size=…)``; the channel tests
 are evaluated by the database as boolean columns so that neither the JSON ``channels`` list nor

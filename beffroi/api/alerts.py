@@ -14,20 +14,23 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from beffroi.accounts.access import has_role, request_organisation
-from beffroi.accounts.models import Role, User
+from beffroi.accounts.models import User
+from beffroi.alerts.access import (
+    CAP_IMPORT_ROLES,
+    COMPOSER_ROLES,
+    access_organisation_alert,
+    access_public_alert,
+)
 from beffroi.alerts.models import Alert, Topic
 from beffroi.alerts.public.cap import MAX_DOCUMENT_BYTES
 from beffroi.alerts.public.selectors import (
     area_names,
     current_threads,
     delivery_stats,
-    organisation_alert_get,
-    public_alert_get,
     public_messages,
 )
 from beffroi.alerts.public.services import (
     CAP_MEDIA_TYPE,
-    CapImportError,
     alert_cap_url,
     alert_cap_xml,
     alert_public_url,
@@ -35,12 +38,11 @@ from beffroi.alerts.public.services import (
     cap_import,
 )
 from beffroi.api.auth import agent_token
+from beffroi.core.imports import ImportRefused
 from beffroi.territory.selectors import organisation_url
 
 router = Router(tags=["alerts"])
 
-STATS_ROLES = (Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR)
-IMPORT_ROLES = (Role.ALERT_AUTHOR, Role.ADMINISTRATOR)
 # Enumerated for the OpenAPI schema (and so fuzzed values get 422, never a 500).
 TopicCode = Literal[
     "flood", "storm", "heat", "cold", "drought", "pollution", "water_cut", "power_cut", "roads",
@@ -183,7 +185,7 @@ def cap_import_endpoint(
     request: HttpRequest, allow_outside: bool = False
 ) -> Status[dict[str, Any]]:
     author = _agent(
-        request, IMPORT_ROLES, _("Only alert authors and administrators may import alerts.")
+        request, CAP_IMPORT_ROLES, _("Only alert authors and administrators may import alerts.")
     )
     document = request.body
     if len(document) > MAX_DOCUMENT_BYTES:
@@ -195,16 +197,20 @@ def cap_import_endpoint(
             author=author,
             allow_outside=allow_outside,
         )
-    except CapImportError as exc:
-        return Status(422, {"detail": _("The CAP message was not imported."), "errors": exc.errors})
+    except ImportRefused as exc:
+        return Status(
+            422, {"detail": _("The CAP message was not imported."), "errors": exc.messages}
+        )
+    alert = result.alert
+    assert alert is not None  # written: the import was not refused
     return Status(
         201,
         {
-            "id": result.alert.pk,
-            "status": result.alert.status,
-            "headline": result.alert.headline,
+            "id": alert.pk,
+            "status": alert.status,
+            "headline": alert.headline,
             "zones": [z.pk for z in result.zones],
-            "whole_territory": result.alert.whole_territory,
+            "whole_territory": alert.whole_territory,
             "warnings": result.warnings,
         },
     )
@@ -249,7 +255,7 @@ def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> list[dict[str, 
     summary="One public alert",
 )
 def alert(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
-    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    found = access_public_alert(request, alert_id)
     return _out(request, found, _current_ids(request))
 
 
@@ -269,14 +275,14 @@ def alert(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
     },
 )
 def alert_cap(request: HttpRequest, alert_id: AlertId) -> HttpResponse:
-    found = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    found = access_public_alert(request, alert_id)
     base = organisation_url(request_organisation(request))
     return HttpResponse(
         alert_cap_xml(found, base_url=base), content_type=f"{CAP_MEDIA_TYPE}; charset=utf-8"
     )
 
 
-def _agent(request: HttpRequest, roles: tuple[str, ...], message: str) -> User:
+def _agent(request: HttpRequest, roles: frozenset[str], message: str) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     if not has_role(user, request_organisation(request), *roles):
@@ -293,10 +299,10 @@ def _agent(request: HttpRequest, roles: tuple[str, ...], message: str) -> User:
 def deliveries_stats(request: HttpRequest, alert_id: AlertId) -> dict[str, Any]:
     _agent(
         request,
-        STATS_ROLES,
+        COMPOSER_ROLES,
         _("Only alert authors, approvers and administrators may read delivery statistics."),
     )
-    found = organisation_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    found = access_organisation_alert(request, alert_id)
     stats = delivery_stats(alert=found)
     channels = {
         channel: {**counts, "total": sum(counts.values())} for channel, counts in stats.items()

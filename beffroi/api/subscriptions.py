@@ -20,12 +20,10 @@ from ninja.security import django_auth
 
 from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import User
+from beffroi.alerts.access import SUBSCRIBER_ROLES, access_place, access_subscriber_for_user
 from beffroi.alerts.models import Place, Subscriber
 from beffroi.alerts.subscriptions import services as services
 from beffroi.alerts.subscriptions.selectors import (
-    SUBSCRIBER_ROLES,
-    access_place,
-    access_subscriber_for_user,
     subscriber_of_user,
     subscriber_places,
     subscribers_for_agents,

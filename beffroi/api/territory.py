@@ -16,11 +16,10 @@ from ninja.errors import HttpError
 from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import User
 from beffroi.api.auth import agent_token
-from beffroi.territory.access import EDIT_ROLES
+from beffroi.territory.access import EDIT_ROLES, access_zone
 from beffroi.territory.selectors import (
     address_search,
     zone_feature,
-    zone_get,
     zones_at_point,
     zones_feature_collection,
     zones_with_counts,
@@ -136,7 +135,7 @@ def zones(request: HttpRequest, filters: Query[ZoneFilter]) -> dict[str, Any]:
     summary="One zone as a GeoJSON Feature",
 )
 def zone(request: HttpRequest, zone_id: int) -> dict[str, Any]:
-    return zone_feature(zone_get(organisation=request_organisation(request), zone_id=zone_id))
+    return zone_feature(access_zone(request, zone_id))
 
 
 def _editor(request: HttpRequest) -> User:
@@ -177,7 +176,7 @@ def zone_create_endpoint(request: HttpRequest, payload: ZoneIn) -> tuple[int, di
 )
 def zone_delete_endpoint(request: HttpRequest, zone_id: int) -> tuple[int, None]:
     actor = _editor(request)
-    zone = zone_get(organisation=request_organisation(request), zone_id=zone_id)
+    zone = access_zone(request, zone_id)
     zone_delete(zone=zone, actor=actor)
     return 204, None
 

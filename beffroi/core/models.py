@@ -1,7 +1,8 @@
 """The audit trail: who did what to which sensitive object, when, from where.
 
-Later pillars reuse it for alert transitions and for every read of the vulnerable persons
-registry. Rows are only ever added; nothing in Beffroi updates or deletes them except the
+Every domain writes to it (alert transitions, every read of the vulnerable persons registry,
+role changes), so that one page answers "who did this?" after a crisis. Rows are only ever
+added; nothing in Beffroi updates or deletes them except the
 retention purge.
 """
 

@@ -1,6 +1,6 @@
 """The entry points of the home page and the main navigation.
 
-Each pillar registers its sections in its ``AppConfig.ready``; the foundation registers the
+Each domain registers its sections in its ``AppConfig.ready``; the foundation registers the
 ones it serves itself. A section that no installed app provides is not shown: no page ever
 points to something that does not exist.
 """

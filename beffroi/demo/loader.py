@@ -230,7 +230,7 @@ def demo_load(
                 data=zone_files[kind].read_bytes(),
                 kind=kind,
                 name_property="name",
-            )
+            ).zones
             say(f"{len(zones)} zone(s) of kind “{kind}” imported.")
 
         last_percent = -1

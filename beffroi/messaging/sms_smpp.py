@@ -72,8 +72,8 @@ ESME_RINVDSTADR = 0x0B
 ESME_RMSGQFUL = 0x14
 ESME_RTHROTTLED = 0x58
 
-# Retrying later can succeed: the SMSC is busy, full or rate-limiting us.
-TEMPORARY_STATUSES = frozenset({0x04, ESME_RSYSERR, ESME_RMSGQFUL, 0x45, ESME_RTHROTTLED, 0x64})
+# Any other status is temporary: retrying later can succeed (the SMSC is busy, full or
+# rate-limiting us: 0x04, ESME_RSYSERR, ESME_RMSGQFUL, 0x45, ESME_RTHROTTLED, 0x64…).
 # This message to this number will never be accepted as it is.
 PERMANENT_STATUSES = frozenset(
     {ESME_RINVMSGLEN, ESME_RINVDSTADR, 0x43, 0x50, 0x51, 0x61, 0x62, 0x66, 0xC4}

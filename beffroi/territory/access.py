@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from beffroi.accounts.access import has_role, request_organisation
+from beffroi.accounts.access import found, has_role, request_organisation
 from beffroi.accounts.models import Role
-from beffroi.territory.models import Zone
-from beffroi.territory.selectors import zone_get
+from beffroi.territory.models import Address, Zone
+from beffroi.territory.selectors import address_get, zone_get
 
 VIEW_ROLES: frozenset[str] = frozenset(
     {Role.ADMINISTRATOR, Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.MODERATOR, Role.FRONT_DESK}
@@ -28,4 +28,10 @@ def can_edit_territory(request: HttpRequest) -> bool:
 
 def access_zone(request: HttpRequest, zone_id: int) -> Zone:
     """The zone of the request's organisation (404 for another organisation's zone)."""
-    return zone_get(organisation=request_organisation(request), zone_id=zone_id)
+    return found(zone_get(organisation=request_organisation(request), zone_id=zone_id), "zone")
+
+
+def access_address(request: HttpRequest, address_id: int) -> Address:
+    """An address of the request's organisation (404 for another organisation's)."""
+    organisation = request_organisation(request)
+    return found(address_get(organisation=organisation, address_id=address_id), "address")

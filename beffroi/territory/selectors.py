@@ -10,7 +10,6 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db.models import Count, QuerySet
-from django.http import Http404
 from rapidfuzz import fuzz, process
 
 from beffroi.territory.geojson import geometry_shape
@@ -74,11 +73,9 @@ def zones_with_counts(*, organisation: Organisation, kind: str | None = None) ->
     return zones.annotate(address_count=Count("memberships")).order_by("kind", "name")
 
 
-def zone_get(*, organisation: Organisation, zone_id: int) -> Zone:
-    """The zone ``zone_id`` of this organisation, annotated with ``address_count``; 404 else."""
+def zone_get(*, organisation: Organisation, zone_id: int) -> Zone | None:
+    """The zone ``zone_id`` of this organisation, annotated with ``address_count``."""
     zone = zones_with_counts(organisation=organisation).filter(pk=zone_id).first()
-    if zone is None:
-        raise Http404("No such zone.")
     return zone
 
 
@@ -144,14 +141,12 @@ def addresses_for_agents(*, organisation: Organisation) -> QuerySet[Address]:
     )
 
 
-def address_get(*, organisation: Organisation, address_id: int) -> Address:
+def address_get(*, organisation: Organisation, address_id: int) -> Address | None:
     address = (
         Address.objects.filter(organisation=organisation, pk=address_id)
         .select_related("street", "commune")
         .first()
     )
-    if address is None:
-        raise Http404("No such address.")
     return address
 
 

@@ -13,7 +13,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,14 @@ from django.tasks import task
 from django.utils.translation import gettext as _
 
 from beffroi.core.audit import audit_record
+from beffroi.core.imports import (
+    ImportRefused,
+    ImportReport,
+    Progress,
+    RefusedLine,
+    import_decode,
+    import_run,
+)
 from beffroi.territory.geojson import (
     GEOMETRY_TYPES,
     MAX_FEATURES,
@@ -356,12 +364,11 @@ def zone_delete(*, zone: Zone, actor: User | None = None) -> None:
 # GeoJSON import
 
 
-class GeoJSONImportError(Exception):
-    """The file was refused; ``errors`` lists every problem, each naming its feature."""
+@dataclass
+class ZoneImportReport(ImportReport):
+    """``lines`` counts the features of the file; ``zones`` are the zones written."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    zones: list[Zone] = field(default_factory=list)
 
 
 _NAME_FALLBACKS = ("name", "nom")
@@ -389,24 +396,23 @@ def _count_positions(value: Any, depth: int = 0) -> int:
     return sum(_count_positions(v, depth + 1) for v in value)
 
 
-def _load_features(data: bytes) -> tuple[list[Any], list[str]]:
-    """The features of the document and the file-level errors."""
+def _load_features(data: bytes, report: ImportReport) -> list[Any]:
+    """The features of the document; the file's own problems go to ``report``."""
+    problems = report.problems
     if len(data) > MAX_FILE_BYTES:
-        return [], [
+        problems.append(
             _("The file is %(size).1f MB; the limit is %(max)d MB.")
             % {"size": len(data) / 1_000_000, "max": MAX_FILE_BYTES // (1024 * 1024)}
-        ]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [
-            _("The file is not UTF-8 text (invalid byte at position %(position)d).")
-            % {"position": exc.start}
-        ]
+        )
+        return []
+    text = import_decode(data, report)
+    if text is None:
+        return []
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        return [], [_("The file is not valid JSON: it is nested too deeply.")]
+        problems.append(_("The file is not valid JSON: it is nested too deeply."))
+        return []
     except ValueError as exc:
         detail = str(exc)
         if isinstance(exc, json.JSONDecodeError):
@@ -415,32 +421,32 @@ def _load_features(data: bytes) -> tuple[list[Any], list[str]]:
                 "column": exc.colno,
                 "message": exc.msg,
             }
-        return [], [_("The file is not valid JSON (%(detail)s).") % {"detail": detail}]
+        problems.append(_("The file is not valid JSON (%(detail)s).") % {"detail": detail})
+        return []
     if not isinstance(document, dict):
-        return [], [_("The file is not a GeoJSON FeatureCollection, Feature or geometry.")]
-    errors: list[str] = []
+        problems.append(_("The file is not a GeoJSON FeatureCollection, Feature or geometry."))
+        return []
     problem = crs_problem(document.get("crs"))
     if problem:
-        errors.append(_("The file is refused: %(reason)s.") % {"reason": problem})
+        problems.append(_("The file is refused: %(reason)s.") % {"reason": problem})
     kind = document.get("type")
     features: Any
     if kind == "FeatureCollection":
         features = document.get("features")
         if not isinstance(features, list):
-            return [], [*errors, _("The FeatureCollection has no “features” list.")]
+            problems.append(_("The FeatureCollection has no “features” list."))
+            return []
     elif kind == "Feature":
         features = [document]
     elif kind in GEOMETRY_TYPES:
         features = [{"type": "Feature", "properties": {}, "geometry": document}]
     else:
-        return [], [
-            *errors,
-            _("The file is not a GeoJSON FeatureCollection, Feature or geometry."),
-        ]
+        problems.append(_("The file is not a GeoJSON FeatureCollection, Feature or geometry."))
+        return []
     if not features:
-        errors.append(_("The file contains no feature."))
+        problems.append(_("The file contains no feature."))
     elif len(features) > MAX_FEATURES:
-        errors.append(
+        problems.append(
             _("The file has %(count)d features; at most %(max)d can be imported at once.")
             % {"count": len(features), "max": MAX_FEATURES}
         )
@@ -451,11 +457,11 @@ def _load_features(data: bytes) -> tuple[list[Any], list[str]]:
             if isinstance(f, dict) and isinstance(f.get("geometry"), dict)
         )
         if vertices > MAX_VERTICES:
-            errors.append(
+            problems.append(
                 _("The file has %(count)d vertices; at most %(max)d can be imported: simplify it.")
                 % {"count": vertices, "max": MAX_VERTICES}
             )
-    return features, errors
+    return list(features)
 
 
 @dataclass
@@ -466,6 +472,92 @@ class _ImportedFeature:
     clean: CleanGeometry
 
 
+def _check_feature(
+    index: int,
+    feature: Any,
+    *,
+    kind: str,
+    name_property: str | None,
+    existing: dict[str, Zone],
+    replace: bool,
+    seen: dict[str, int],
+) -> _ImportedFeature | RefusedLine | list[RefusedLine]:
+    """One feature made ready to save, or every reason it cannot be (``seen``: the names
+    of the features accepted so far, casefolded, to their index)."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return RefusedLine(
+            index,
+            _("it is not a GeoJSON Feature."),
+            where=_("Feature %(index)d") % {"index": index},
+        )
+    properties = feature.get("properties")
+    if not isinstance(properties, dict):
+        properties = {}
+    raw_name = _feature_name(properties, name_property)
+    name = str(raw_name).strip() if isinstance(raw_name, str | int | float) else ""
+    label = (
+        _("Feature %(index)d (“%(name)s”)") % {"index": index, "name": name}
+        if name
+        else _("Feature %(index)d") % {"index": index}
+    )
+    problems: list[str] = []
+    if not name:
+        if name_property is not None:
+            problems.append(
+                _("the property “%(property)s” holding the name is missing or empty")
+                % {"property": name_property}
+            )
+        else:
+            available = ", ".join(sorted(str(k) for k in properties)) or _("none")
+            problems.append(
+                _(
+                    "no “name” or “nom” property; choose the property holding the zone's "
+                    "name (properties of this feature: %(available)s)"
+                )
+                % {"available": available}
+            )
+    elif len(name) > NAME_MAX_LENGTH:
+        problems.append(_("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH})
+    elif name.casefold() in seen:
+        problems.append(
+            _("the name is also used by feature %(other)d") % {"other": seen[name.casefold()]}
+        )
+    else:
+        seen[name.casefold()] = index
+    crs = crs_problem(feature.get("crs"))
+    if crs:
+        problems.append(crs)
+    clean: CleanGeometry | None = None
+    geometry = feature.get("geometry")
+    if geometry is None:
+        problems.append(_("it has no geometry"))
+    else:
+        try:
+            clean = clean_geometry(geometry)
+        except GeometryError as exc:
+            problems.extend(exc.reasons)
+    if problems or clean is None:
+        # The sentences of a feature end with a full stop, as they always did.
+        return [RefusedLine(index, f"{problem}.", where=label) for problem in problems]
+    if not replace and name.casefold() in existing:
+        return RefusedLine(
+            index,
+            _(
+                "a zone of kind “%(kind)s” with this name already exists (import with "
+                "“replace” to update its geometry)."
+            )
+            % {"kind": _kind_label(kind)},
+            where=label,
+        )
+    description = properties.get("description")
+    return _ImportedFeature(
+        index=index,
+        name=name,
+        description=description.strip() if isinstance(description, str) else "",
+        clean=clean,
+    )
+
+
 def zones_import_geojson(
     *,
     organisation: Organisation,
@@ -474,110 +566,42 @@ def zones_import_geojson(
     name_property: str | None = None,
     actor: User | None = None,
     replace: bool = False,
-) -> list[Zone]:
+    progress: Progress | None = None,
+) -> ZoneImportReport:
     """Import the Polygon/MultiPolygon features of a GeoJSON file as zones of ``kind``.
 
-    All or nothing: every problem of the file is collected and reported by
-    ``GeoJSONImportError``; nothing is written unless the whole file is good. Names come
-    from ``name_property`` (else a "name" or "nom" property). With ``replace``, a zone of
-    the same kind and name gets the file's geometry instead of being refused as a duplicate.
+    All or nothing: every problem of the file and of its features is reported by
+    ``ImportRefused``; nothing is written unless the whole file is good. Names come from
+    ``name_property`` (else a "name" or "nom" property). With ``replace``, a zone of the same
+    kind and name gets the file's geometry instead of being refused as a duplicate.
+    ``progress(done, total)`` counts features.
     """
+    report = ZoneImportReport()
     if kind not in Zone.Kind.values:
-        raise GeoJSONImportError(
-            [
-                _("“%(kind)s” is not a zone kind (choose among %(kinds)s).")
-                % {"kind": kind, "kinds": ", ".join(Zone.Kind.values)}
-            ]
+        report.problems.append(
+            _("“%(kind)s” is not a zone kind (choose among %(kinds)s).")
+            % {"kind": kind, "kinds": ", ".join(Zone.Kind.values)}
         )
-    features, errors = _load_features(data)
-    if errors:
-        raise GeoJSONImportError(errors)
-    good: list[_ImportedFeature] = []
-    seen: dict[str, int] = {}
-    for index, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            errors.append(_("Feature %(index)d: it is not a GeoJSON Feature.") % {"index": index})
-            continue
-        properties = feature.get("properties")
-        if not isinstance(properties, dict):
-            properties = {}
-        raw_name = _feature_name(properties, name_property)
-        name = str(raw_name).strip() if isinstance(raw_name, str | int | float) else ""
-        label = (
-            _("Feature %(index)d (“%(name)s”)") % {"index": index, "name": name}
-            if name
-            else _("Feature %(index)d") % {"index": index}
-        )
-        problems: list[str] = []
-        if not name:
-            if name_property is not None:
-                problems.append(
-                    _("the property “%(property)s” holding the name is missing or empty")
-                    % {"property": name_property}
-                )
-            else:
-                available = ", ".join(sorted(str(k) for k in properties)) or _("none")
-                problems.append(
-                    _(
-                        "no “name” or “nom” property; choose the property holding the zone's "
-                        "name (properties of this feature: %(available)s)"
-                    )
-                    % {"available": available}
-                )
-        elif len(name) > NAME_MAX_LENGTH:
-            problems.append(
-                _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
-            )
-        elif name.casefold() in seen:
-            problems.append(
-                _("the name is also used by feature %(other)d") % {"other": seen[name.casefold()]}
-            )
-        else:
-            seen[name.casefold()] = index
-        crs = crs_problem(feature.get("crs"))
-        if crs:
-            problems.append(crs)
-        clean: CleanGeometry | None = None
-        geometry = feature.get("geometry")
-        if geometry is None:
-            problems.append(_("it has no geometry"))
-        else:
-            try:
-                clean = clean_geometry(geometry)
-            except GeometryError as exc:
-                problems.extend(exc.reasons)
-        if problems or clean is None:
-            errors.extend(f"{label}: {problem}." for problem in problems)
-            continue
-        description = properties.get("description")
-        good.append(
-            _ImportedFeature(
-                index=index,
-                name=name,
-                description=description.strip() if isinstance(description, str) else "",
-                clean=clean,
-            )
-        )
+        raise ImportRefused(report)
+    features = _load_features(data, report)
     existing = {
         zone.name.casefold(): zone
         for zone in Zone.objects.filter(organisation=organisation, kind=kind)
     }
-    if not replace:
-        for item in good:
-            if item.name.casefold() in existing:
-                errors.append(
-                    _(
-                        "Feature %(index)d (“%(name)s”): a zone of kind “%(kind)s” with this "
-                        "name already exists (import with “replace” to update its geometry)."
-                    )
-                    % {"index": item.index, "name": item.name, "kind": _kind_label(kind)}
-                )
-    if errors:
-        raise GeoJSONImportError(errors)
+    seen: dict[str, int] = {}
 
-    zones: list[Zone] = []
-    created = updated = 0
-    with transaction.atomic():
+    def check(index: int, feature: Any) -> _ImportedFeature | RefusedLine | list[RefusedLine]:
+        return _check_feature(
+            index,
+            feature,
+            kind=kind,
+            name_property=name_property,
+            existing=existing,
+            replace=replace,
+            seen=seen,
+        )
+
+    def write(good: list[_ImportedFeature], step: Progress) -> None:
         for item in good:
             zone = existing.get(item.name.casefold())
             if zone is None:
@@ -587,29 +611,39 @@ def zones_import_geojson(
                     name=item.name,
                     description=item.description,
                 )
-                created += 1
+                report.created += 1
             else:
                 zone.name = item.name
                 if item.description:
                     zone.description = item.description
-                updated += 1
+                report.updated += 1
             _apply_geometry(zone, item.clean)
             zone.save()
-            zones.append(zone)
-        for zone in zones:
+            report.zones.append(zone)
+        # Memberships are the slow part of a zone (one geometry test per address nearby).
+        for done, zone in enumerate(report.zones, start=1):
             zone_memberships_refresh(zone=zone)
+            step(done, len(report.zones))
         audit_record(
             action="zone.import",
             organisation=organisation,
             actor=actor,
             data={
                 "kind": kind,
-                "created": created,
-                "updated": updated,
-                "names": [z.name for z in zones][:100],
+                "created": report.created,
+                "updated": report.updated,
+                "names": [z.name for z in report.zones][:100],
             },
         )
-    return zones
+
+    import_run(
+        report,
+        list(enumerate(features, start=1)),
+        check=check,
+        write=write,
+        progress=progress,
+    )
+    return report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,39 +666,13 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _NO_NUMBER = "99999"
 
 
-@dataclass(frozen=True)
-class BanLineError:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return _("line %(line)d: %(reason)s") % {"line": self.line, "reason": self.reason}
-
-
 @dataclass
-class BanImportReport:
-    lines: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class AddressImportReport(ImportReport):
+    """``skipped`` counts the addresses already up to date."""
+
     streets_created: int = 0
     communes_created: list[str] = field(default_factory=list)
     memberships: int = 0
-    rejected: list[BanLineError] = field(default_factory=list)
-    imported: bool = False
-
-    @property
-    def accepted(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-
-class BanImportError(Exception):
-    """The file was refused and nothing was imported; ``errors`` lists every reason."""
-
-    def __init__(self, errors: list[str], report: BanImportReport | None = None) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
-        self.report = report
 
 
 @dataclass(frozen=True)
@@ -683,24 +691,26 @@ class _BanRow:
 
 
 def _ban_rows(
-    text: str,
+    text: str, report: ImportReport
 ) -> tuple[list[tuple[int, list[str]]], dict[str, int]]:
+    """The address lines (with their line numbers) and the position of each column; the
+    problems of the header go to ``report``."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
-        raise BanImportError([_("The file is empty: the BAN header line is missing.")])
+        report.problems.append(_("The file is empty: the BAN header line is missing."))
+        return [], {}
     columns = [cell.strip().lower() for cell in header]
     missing = [c for c in BAN_REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise BanImportError(
-            [
-                _(
-                    "Required columns are missing: %(missing)s (found: %(found)s). Is this a "
-                    "BAN “adresses-<INSEE>.csv” file, separated by semicolons?"
-                )
-                % {"missing": ", ".join(missing), "found": ", ".join(columns)}
-            ]
+        report.problems.append(
+            _(
+                "Required columns are missing: %(missing)s (found: %(found)s). Is this a "
+                "BAN “adresses-<INSEE>.csv” file, separated by semicolons?"
+            )
+            % {"missing": ", ".join(missing), "found": ", ".join(columns)}
         )
+        return [], {}
     index: dict[str, int] = {}
     for position, name in enumerate(columns):
         index.setdefault(name, position)
@@ -796,98 +806,79 @@ def ban_import(
     *,
     organisation: Organisation,
     path: Path,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     allow_partial: bool = False,
     create_communes: bool = False,
     actor: User | None = None,
-) -> BanImportReport:
+) -> AddressImportReport:
     """Import (upsert by BAN id) the addresses of a BAN per-commune CSV.
 
     Columns are read by name. Each bad line is reported with its number and reason; unless
-    ``allow_partial``, one bad line refuses the whole file (``BanImportError``, nothing
+    ``allow_partial``, one bad line refuses the whole file (``ImportRefused``, nothing
     written). A line whose INSEE code is not a commune of the organisation is refused, or
-    creates that commune when ``create_communes``. ``progress(done, total)`` counts lines
-    (total = lines of the file); checking a line counts for half of it, writing it for the
-    other half, so the bar moves during both passes and ends at ``total``.
+    creates that commune when ``create_communes``. ``progress(done, total)`` counts lines.
     """
-    report = BanImportReport()
+    report = AddressImportReport()
+    text: str | None = None
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BanImportError(
-            [
-                _("The file is not UTF-8 text (invalid byte at position %(position)d).")
-                % {"position": exc.start}
-            ]
-        ) from exc
+        text = import_decode(path.read_bytes(), report)
     except OSError as exc:
-        raise BanImportError(
-            [_("The file cannot be read: %(error)s") % {"error": exc.strerror or exc}]
-        ) from exc
-    try:
-        rows, index = _ban_rows(text)
-    except csv.Error as exc:
-        raise BanImportError(
-            [_("The file is not a valid CSV: %(error)s") % {"error": exc}]
-        ) from exc
-    total = len(rows)
-    report.lines = total
-    steps = total
+        report.problems.append(
+            _("The file cannot be read: %(error)s") % {"error": exc.strerror or exc}
+        )
+    rows: list[tuple[int, list[str]]] = []
+    index: dict[str, int] = {}
+    if text is not None:
+        try:
+            rows, index = _ban_rows(text, report)
+        except csv.Error as exc:
+            report.problems.append(_("The file is not a valid CSV: %(error)s") % {"error": exc})
+    if not report.problems and not rows:
+        report.problems.append(_("The file has a header but no address line."))
+    if report.problems:
+        raise ImportRefused(report)
     width = max(index.values()) + 1
 
     communes = {c.insee_code: c for c in Commune.objects.filter(organisation=organisation)}
     new_communes: dict[str, tuple[str, str]] = {}
-    parsed: list[_BanRow] = []
     first_line: dict[str, int] = {}
-    for done, (line, row) in enumerate(rows, start=1):
+
+    def check(line: int, row: list[str]) -> _BanRow | RefusedLine:
         result = _parse_ban_row(line, row, index, width)
         if isinstance(result, str):
-            report.rejected.append(BanLineError(line, result))
-        elif result.ban_id in first_line:
-            report.rejected.append(
-                BanLineError(
-                    line,
-                    _("the BAN identifier %(id)s already appears on line %(other)d")
-                    % {"id": result.ban_id, "other": first_line[result.ban_id]},
-                )
+            return RefusedLine(line, result)
+        if result.ban_id in first_line:
+            return RefusedLine(
+                line,
+                _("the BAN identifier %(id)s already appears on line %(other)d")
+                % {"id": result.ban_id, "other": first_line[result.ban_id]},
             )
-        elif result.insee not in communes and not create_communes:
-            report.rejected.append(
-                BanLineError(
-                    line,
-                    _(
-                        "the INSEE code %(code)s (%(name)s) is not a commune of %(organisation)s "
-                        "(import with “create communes” to add it)"
-                    )
-                    % {
-                        "code": result.insee,
-                        "name": result.commune_name,
-                        "organisation": organisation.name,
-                    },
+        if result.insee not in communes and not create_communes:
+            return RefusedLine(
+                line,
+                _(
+                    "the INSEE code %(code)s (%(name)s) is not a commune of %(organisation)s "
+                    "(import with “create communes” to add it)"
                 )
+                % {
+                    "code": result.insee,
+                    "name": result.commune_name,
+                    "organisation": organisation.name,
+                },
             )
-        else:
-            first_line[result.ban_id] = line
-            if result.insee not in communes:
-                new_communes.setdefault(result.insee, (result.commune_name, result.postcode))
-            parsed.append(result)
-        if progress is not None and (done % 5_000 == 0 or done == total):
-            progress(done // 2, steps)
-    if total == 0:
-        raise BanImportError([_("The file has a header but no address line.")], report)
-    if report.rejected and not allow_partial:
-        raise BanImportError([str(e) for e in report.rejected], report)
+        first_line[result.ban_id] = line
+        if result.insee not in communes:
+            new_communes.setdefault(result.insee, (result.commune_name, result.postcode))
+        return result
 
-    with transaction.atomic():
+    def write(parsed: list[_BanRow], step: Progress) -> None:
         for insee, (name, postcode) in sorted(new_communes.items()):
             communes[insee] = Commune.objects.create(
                 organisation=organisation, insee_code=insee, name=name[:200], postcode=postcode
             )
             report.communes_created.append(insee)
         street_ids = _ensure_streets(organisation, communes, parsed, report)
-        changed_ids = _upsert_addresses(
-            organisation, communes, street_ids, parsed, report, progress, total, steps
-        )
+        changed_ids = _upsert_addresses(organisation, communes, street_ids, parsed, report, step)
         report.memberships = address_memberships_refresh(
             organisation=organisation, address_ids=changed_ids
         )
@@ -899,13 +890,12 @@ def ban_import(
                 "file": path.name,
                 "created": report.created,
                 "updated": report.updated,
-                "unchanged": report.unchanged,
-                "rejected": len(report.rejected),
+                "unchanged": report.skipped,
+                "rejected": len(report.refused),
             },
         )
-    report.imported = True
-    if progress is not None:
-        progress(steps, steps)
+
+    import_run(report, rows, check=check, write=write, progress=progress, partial=allow_partial)
     return report
 
 
@@ -913,7 +903,7 @@ def _ensure_streets(
     organisation: Organisation,
     communes: dict[str, Commune],
     rows: list[_BanRow],
-    report: BanImportReport,
+    report: AddressImportReport,
 ) -> dict[tuple[int, str], int]:
     commune_ids = [c.pk for c in communes.values()]
     known = {
@@ -962,12 +952,11 @@ def _upsert_addresses(
     communes: dict[str, Commune],
     street_ids: dict[tuple[int, str], int],
     rows: list[_BanRow],
-    report: BanImportReport,
-    progress: Callable[[int, int], None] | None,
-    total: int,
-    steps: int,
+    report: AddressImportReport,
+    step: Progress,
 ) -> list[int]:
     """Create new addresses, update changed ones; return the ids whose position may differ.
+    ``step(done, total)`` counts the rows, those already up to date done from the start.
 
     Plain ``executemany`` statements: a model instance per BAN line made ``bulk_create``
     the slowest part of an import (a minute for 100k lines instead of seconds).
@@ -1000,7 +989,7 @@ def _upsert_addresses(
         elif tuple(current[1:]) != values:
             to_update.append((*values, current[0]))
         else:
-            report.unchanged += 1
+            report.skipped += 1
     table = connection.ops.quote_name(Address._meta.db_table)
     insert_columns = ", ".join(_address_columns(["organisation_id", "ban_id", *_ADDRESS_FIELDS]))
     placeholders = ", ".join(["%s"] * (2 + len(_ADDRESS_FIELDS)))
@@ -1009,18 +998,17 @@ def _upsert_addresses(
     assignments = ", ".join(f"{column} = %s" for column in _address_columns(_ADDRESS_FIELDS))
     [pk_column] = _address_columns(["id"])
     update = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
+    total = len(rows)
     done = total - len(to_create) - len(to_update)
     with connection.cursor() as cursor:
         for batch in _chunks(to_create, 5_000):
             cursor.executemany(insert, list(batch))
             done += len(batch)
-            if progress is not None:
-                progress((total + done) // 2, steps)
+            step(done, total)
         for batch in _chunks(to_update, 5_000):
             cursor.executemany(update, list(batch))
             done += len(batch)
-            if progress is not None:
-                progress((total + done) // 2, steps)
+            step(done, total)
     changed_ids = [row[-1] for row in to_update]
     if created_ban_ids:
         ids = dict(

@@ -15,12 +15,18 @@ from django.views.decorators.http import require_http_methods
 
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
-from beffroi.territory.access import EDIT_ROLES, VIEW_ROLES, access_zone, can_edit_territory
+from beffroi.core.imports import ImportRefused
+from beffroi.territory.access import (
+    EDIT_ROLES,
+    VIEW_ROLES,
+    access_address,
+    access_zone,
+    can_edit_territory,
+)
 from beffroi.territory.forms import AddressQueryForm, ZoneForm, ZoneImportForm, ZoneKindFilterForm
 from beffroi.territory.geojson import MAX_FILE_BYTES
 from beffroi.territory.models import Address
 from beffroi.territory.selectors import (
-    address_get,
     address_search,
     address_zones,
     addresses_for_agents,
@@ -29,7 +35,6 @@ from beffroi.territory.selectors import (
     zones_with_counts,
 )
 from beffroi.territory.services import (
-    GeoJSONImportError,
     ZoneError,
     zone_create,
     zone_delete,
@@ -74,9 +79,9 @@ def my_address(request: HttpRequest) -> HttpResponse:
     selected: Address | None = None
     raw_id = request.GET.get("address", "")
     if raw_id.isdigit():
-        selected = address_get(organisation=organisation, address_id=int(raw_id))
+        selected = access_address(request, int(raw_id))
     elif matches:
-        selected = address_get(organisation=organisation, address_id=matches[0].address_id)
+        selected = access_address(request, matches[0].address_id)
     zones = address_zones(address=selected) if selected is not None else []
     return render(
         request,
@@ -229,7 +234,7 @@ def zone_import(request: HttpRequest) -> HttpResponse:
             ]
         else:
             try:
-                zones = zones_import_geojson(
+                report = zones_import_geojson(
                     organisation=organisation,
                     data=upload.read(),
                     kind=form.cleaned_data["kind"],
@@ -237,12 +242,12 @@ def zone_import(request: HttpRequest) -> HttpResponse:
                     replace=form.cleaned_data["replace"],
                     actor=_actor(request),
                 )
-            except GeoJSONImportError as exc:
-                import_errors = exc.errors
+            except ImportRefused as exc:
+                import_errors = exc.messages
             else:
                 messages.success(
                     request,
-                    _("%(count)d zone(s) imported.") % {"count": len(zones)},
+                    _("%(count)d zone(s) imported.") % {"count": len(report.zones)},
                 )
                 return redirect(f"{_zone_list_url()}?kind={form.cleaned_data['kind']}")
     return render(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.test import Client
 
-from beffroi.accounts.tests.helpers import current_code
+from beffroi.accounts.tests.factories import current_code
 from beffroi.testing import PASSWORD, Cast
 
 LOGIN = "/compte/connexion/"
@@ -113,9 +115,18 @@ def test_it_counts_failures_whatever_the_case_of_the_address(cast: Cast, client:
     assert "_auth_user_id" not in client.session
 
 
-def test_it_hashes_passwords_with_argon2_in_production() -> None:
-    from beffroi import settings as project_settings
+def test_it_hashes_passwords_with_argon2_in_production(
+    cast: Cast, client: Client, settings: Any
+) -> None:
+    """The suite hashes with MD5 for speed (the root conftest's _fast_password_hashing); with
+    the production setting, a password is stored as Argon2 and logs in."""
+    from beffroi import settings as production
 
-    assert (
-        project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    )
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    cast.resident.set_password(PASSWORD)
+    cast.resident.save(update_fields=["password"])
+    cast.resident.refresh_from_db()
+    assert cast.resident.password.startswith("argon2$")
+    response = client.post(LOGIN, {"username": cast.resident.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(cast.resident.pk)

@@ -48,19 +48,19 @@ def audit(html: str) -> PageAudit:
 
 
 ANONYMOUS_PAGES = [
-    "/compte/connexion/",
-    "/compte/inscription/",
-    "/compte/mot-de-passe/oublie/",
-    "/compte/mot-de-passe/oublie/envoye/",
-    "/compte/mot-de-passe/nouveau/termine/",
-    "/compte/verification/not-a-token/",
+    ("/compte/connexion/", 200),
+    ("/compte/inscription/", 200),
+    ("/compte/mot-de-passe/oublie/", 200),
+    ("/compte/mot-de-passe/oublie/envoye/", 200),
+    ("/compte/mot-de-passe/nouveau/termine/", 200),
+    ("/compte/verification/not-a-token/", 400),  # the page that explains a bad link
 ]
 
 
-@pytest.mark.parametrize("path", ANONYMOUS_PAGES)
-def test_public_pages_render_accessibly(cast: Cast, client: Client, path: str) -> None:
+@pytest.mark.parametrize(("path", "status"), ANONYMOUS_PAGES)
+def test_public_pages_render_accessibly(cast: Cast, client: Client, path: str, status: int) -> None:
     response = client.get(path)
-    assert response.status_code in (200, 400)
+    assert response.status_code == status
     audit(response.content.decode())
 
 
@@ -71,16 +71,16 @@ def test_public_pages_render_accessibly(cast: Cast, client: Client, path: str) -
         "/compte/profil/supprimer/",
         "/compte/mot-de-passe/changer/",
         "/compte/mot-de-passe/change/",
-        "/compte/double-authentification/",
         "/backoffice/comptes/",
     ],
 )
 def test_agent_pages_render_accessibly(cast: Cast, client: Client, path: str) -> None:
+    # The two-factor pages are not for a verified agent (sent back to the back office, see
+    # test_two_factor): the next test renders them for an agent who has to prove a code.
     login_verified(client, cast.administrator)
     response = client.get(path)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        audit(response.content.decode())
+    assert response.status_code == 200
+    audit(response.content.decode())
 
 
 def test_the_setup_and_verify_pages_render_accessibly(cast: Cast, client: Client) -> None:

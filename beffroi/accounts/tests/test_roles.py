@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from beffroi.accounts.models import Role, RoleAssignment, User
-from beffroi.accounts.tests.helpers import link_in_last_mail
+from beffroi.accounts.tests.factories import link_in_last_mail
 from beffroi.core.models import AuditEvent
 from beffroi.testing import Cast, login_verified, make_user
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from beffroi.accounts import services
 from beffroi.accounts.models import Role, RoleAssignment, User
-from beffroi.accounts.tests.helpers import link_in_last_mail
+from beffroi.accounts.tests.factories import link_in_last_mail
 from beffroi.testing import PASSWORD, Cast
 
 Sent = Callable[[], AbstractContextManager[Any]]
@@ -38,7 +38,9 @@ def test_it_signs_up_a_resident_and_sends_a_verification_link(
     user = User.objects.get(email="nadia@example.org")
     assert user.full_name == "Nadia Roux"
     assert user.check_password(GOOD["password1"])
-    assert user.password.startswith("md5$") or user.password.startswith("argon2")
+    # Hashed, never stored as typed: with MD5 in the tests (the root conftest's
+    # _fast_password_hashing); Argon2 in production, see test_login.
+    assert user.password.startswith("md5$")
     assert user.privacy_consented_at is not None
     assert user.email_verified_at is None
     assert list(RoleAssignment.objects.filter(user=user).values_list("organisation", "role")) == [

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts.models import Role
-from beffroi.accounts.tests.helpers import current_code, setup_two_factor
+from beffroi.accounts.tests.factories import current_code, setup_two_factor
 from beffroi.core.models import AuditEvent
 from beffroi.testing import Cast, login_verified
 

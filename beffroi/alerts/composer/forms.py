@@ -20,7 +20,8 @@ from beffroi.territory.models import Zone
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 TRANSLATED = ("headline", "description", "instruction", "sms_text", "email_subject", "email_body")
-# Channels the composer offers today (voice and push come with a later issue).
+# Channels the composer offers: those dispatch can send (a channel offered here that no
+# transport carries would be ticked by an author and never reach anyone).
 COMPOSER_CHANNELS = [
     (Channel.EMAIL.value, Channel.EMAIL.label),
     (Channel.SMS.value, Channel.SMS.label),

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from beffroi.alerts.audience import AudienceCounts
 from beffroi.alerts.models import Alert, AlertTemplate, AlertTransition, Channel
@@ -48,17 +47,14 @@ def alert_status_counts(*, organisation: Organisation) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def alert_get(*, organisation: Organisation, alert_id: int) -> Alert:
-    """The alert ``alert_id`` of this organisation; 404 for another organisation's."""
-    alert = (
+def alert_get(*, organisation: Organisation, alert_id: int) -> Alert | None:
+    """The alert ``alert_id`` of this organisation, ready for the composer's pages."""
+    return (
         Alert.objects.select_related("created_by", "approved_by", "references", "template")
         .prefetch_related("translations", "zones")
         .filter(organisation=organisation, pk=alert_id)
         .first()
     )
-    if alert is None:
-        raise Http404("No such alert.")
-    return alert
 
 
 def alert_transitions(*, alert: Alert) -> QuerySet[AlertTransition]:
@@ -79,11 +75,8 @@ def templates_for(*, organisation: Organisation) -> QuerySet[AlertTemplate]:
     return AlertTemplate.objects.filter(organisation=organisation).order_by("name")
 
 
-def template_get(*, organisation: Organisation, template_id: int) -> AlertTemplate:
-    template = templates_for(organisation=organisation).filter(pk=template_id).first()
-    if template is None:
-        raise Http404("No such template.")
-    return template
+def template_get(*, organisation: Organisation, template_id: int) -> AlertTemplate | None:
+    return templates_for(organisation=organisation).filter(pk=template_id).first()
 
 
 def targeting_zones(*, organisation: Organisation, selected: list[int] | None = None) -> list[Zone]:

@@ -1,15 +1,8 @@
 """Writes of the composer: alerts from draft to approval, their texts, templates and the
 organisation's approval settings.
 
-Workflow (CAP status aside)::
-
-    draft → pending → approved → sending → sent | failed
-      ↑        │         (dispatch engineer's services move it past "approved")
-      └────────┘ rejected (with a reason shown to the author)
-    draft | pending | approved → cancelled
-
-Every move goes through ``alert_transition``: it checks the move is allowed, writes an
-``AlertTransition`` row and an audit event ``alert.<transition>`` (who, when, why).
+The states and the one way to move between them are in ``beffroi.alerts.workflow``; what
+goes out on each channel is in ``beffroi.alerts.texts``.
 
 Four-eyes rule: approving needs an agent holding ``alert_approver`` with a proven second
 factor who is not the author — whatever the CAP status (an exercise approved by its author
@@ -20,7 +13,7 @@ and which needs a written justification kept in the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +27,7 @@ from django.utils.translation import override
 
 from beffroi.accounts.access import has_role
 from beffroi.accounts.models import Role
+from beffroi.alerts.access import APPROVER_ROLES, COMPOSER_ROLES
 from beffroi.alerts.audience import alert_audience_counts
 from beffroi.alerts.composer.defaults import DEFAULT_TEMPLATES, TemplateData
 from beffroi.alerts.dispatch.services import alert_dispatch_enqueue
@@ -62,8 +56,6 @@ if TYPE_CHECKING:
 
 S = Alert.Status
 
-COMPOSER_ROLES = frozenset({Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR})
-APPROVER_ROLES = frozenset({Role.ALERT_APPROVER})
 LANGUAGES = ("fr", "en")
 MAX_SMS_BUDGET = 10
 
@@ -300,10 +292,9 @@ def _validate_saved(alert: Alert) -> None:
         raise AlertError(errors)
 
 
-def _new_identifier(organisation: Organisation) -> str:
-    from beffroi.alerts.public.services import new_alert_identifier
-
-    return new_alert_identifier(organisation)
+def new_alert_identifier(organisation: Organisation) -> str:
+    """Unique across installations: the identifier travels in CAP documents and feeds."""
+    return f"beffroi-{organisation.slug}-{uuid.uuid4().hex[:16]}"
 
 
 def alert_create(
@@ -314,8 +305,10 @@ def alert_create(
     request: HttpRequest | None = None,
     msg_type: str = Alert.MsgType.ALERT,
     references: Alert | None = None,
+    reason: str = "",
 ) -> Alert:
-    """A new draft alert written by ``actor``."""
+    """A new draft alert written by ``actor``; ``reason`` (where the draft comes from, such
+    as an authority's CAP message) is kept with its first transition."""
     _require_composer(actor, organisation)
     errors = _check_choices(data)
     if errors:
@@ -323,7 +316,7 @@ def alert_create(
     with transaction.atomic():
         alert = Alert(
             organisation=organisation,
-            identifier=_new_identifier(organisation),
+            identifier=new_alert_identifier(organisation),
             created_by=actor,
             msg_type=msg_type,
             references=references,
@@ -335,7 +328,9 @@ def alert_create(
         alert.zones.set(zones)
         _save_translations(alert, data.translations)
         _validate_saved(alert)
-        AlertTransition.objects.create(alert=alert, from_status="", to_status=S.DRAFT, actor=actor)
+        AlertTransition.objects.create(
+            alert=alert, from_status="", to_status=S.DRAFT, actor=actor, reason=reason
+        )
         audit_record(
             action="alert.create",
             organisation=organisation,
@@ -415,10 +410,6 @@ def alert_data_from(source: Alert | AlertTemplate) -> AlertData:
 
 # ---------------------------------------------------------------------------------------------
 # Approval workflow
-
-
-def _is_owner_or_composer(actor: User, alert: Alert) -> bool:
-    return has_role(actor, alert.organisation, *COMPOSER_ROLES)
 
 
 def alert_submit(*, alert: Alert, actor: User, request: HttpRequest | None = None) -> Alert:
@@ -729,7 +720,3 @@ def alert_templates_defaults(*, organisation: Organisation) -> list[AlertTemplat
             continue
         created.append(alert_template_create(organisation=organisation, actor=None, data=data))
     return created
-
-
-def zones_of(organisation: Organisation, ids: Iterable[int]) -> list[Zone]:
-    return list(Zone.objects.filter(organisation=organisation, pk__in=list(ids)))

@@ -23,6 +23,15 @@ from beffroi.accounts.access import (
     roles_required,
 )
 from beffroi.accounts.models import Role, User
+from beffroi.alerts.access import (
+    ALERT_VIEW_ROLES,
+    APPROVER_ROLES,
+    COMPOSER_ROLES,
+    SETTINGS_ROLES,
+    TEMPLATE_EDIT_ROLES,
+    access_alert,
+    access_template,
+)
 from beffroi.alerts.audience import (
     Target,
     alert_audience_counts,
@@ -39,7 +48,6 @@ from beffroi.alerts.composer.forms import (
     TemplateForm,
 )
 from beffroi.alerts.composer.selectors import (
-    alert_get,
     alert_last_rejection,
     alert_status_counts,
     alert_transitions,
@@ -48,13 +56,10 @@ from beffroi.alerts.composer.selectors import (
     sms_summary,
     target_geojson,
     targeting_zones,
-    template_get,
     templates_for,
     zone_rows,
 )
 from beffroi.alerts.composer.services import (
-    APPROVER_ROLES,
-    COMPOSER_ROLES,
     alert_approve,
     alert_cancel,
     alert_create,
@@ -75,10 +80,6 @@ from beffroi.alerts.models import Alert, Channel, Topic
 from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts, exercise_marker
 from beffroi.alerts.workflow import AlertError
 from beffroi.territory.models import Zone
-
-VIEW_ROLES = COMPOSER_ROLES | {Role.SOCIAL_AGENT}
-TEMPLATE_EDIT_ROLES = frozenset({Role.ALERT_AUTHOR, Role.ADMINISTRATOR})
-ADMIN_ROLES = frozenset({Role.ADMINISTRATOR})
 
 
 def _user(request: HttpRequest) -> User:
@@ -105,7 +106,7 @@ def _ints(values: list[str]) -> list[int]:
 # List and detail
 
 
-@roles_required(VIEW_ROLES)
+@roles_required(ALERT_VIEW_ROLES)
 def alert_list(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     filters = AlertFilterForm(request.GET or None)
@@ -198,9 +199,9 @@ def _alert_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
     }
 
 
-@roles_required(VIEW_ROLES)
+@roles_required(ALERT_VIEW_ROLES)
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     return render(request, "alerts/composer/alert_detail.html", _alert_context(request, alert))
 
 
@@ -280,7 +281,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
     template = None
     template_id = request.GET.get("template", "")
     if template_id.isdigit():
-        template = template_get(organisation=organisation, template_id=int(template_id))
+        template = access_template(request, int(template_id))
         initial.update(AlertForm.initial_from(alert_data_from(template)))
         initial.update({"cap_status": Alert.CapStatus.ACTUAL, "is_public": True})
     form = AlertForm(_posted(request), initial=initial, zones=zones)
@@ -288,9 +289,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
         data = form.to_data()
         posted_template = request.POST.get("template", "")
         if posted_template.isdigit():
-            data.template = template_get(
-                organisation=organisation, template_id=int(posted_template)
-            )
+            data.template = access_template(request, int(posted_template))
         try:
             alert = alert_create(
                 organisation=organisation, actor=_user(request), data=data, request=request
@@ -311,7 +310,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_edit(request: HttpRequest, alert_id: int) -> HttpResponse:
     organisation = request_organisation(request)
-    alert = alert_get(organisation=organisation, alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     if alert.status != Alert.Status.DRAFT:
         messages.error(request, _("Only a draft can be edited."))
         return redirect("alerts_backoffice:alert_detail", alert_id=alert.pk)
@@ -414,7 +413,7 @@ def alert_audience_preview(request: HttpRequest) -> HttpResponse:
 @roles_required(COMPOSER_ROLES)
 @require_POST
 def alert_submit_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     try:
         alert_submit(alert=alert, actor=_user(request), request=request)
     except AlertError as exc:
@@ -429,7 +428,7 @@ def alert_submit_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The approver's page: the full preview, the audience, approve or reject."""
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     approve_form = ApproveForm(_posted(request))
     if request.method == "POST" and approve_form.is_valid():
         try:
@@ -455,7 +454,7 @@ def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
 @roles_required(APPROVER_ROLES)
 @require_POST
 def alert_reject_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     reject_form = RejectForm(request.POST)
     if reject_form.is_valid():
         try:
@@ -479,7 +478,7 @@ def alert_reject_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 @roles_required(COMPOSER_ROLES)
 @require_http_methods(["GET", "POST"])
 def alert_cancel_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -509,7 +508,7 @@ def alert_cancel_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 @roles_required(COMPOSER_ROLES)
 @require_POST
 def alert_update_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_alert(request, alert_id)
     try:
         update = alert_update_from(alert=alert, actor=_user(request), request=request)
     except AlertError as exc:
@@ -549,11 +548,7 @@ def template_defaults(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpResponse:
     organisation = request_organisation(request)
-    template = (
-        template_get(organisation=organisation, template_id=template_id)
-        if template_id is not None
-        else None
-    )
+    template = access_template(request, template_id) if template_id is not None else None
     initial: dict[str, Any] = {}
     if template is not None:
         initial = {
@@ -586,7 +581,7 @@ def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpR
 @roles_required(TEMPLATE_EDIT_ROLES)
 @require_http_methods(["GET", "POST"])
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = template_get(organisation=request_organisation(request), template_id=template_id)
+    template = access_template(request, template_id)
     if request.method == "POST":
         alert_template_delete(template=template, actor=_user(request))
         messages.success(request, _("The template was deleted."))
@@ -598,7 +593,7 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
 # Settings
 
 
-@roles_required(ADMIN_ROLES)
+@roles_required(SETTINGS_ROLES)
 @require_http_methods(["GET", "POST"])
 def alert_settings(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q, QuerySet
-from django.http import Http404
 
 from beffroi.alerts.models import Alert, AlertTransition, Channel, Delivery
 from beffroi.territory.models import Organisation
@@ -29,10 +28,11 @@ OUTAGE_SHARE = 0.05
 OUTAGE_COUNT = 20
 
 
-def dispatch_alert(*, organisation: Organisation, alert_id: int) -> Alert:
-    """An alert of ``organisation`` that has entered dispatch; 404 otherwise."""
-    try:
-        return Alert.objects.select_related("organisation", "created_by", "approved_by").get(
+def dispatch_alert(*, organisation: Organisation, alert_id: int) -> Alert | None:
+    """An alert of ``organisation`` that has entered dispatch."""
+    return (
+        Alert.objects.select_related("organisation", "created_by", "approved_by")
+        .filter(
             pk=alert_id,
             organisation=organisation,
             status__in=(
@@ -43,8 +43,8 @@ def dispatch_alert(*, organisation: Organisation, alert_id: int) -> Alert:
                 Alert.Status.CANCELLED,
             ),
         )
-    except Alert.DoesNotExist:
-        raise Http404("No such alert.") from None
+        .first()
+    )
 
 
 def dispatch_alerts(*, organisation: Organisation) -> QuerySet[Alert]:

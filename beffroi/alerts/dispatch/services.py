@@ -80,7 +80,8 @@ FANOUT_ID_SPAN = 25_000
 CREATE_CHUNK = 2_000
 # Words a resident may answer to stop SMS (French operators' usage, and English).
 STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
-# Channels this module can send; voice and push come with a later issue.
+# Channels with a transport in beffroi.messaging; a delivery on any other channel is refused
+# with a reason instead of waiting for ever.
 SENDABLE = (Channel.EMAIL, Channel.SMS)
 # Ahead of imports and exports on a shared worker; a warning must not wait behind a report.
 SEND_PRIORITY = 50
@@ -832,9 +833,3 @@ def deliveries_send_task(*, delivery_ids: list[int]) -> dict[str, int]:
         "failed": report.failed,
         "retried": report.retried,
     }
-
-
-@task(queue_name="alerts")  # type: ignore[misc,unused-ignore]
-def deliveries_requeue_stale_task() -> int:
-    """Periodic: re-queue deliveries of dead workers and overdue retries."""
-    return deliveries_requeue_stale()

@@ -14,10 +14,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from beffroi.accounts.access import has_role, is_verified, request_organisation, roles_required
-from beffroi.accounts.models import Role
+from beffroi.accounts.access import request_organisation, roles_required
+from beffroi.alerts.access import ALERT_VIEW_ROLES, access_dispatch_alert, can_read_registry
+from beffroi.alerts.audience import alert_vulnerable_in_target
 from beffroi.alerts.dispatch.selectors import (
-    dispatch_alert,
     dispatch_alerts,
     dispatch_failure_reasons,
     dispatch_failures,
@@ -26,22 +26,18 @@ from beffroi.alerts.dispatch.selectors import (
 )
 from beffroi.alerts.dispatch.services import webhook_receipts_apply
 
-VIEW_ROLES = [Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR, Role.SOCIAL_AGENT]
 FAILURES_PER_PAGE = 50
 
 
 def _vulnerable_count(request: HttpRequest, alert: Any) -> int | None:
     """Only social agents with a proven second factor see the registry, even as a count."""
-    organisation = request_organisation(request)
-    if not (has_role(request.user, organisation, Role.SOCIAL_AGENT) and is_verified(request.user)):
+    if not can_read_registry(request):
         return None
-    from beffroi.alerts.audience import alert_vulnerable_in_target
-
     return alert_vulnerable_in_target(alert=alert).count()
 
 
 @require_GET
-@roles_required(VIEW_ROLES)
+@roles_required(ALERT_VIEW_ROLES)
 def dispatch_index(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     page = Paginator(dispatch_alerts(organisation=organisation), 25).get_page(
@@ -51,8 +47,7 @@ def dispatch_index(request: HttpRequest) -> HttpResponse:
 
 
 def _live_context(request: HttpRequest, alert_id: int) -> dict[str, Any]:
-    organisation = request_organisation(request)
-    alert = dispatch_alert(organisation=organisation, alert_id=alert_id)
+    alert = access_dispatch_alert(request, alert_id)
     failures = Paginator(dispatch_failures(alert=alert), FAILURES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -65,7 +60,7 @@ def _live_context(request: HttpRequest, alert_id: int) -> dict[str, Any]:
 
 
 @require_GET
-@roles_required(VIEW_ROLES)
+@roles_required(ALERT_VIEW_ROLES)
 def dispatch_live(request: HttpRequest, alert_id: int) -> HttpResponse:
     context = _live_context(request, alert_id)
     if request.headers.get("HX-Request") == "true":
@@ -75,10 +70,9 @@ def dispatch_live(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @require_GET
-@roles_required(VIEW_ROLES)
+@roles_required(ALERT_VIEW_ROLES)
 def dispatch_report(request: HttpRequest, alert_id: int) -> HttpResponse:
-    organisation = request_organisation(request)
-    alert = dispatch_alert(organisation=organisation, alert_id=alert_id)
+    alert = access_dispatch_alert(request, alert_id)
     return render(
         request,
         "alerts/dispatch/report.html",

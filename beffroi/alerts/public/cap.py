@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -377,7 +377,3 @@ def cap_parse(document: bytes) -> CapAlert:
         incidents=_text(root, "incidents"),
         infos=infos,
     )
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -176,11 +175,13 @@ def past_roots(*, organisation: Organisation, exclude: list[int]) -> QuerySet[Al
     return _roots(organisation).exclude(pk__in=exclude)
 
 
-def public_thread_get(*, organisation: Organisation, alert_id: int) -> tuple[AlertThread, Alert]:
-    """The thread a public message belongs to, and the message; 404 for anything else."""
+def public_thread_get(
+    *, organisation: Organisation, alert_id: int
+) -> tuple[AlertThread, Alert] | None:
+    """The thread a public message belongs to, and the message; None for anything else."""
     message = public_messages(organisation=organisation).filter(pk=alert_id).first()
     if message is None:
-        raise Http404
+        return None
     root_id = message.references_id or message.pk
     root = _roots(organisation).filter(pk=root_id).first()
     if root is None:
@@ -190,22 +191,14 @@ def public_thread_get(*, organisation: Organisation, alert_id: int) -> tuple[Ale
     return _thread(root, timezone.now()), message
 
 
-def public_alert_get(*, organisation: Organisation, alert_id: int) -> Alert:
-    message = (
+def public_alert_get(*, organisation: Organisation, alert_id: int) -> Alert | None:
+    return (
         public_messages(organisation=organisation)
         .select_related("organisation", "references")
         .prefetch_related("zones", "translations")
         .filter(pk=alert_id)
         .first()
     )
-    if message is None:
-        raise Http404
-    return message
-
-
-def thread_zones_geojson(thread: AlertThread) -> dict[str, Any]:
-    """The areas of the thread's latest message, as a FeatureCollection for the map."""
-    return alerts_geojson([thread.latest])
 
 
 def alerts_geojson(alerts: list[Alert]) -> dict[str, Any]:
@@ -302,13 +295,10 @@ def delivery_stats(*, alert: Alert) -> dict[str, dict[str, int]]:
     return result
 
 
-def organisation_alert_get(*, organisation: Organisation, alert_id: int) -> Alert:
-    """Any alert of the organisation (for agents); 404 elsewhere."""
-    alert = (
+def organisation_alert_get(*, organisation: Organisation, alert_id: int) -> Alert | None:
+    """Any alert of the organisation (for agents)."""
+    return (
         Alert.objects.select_related("organisation", "references")
         .filter(organisation=organisation, pk=alert_id)
         .first()
     )
-    if alert is None:
-        raise Http404
-    return alert

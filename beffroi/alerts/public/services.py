@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import shapely
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,7 +23,13 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from beffroi.alerts.models import Alert, AlertTransition, AlertTranslation, Topic
+from beffroi.alerts.composer.services import (
+    MAX_SMS_BUDGET,
+    AlertData,
+    TranslationData,
+    alert_create,
+)
+from beffroi.alerts.models import Alert, Topic
 from beffroi.alerts.public.cap import (
     CapAlert,
     CapArea,
@@ -35,7 +39,11 @@ from beffroi.alerts.public.cap import (
     cap_parse,
     cap_to_xml,
 )
+from beffroi.alerts.texts import BASE_LANGUAGE, exercise_marker, sms_suffix, with_marker
+from beffroi.alerts.workflow import AlertError
 from beffroi.core.audit import audit_record
+from beffroi.core.imports import ImportRefused, ImportReport, Progress, import_write
+from beffroi.messaging.sms import sms_info
 from beffroi.territory.models import Commune, Organisation, Zone
 from beffroi.territory.services import ZoneError, zone_create
 
@@ -80,11 +88,6 @@ def cap_sender(organisation: Organisation) -> str:
 def cap_identifier(alert: Alert) -> str:
     text = alert.identifier or f"beffroi-{alert.organisation.slug}-{alert.pk}"
     return re.sub(r"[\s,&<]", "-", text)
-
-
-def new_alert_identifier(organisation: Organisation) -> str:
-    """Unique across installations: the identifier travels in CAP documents and feeds."""
-    return f"beffroi-{organisation.slug}-{uuid.uuid4().hex[:16]}"
 
 
 def _local(moment: Any) -> Any:
@@ -272,20 +275,16 @@ def alert_cap_xml(alert: Alert, *, base_url: str) -> bytes:
 # CAP → draft alert
 
 
-class CapImportError(Exception):
-    """The message cannot become a draft; ``errors`` say why (elements named)."""
+@dataclass
+class CapImportReport(ImportReport):
+    """The import of one CAP message (``lines`` is 1): the draft and the zones made of its
+    areas once written, what the author should check (``warnings``). ``outside``: refused
+    because an area lies outside the territory, which ``allow_outside`` overrides."""
 
-    def __init__(self, errors: list[str], *, outside: bool = False) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
-        self.outside = outside
-
-
-@dataclass(frozen=True)
-class CapImportResult:
-    alert: Alert
-    zones: list[Zone]
-    warnings: list[str]
+    alert: Alert | None = None
+    zones: list[Zone] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    outside: bool = False
 
 
 def _fold(text: str) -> str:
@@ -436,16 +435,17 @@ def _matching_communes(organisation: Organisation, area: CapArea) -> list[Commun
 
 
 def _plan_areas(
-    organisation: Organisation, info: CapInfo, *, allow_outside: bool
-) -> tuple[list[tuple[str, BaseGeometry]], bool, list[str]]:
-    """Which zones to create, whether the whole territory is meant, and warnings.
+    organisation: Organisation, info: CapInfo, report: CapImportReport, *, allow_outside: bool
+) -> tuple[list[tuple[str, BaseGeometry]], bool]:
+    """Which zones to create and whether the whole territory is meant; warnings go to
+    ``report``.
 
-    Raises ``CapImportError`` for an area outside the territory (unless allowed).
+    Raises ``ImportRefused`` for an area outside the territory (unless allowed).
     """
     territory = territory_shape(organisation)
     planned: list[tuple[str, BaseGeometry]] = []
     whole = False
-    warnings: list[str] = []
+    warnings = report.warnings
     errors: list[str] = []
     for number, area in enumerate(info.areas, start=1):
         label = area.description or _("area %(number)d") % {"number": number}
@@ -511,21 +511,22 @@ def _plan_areas(
         planned.append((label, geometry))
     if errors:
         # Every refusal here can be overridden by the author's explicit choice.
-        raise CapImportError(errors, outside=True)
-    return planned, whole, warnings
+        report.problems.extend(errors)
+        report.outside = True
+        raise ImportRefused(report)
+    return planned, whole
 
 
-def _status_of(cap: CapAlert) -> str:
+def _status_of(cap: CapAlert, report: CapImportReport) -> str:
     if cap.status in {"System"} or cap.msg_type in {"Ack", "Error"}:
-        raise CapImportError(
-            [
-                _(
-                    "<status>%(status)s</status> <msgType>%(type)s</msgType> is not an alert "
-                    "for the population; only Alert, Update and Cancel messages are imported."
-                )
-                % {"status": cap.status, "type": cap.msg_type}
-            ]
+        report.problems.append(
+            _(
+                "<status>%(status)s</status> <msgType>%(type)s</msgType> is not an alert "
+                "for the population; only Alert, Update and Cancel messages are imported."
+            )
+            % {"status": cap.status, "type": cap.msg_type}
         )
+        raise ImportRefused(report)
     if cap.status == "Exercise":
         return str(Alert.CapStatus.EXERCISE)
     if cap.status == "Test":
@@ -548,42 +549,68 @@ def _choice(value: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
+def _sms_budget(headline: str, cap_status: str, languages: list[str]) -> int:
+    """The SMS budget the imported text needs (the headline, marked for an exercise, with
+    the STOP mention in each language): the composer refuses a draft over its budget, and
+    the author shortens the text before sending rather than lose the authority's message."""
+    marker = exercise_marker(Alert(cap_status=cap_status))
+    needed = max(
+        sms_info(with_marker(marker, headline) + sms_suffix(language)).segments
+        for language in languages
+    )
+    return min(MAX_SMS_BUDGET, max(AlertData.sms_budget_segments, needed))
+
+
 def cap_import(
     *,
     organisation: Organisation,
     document: bytes,
     author: User,
     allow_outside: bool = False,
-) -> CapImportResult:
-    """Create a DRAFT alert from an authority's CAP 1.2 message.
+) -> CapImportReport:
+    """Create a DRAFT alert from an authority's CAP 1.2 message, through the composer's
+    ``alert_create`` (its checks apply to the draft).
 
-    Refused (``CapImportError``) when the document is not valid CAP 1.2 (the messages name
-    the element at fault), is not an alert, or targets an area outside the organisation's
-    territory (unless ``allow_outside``). Each located <area> becomes a custom zone. All or
-    nothing: zones and alert are created in one transaction.
+    Refused (``ImportRefused``) when the document is not valid CAP 1.2 (the messages name
+    the element at fault), is not an alert, targets an area outside the organisation's
+    territory (unless ``allow_outside``), or makes a draft the composer refuses. Each
+    located <area> becomes a custom zone. All or nothing: zones and alert are created in one
+    transaction. An end date already past is dropped, with a warning.
     """
+    report = CapImportReport(lines=1)
     try:
         cap = cap_parse(document)
     except CapError as exc:
-        raise CapImportError(exc.errors) from exc
+        report.problems.extend(exc.errors)
+        raise ImportRefused(report) from exc
     except ValueError as exc:
-        message = _("The document is not valid CAP 1.2: %(error)s") % {"error": exc}
-        raise CapImportError([message]) from exc
+        report.problems.append(_("The document is not valid CAP 1.2: %(error)s") % {"error": exc})
+        raise ImportRefused(report) from exc
     if not cap.infos:
-        raise CapImportError([_("The message has no <info> element: there is nothing to relay.")])
-    cap_status = _status_of(cap)
+        report.problems.append(_("The message has no <info> element: there is nothing to relay."))
+        raise ImportRefused(report)
+    cap_status = _status_of(cap, report)
     info, english = _pick_info(cap.infos)
-    planned, whole, warnings = _plan_areas(organisation, info, allow_outside=allow_outside)
+    planned, whole = _plan_areas(organisation, info, report, allow_outside=allow_outside)
     original = _referenced(organisation, cap)
     msg_type = cap.msg_type if original is not None else str(Alert.MsgType.ALERT)
     if cap.msg_type in {"Update", "Cancel"} and original is None:
-        warnings.append(
+        report.warnings.append(
             _(
                 "The message is an %(type)s of a message that was not imported here; "
                 "it becomes a new alert."
             )
             % {"type": cap.msg_type}
         )
+    expires = info.expires
+    if expires is not None and expires <= timezone.now():
+        # The composer keeps no draft ending in the past; the message still tells the
+        # author what happened, and they set an end date if they relay it.
+        report.warnings.append(
+            _("The message expired on %(expires)s: the draft has no end date.")
+            % {"expires": _local(expires).isoformat(timespec="minutes")}
+        )
+        expires = None
     categories = [c for c in info.categories if c in Alert.Category.values]
     headline = _clean_text(info.headline or info.event, 160)
     description = _clean_text(info.description)
@@ -593,7 +620,35 @@ def cap_import(
         "sender": cap.sender,
         "sent": cap.sent.isoformat(),
     }
-    with transaction.atomic():
+    translations: dict[str, TranslationData] = {}
+    if english is not None and (english.headline or english.event):
+        translations["en"] = TranslationData(
+            headline=_clean_text(english.headline or english.event, 160),
+            description=_clean_text(english.description),
+            instruction=_clean_text(english.instruction),
+        )
+    data = AlertData(
+        topic=cap_topic(info.event, info.categories),
+        headline=headline,
+        category=categories[0] if categories else Alert.Category.OTHER,
+        urgency=_choice(info.urgency, Alert.Urgency.values, Alert.Urgency.UNKNOWN),
+        severity=_choice(info.severity, Alert.Severity.values, Alert.Severity.UNKNOWN),
+        certainty=_choice(info.certainty, Alert.Certainty.values, Alert.Certainty.UNKNOWN),
+        cap_status=cap_status,
+        description=description,
+        instruction=instruction,
+        sms_text=headline,
+        email_subject=headline[:200],
+        email_body="\n\n".join(t for t in (description, instruction) if t),
+        onset=info.onset or info.effective,
+        expires=expires,
+        sms_budget_segments=_sms_budget(headline, cap_status, [BASE_LANGUAGE, *translations]),
+        is_public=cap.scope == "Public",
+        whole_territory=whole,
+        translations=translations,
+    )
+
+    def write(step: Progress) -> None:
         zones: list[Zone] = []
         for label, geometry in planned:
             try:
@@ -606,50 +661,26 @@ def cap_import(
                     actor=author,
                 )
             except ZoneError as exc:
-                raise CapImportError(
-                    [
-                        _("The <area> “%(area)s” cannot become a zone: %(reason)s")
-                        % {"area": label, "reason": message}
-                        for message in exc.messages
-                    ]
-                ) from exc
+                report.problems.extend(
+                    _("The <area> “%(area)s” cannot become a zone: %(reason)s")
+                    % {"area": label, "reason": message}
+                    for message in exc.messages
+                )
+                raise ImportRefused(report) from exc
             zones.append(zone)
-        alert = Alert.objects.create(
-            organisation=organisation,
-            identifier=new_alert_identifier(organisation),
-            status=Alert.Status.DRAFT,
-            cap_status=cap_status,
-            msg_type=msg_type,
-            references=original,
-            topic=cap_topic(info.event, info.categories),
-            category=categories[0] if categories else Alert.Category.OTHER,
-            urgency=_choice(info.urgency, Alert.Urgency.values, Alert.Urgency.UNKNOWN),
-            severity=_choice(info.severity, Alert.Severity.values, Alert.Severity.UNKNOWN),
-            certainty=_choice(info.certainty, Alert.Certainty.values, Alert.Certainty.UNKNOWN),
-            headline=headline,
-            description=description,
-            instruction=instruction,
-            sms_text=headline,
-            email_subject=headline[:200],
-            email_body="\n\n".join(t for t in (description, instruction) if t),
-            onset=info.onset or info.effective,
-            expires=info.expires,
-            whole_territory=whole,
-            is_public=cap.scope == "Public",
-            created_by=author,
-        )
-        alert.zones.set(zones)
-        if english is not None and (english.headline or english.event):
-            AlertTranslation.objects.create(
-                alert=alert,
-                language="en",
-                headline=_clean_text(english.headline or english.event, 160),
-                description=_clean_text(english.description),
-                instruction=_clean_text(english.instruction),
+        data.zones = zones
+        try:
+            alert = alert_create(
+                organisation=organisation,
+                actor=author,
+                data=data,
+                msg_type=msg_type,
+                references=original,
+                reason=source,
             )
-        AlertTransition.objects.create(
-            alert=alert, from_status="", to_status=Alert.Status.DRAFT, actor=author, reason=source
-        )
+        except AlertError as exc:
+            report.problems.extend(exc.messages)
+            raise ImportRefused(report) from exc
         audit_record(
             action="alert.cap_import",
             organisation=organisation,
@@ -662,7 +693,10 @@ def cap_import(
                 "cap_sent": cap.sent.isoformat(),
                 "zones": [z.pk for z in zones],
                 "allow_outside": allow_outside,
-                "warnings": warnings,
+                "warnings": report.warnings,
             },
         )
-    return CapImportResult(alert=alert, zones=zones, warnings=warnings)
+        report.alert, report.zones, report.created = alert, zones, 1
+
+    import_write(report, write)
+    return report

@@ -13,6 +13,7 @@ from lxml import etree
 
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import Role, User
+from beffroi.alerts.access import access_public_alert, access_public_thread
 from beffroi.alerts.models import Alert
 from beffroi.alerts.public.cap import NS as CAP_NS
 from beffroi.alerts.public.cap import format_cap_datetime
@@ -21,19 +22,17 @@ from beffroi.alerts.public.selectors import (
     alerts_geojson,
     current_threads,
     past_roots,
-    public_alert_get,
     public_messages,
-    public_thread_get,
     threads_for,
     topic_label,
 )
 from beffroi.alerts.public.services import (
     CAP_MEDIA_TYPE,
-    CapImportError,
     alert_cap_xml,
     cap_identifier,
     cap_import,
 )
+from beffroi.core.imports import ImportRefused
 from beffroi.territory.selectors import organisation_url
 
 PAST_PER_PAGE = 10
@@ -62,8 +61,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    organisation = request_organisation(request)
-    thread, message = public_thread_get(organisation=organisation, alert_id=alert_id)
+    thread, message = access_public_thread(request, alert_id)
     context = {
         "thread": thread,
         "message": message,
@@ -74,7 +72,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @require_GET
 def alert_cap(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = public_alert_get(organisation=request_organisation(request), alert_id=alert_id)
+    alert = access_public_alert(request, alert_id)
     document = alert_cap_xml(alert, base_url=_base_url(request))
     response = HttpResponse(document, content_type=f"{CAP_MEDIA_TYPE}; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{cap_identifier(alert)}.xml"'
@@ -175,8 +173,8 @@ def cap_import_page(request: HttpRequest) -> HttpResponse:
                     author=user,
                     allow_outside=form.cleaned_data["allow_outside"],
                 )
-            except CapImportError as exc:
-                for message in exc.errors:
+            except ImportRefused as exc:
+                for message in exc.messages:
                     form.add_error("document", message)
             else:
                 form = CapImportForm()

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -117,19 +116,12 @@ def registry_persons(
     return persons.order_by("last_name", "first_name", "pk")
 
 
-def registry_person_get(*, organisation: Organisation, person_id: int) -> VulnerablePerson:
-    person = _base(organisation).filter(pk=person_id).first()
-    if person is None:
-        raise Http404("No such registered person.")
-    return person
+def registry_person_get(*, organisation: Organisation, person_id: int) -> VulnerablePerson | None:
+    return _base(organisation).filter(pk=person_id).first()
 
 
 def registry_zones(*, organisation: Organisation) -> QuerySet[Zone]:
     return Zone.objects.filter(organisation=organisation).order_by("kind", "name")
-
-
-def registry_count(*, organisation: Organisation) -> int:
-    return VulnerablePerson.objects.filter(organisation=organisation).count()
 
 
 def _priority(person: VulnerablePerson) -> tuple[bool, bool, bool, date, str, str, int]:
@@ -168,11 +160,8 @@ def registry_alerts_with_call_sheet(*, organisation: Organisation) -> QuerySet[A
     )
 
 
-def registry_alert_get(*, organisation: Organisation, alert_id: int) -> Alert:
-    alert = Alert.objects.filter(organisation=organisation, pk=alert_id).first()
-    if alert is None:
-        raise Http404("No such alert.")
-    return alert
+def registry_alert_get(*, organisation: Organisation, alert_id: int) -> Alert | None:
+    return Alert.objects.filter(organisation=organisation, pk=alert_id).first()
 
 
 def registry_map_features(*, persons: list[VulnerablePerson]) -> dict[str, Any]:

@@ -45,7 +45,8 @@ from beffroi.alerts.registry.services import (
     vulnerable_person_update,
 )
 from beffroi.core.phone import phone_display
-from beffroi.territory.selectors import address_get, address_zones
+from beffroi.territory.access import access_address
+from beffroi.territory.selectors import address_zones
 
 
 @never_cache
@@ -53,11 +54,7 @@ from beffroi.territory.selectors import address_get, address_zones
 @require_GET
 def registry_list(request: HttpRequest, address_id: int | None = None) -> HttpResponse:
     organisation = request_organisation(request)
-    address = (
-        address_get(organisation=organisation, address_id=address_id)
-        if address_id is not None
-        else None
-    )
+    address = access_address(request, address_id) if address_id is not None else None
     form = RegistryFilterForm(request.GET or None, organisation=organisation)
     filters = form.to_filter(address_id=address_id)
     page = registry_list_read(

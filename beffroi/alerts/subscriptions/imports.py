@@ -10,11 +10,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,15 @@ from beffroi.alerts.subscriptions.services import (
     subscriber_matching,
 )
 from beffroi.core.audit import audit_record
+from beffroi.core.imports import (
+    ImportRefused,
+    ImportReport,
+    LineNote,
+    Progress,
+    RefusedLine,
+    import_check,
+    import_write,
+)
 from beffroi.core.phone import phone_e164, phone_is_mobile, phone_parse
 from beffroi.territory.selectors import address_search
 
@@ -38,29 +47,15 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
-class ImportLine:
-    line: int
-    reason: str
+class SubscriberImportReport(ImportReport):
+    """``created`` and ``updated`` count residents; ``updated_lines`` says which line updated
+    a resident already registered, ``duplicates`` which lines were merged into an earlier
+    one (the same person)."""
 
-
-@dataclass
-class ImportReport:
-    total: int = 0
-    created: int = 0
-    updated: list[ImportLine] = field(default_factory=list)  # line merged into an existing one
-    duplicates: list[ImportLine] = field(default_factory=list)  # merged into an earlier line
-    rejected: list[ImportLine] = field(default_factory=list)
+    updated_lines: list[LineNote] = field(default_factory=list)
+    duplicates: list[LineNote] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
-    dry_run: bool = False
-
-
-class SubscriberImportError(Exception):
-    """The file was refused as a whole (nothing written); ``report.rejected`` says why."""
-
-    def __init__(self, report: ImportReport) -> None:
-        super().__init__("; ".join(f"{e.line}: {e.reason}" for e in report.rejected[:5]))
-        self.report = report
 
 
 def _key(text: str) -> str:
@@ -307,44 +302,39 @@ def _merge(first: _Row, other: _Row) -> None:
     first.topics = [t for t in Topic.values if t in {*first.topics, *other.topics}]
 
 
-def subscribers_import(
-    *,
+@dataclass
+class _Person:
+    """The lines of one resident: the first one (the others are merged into it) and the
+    lines of each of their places."""
+
+    first: _Row
+    places: list[_Row]
+
+
+def _subscribers_read(
     organisation: Organisation,
     data: bytes,
-    actor: User | None = None,
-    dry_run: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImportReport:
-    """Import residents from a CSV file, all or nothing.
+    report: SubscriberImportReport,
+    progress: Progress | None,
+) -> list[_Row]:
+    """Decode the file, detect its delimiter and columns, check every row.
 
-    Columns are read by name (French or English: nom/prénom or full_name, email,
-    téléphone/mobile, fixe, adresse, code postal, commune, thèmes, langue, canaux, type);
-    ``;`` or ``,`` and UTF-8 or ISO-8859-1/Windows-1252 are detected. Each address is
-    resolved with the BAN search (best match scoring at least 80, else the line is
-    refused). A line with the e-mail or a number of an existing subscriber updates it
-    (blanks filled, topics, channels and the place added); duplicate lines in the file are
-    merged into the first. One refused line refuses the file (``SubscriberImportError``
-    with every refused line and its reason). ``dry_run`` checks without writing.
-    Imported channels are unverified: the commune collected the consent on paper.
+    Raises ``ImportRefused`` when the file cannot be read or one row is refused.
     """
-    report = ImportReport(dry_run=dry_run)
     if len(data) > IMPORT_MAX_BYTES:
-        report.rejected.append(ImportLine(0, _("The file is larger than 10 MB.")))
-        raise SubscriberImportError(report)
+        report.problems.append(_("The file is larger than 10 MB."))
+        raise ImportRefused(report)
     text, report.encoding = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    report.delimiter = _delimiter(first_line)
+    report.delimiter = _delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
     try:
         rows = list(reader)
     except csv.Error as exc:
-        report.rejected.append(
-            ImportLine(reader.line_num, _("Unreadable CSV: %(error)s") % {"error": exc})
-        )
-        raise SubscriberImportError(report) from exc
+        report.refuse(reader.line_num, _("Unreadable CSV: %(error)s") % {"error": exc})
+        raise ImportRefused(report) from exc
     if not rows:
-        report.rejected.append(ImportLine(1, _("The file is empty.")))
-        raise SubscriberImportError(report)
+        report.refuse(1, _("The file is empty."))
+        raise ImportRefused(report)
     header = [_key(name) for name in rows[0]]
     index: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -357,142 +347,177 @@ def subscribers_import(
     if not {"email", "phone", "voice"} & set(index):
         missing.append(_("an e-mail or phone column (email, telephone, mobile)"))
     if missing:
-        report.rejected.append(
-            ImportLine(
-                1,
-                _("The header lacks %(what)s.")
-                % {"what": _(" and ").join(str(m) for m in missing)},
-            )
+        report.refuse(
+            1,
+            _("The header lacks %(what)s.") % {"what": _(" and ").join(str(m) for m in missing)},
         )
-        raise SubscriberImportError(report)
+        raise ImportRefused(report)
     data_rows = [
         (number, row) for number, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)
     ]
-    report.total = len(data_rows)
-    total_steps = max(1, 2 * report.total)
-    parsed: list[_Row] = []
-    by_email: dict[str, _Row] = {}
-    by_number: dict[str, _Row] = {}
-    for done, (number, row) in enumerate(data_rows, start=1):
 
-        def get(column: str, row: list[str] = row) -> str:
+    def check(line: int, row: list[str]) -> _Row | RefusedLine:
+        def get(column: str) -> str:
             position = index.get(column)
             if position is None or position >= len(row):
                 return ""
             return row[position].strip()
 
-        result = _parse_row(organisation, number, get)
-        if isinstance(result, str):
-            report.rejected.append(ImportLine(number, result))
-        else:
-            keys = [result.contact.sms_number, result.contact.voice_number]
-            earlier = (
-                by_email.get(result.contact.email) if result.contact.email else None
-            ) or next((by_number[k] for k in keys if k and k in by_number), None)
-            if earlier is not None and earlier.address_id == result.address_id:
-                _merge(earlier, result)
-                report.duplicates.append(
-                    ImportLine(
-                        number, _("same person as line %(line)d: merged") % {"line": earlier.line}
-                    )
-                )
-            elif earlier is not None:
-                # Same person, another place (home and work on two lines): both places.
-                _merge(earlier, result)
-                parsed.append(result)
-                report.duplicates.append(
-                    ImportLine(
-                        number,
-                        _("same person as line %(line)d: place added") % {"line": earlier.line},
-                    )
-                )
-            else:
-                parsed.append(result)
-            if result.contact.email:
-                by_email.setdefault(result.contact.email, earlier or result)
-            for k in keys:
-                if k:
-                    by_number.setdefault(k, earlier or result)
-        if progress is not None:
-            progress(done, total_steps)
-    if report.rejected:
-        raise SubscriberImportError(report)
-    now = timezone.now()
-    with transaction.atomic():
-        owners: dict[int, Subscriber] = {}
-        for done, item in enumerate(parsed, start=report.total + 1):
-            owner_row = (by_email.get(item.contact.email) if item.contact.email else None) or next(
-                (
-                    by_number[k]
-                    for k in (item.contact.sms_number, item.contact.voice_number)
-                    if k and k in by_number
-                ),
-                item,
-            )
-            subscriber = owners.get(id(owner_row))
-            if subscriber is None:
-                c = owner_row.contact
-                subscriber = subscriber_matching(
-                    organisation=organisation, email=c.email, numbers=[c.sms_number, c.voice_number]
-                )
-                if subscriber is not None:
-                    subscriber.full_name = subscriber.full_name or owner_row.full_name
-                    subscriber.email = subscriber.email or c.email
-                    subscriber.sms_number = subscriber.sms_number or c.sms_number  # type: ignore[assignment]
-                    subscriber.voice_number = subscriber.voice_number or c.voice_number  # type: ignore[assignment]
-                    subscriber.channels = [
-                        ch
-                        for ch in Channel.values
-                        if ch in {*subscriber.channels, *owner_row.channels}
-                    ]
-                    subscriber.topics = [
-                        t for t in Topic.values if t in {*subscriber.topics, *owner_row.topics}
-                    ]
-                    subscriber.save()
-                    report.updated.append(
-                        ImportLine(
-                            owner_row.line,
-                            _("already registered (%(who)s): updated") % {"who": str(subscriber)},
-                        )
-                    )
-                else:
-                    subscriber = Subscriber(
-                        organisation=organisation,
-                        full_name=owner_row.full_name,
-                        language=owner_row.language,
-                        email=c.email,
-                        sms_number=c.sms_number,
-                        voice_number=c.voice_number,
-                        channels=owner_row.channels,
-                        topics=owner_row.topics,
-                        source=Subscriber.Source.IMPORT,
-                        registered_by=actor,
-                    )
-                    record_consent(subscriber, now)
-                    subscriber.save()
-                    report.created += 1
-                owners[id(owner_row)] = subscriber
-            Place.objects.get_or_create(
-                subscriber=subscriber, address_id=item.address_id, defaults={"kind": item.kind}
-            )
-            if progress is not None:
-                progress(min(done, total_steps), total_steps)
-        if progress is not None:
-            progress(total_steps, total_steps)
-        audit_record(
-            action="alerts.subscribers_import",
-            organisation=organisation,
-            actor=actor,
-            data={
-                "lines": report.total,
-                "created": report.created,
-                "updated": len(report.updated),
-                "duplicates": len(report.duplicates),
-                "dry_run": dry_run,
-            },
+        result = _parse_row(organisation, line, get)
+        return RefusedLine(line, result) if isinstance(result, str) else result
+
+    return import_check(report, data_rows, check, progress=progress)
+
+
+def _subscribers_deduplicate(rows: list[_Row], report: SubscriberImportReport) -> list[_Person]:
+    """Group the lines of the same person (same e-mail or number), in the order of their
+    first line: later lines fill its blanks and add their topics, channels and place."""
+    people: list[_Person] = []
+    by_email: dict[str, _Person] = {}
+    by_number: dict[str, _Person] = {}
+    for row in rows:
+        numbers = [row.contact.sms_number, row.contact.voice_number]
+        person = (by_email.get(row.contact.email) if row.contact.email else None) or next(
+            (by_number[n] for n in numbers if n and n in by_number), None
         )
-        if dry_run:
-            transaction.set_rollback(True)
+        if person is None:
+            person = _Person(first=row, places=[row])
+            people.append(person)
+        elif person.first.address_id == row.address_id:
+            _merge(person.first, row)
+            report.duplicates.append(
+                LineNote(
+                    row.line,
+                    _("same person as line %(line)d: merged") % {"line": person.first.line},
+                )
+            )
+        else:
+            # Same person, another place (home and work on two lines): both places.
+            _merge(person.first, row)
+            person.places.append(row)
+            report.duplicates.append(
+                LineNote(
+                    row.line,
+                    _("same person as line %(line)d: place added") % {"line": person.first.line},
+                )
+            )
+        if row.contact.email:
+            by_email.setdefault(row.contact.email, person)
+        for number in numbers:
+            if number:
+                by_number.setdefault(number, person)
+    return people
+
+
+def _subscriber_of(
+    organisation: Organisation,
+    row: _Row,
+    report: SubscriberImportReport,
+    actor: User | None,
+    now: datetime,
+) -> Subscriber:
+    """The resident of ``row`` (a person's merged first line): the one already registered
+    with the same e-mail or number, updated, or a new one."""
+    c = row.contact
+    subscriber = subscriber_matching(
+        organisation=organisation, email=c.email, numbers=[c.sms_number, c.voice_number]
+    )
+    if subscriber is not None:
+        subscriber.full_name = subscriber.full_name or row.full_name
+        subscriber.email = subscriber.email or c.email
+        subscriber.sms_number = subscriber.sms_number or c.sms_number  # type: ignore[assignment]
+        subscriber.voice_number = subscriber.voice_number or c.voice_number  # type: ignore[assignment]
+        subscriber.channels = [
+            ch for ch in Channel.values if ch in {*subscriber.channels, *row.channels}
+        ]
+        subscriber.topics = [t for t in Topic.values if t in {*subscriber.topics, *row.topics}]
+        subscriber.save()
+        report.updated += 1
+        report.updated_lines.append(
+            LineNote(
+                row.line, _("already registered (%(who)s): updated") % {"who": str(subscriber)}
+            )
+        )
+        return subscriber
+    subscriber = Subscriber(
+        organisation=organisation,
+        full_name=row.full_name,
+        language=row.language,
+        email=c.email,
+        sms_number=c.sms_number,
+        voice_number=c.voice_number,
+        channels=row.channels,
+        topics=row.topics,
+        source=Subscriber.Source.IMPORT,
+        registered_by=actor,
+    )
+    record_consent(subscriber, now)
+    subscriber.save()
+    report.created += 1
+    return subscriber
+
+
+def _subscribers_write(
+    organisation: Organisation,
+    people: list[_Person],
+    report: SubscriberImportReport,
+    actor: User | None,
+    step: Progress,
+) -> None:
+    """Register or update each person and add their places. Expects the atomic block of
+    ``import_write``."""
+    now = timezone.now()
+    total = sum(len(person.places) for person in people)
+    done = 0
+    for person in people:
+        subscriber = _subscriber_of(organisation, person.first, report, actor, now)
+        for row in person.places:
+            Place.objects.get_or_create(
+                subscriber=subscriber, address_id=row.address_id, defaults={"kind": row.kind}
+            )
+            done += 1
+            step(done, total)
+    audit_record(
+        action="alerts.subscribers_import",
+        organisation=organisation,
+        actor=actor,
+        data={
+            "lines": report.lines,
+            "created": report.created,
+            "updated": report.updated,
+            "duplicates": len(report.duplicates),
+            "dry_run": report.dry_run,
+        },
+    )
+
+
+def subscribers_import(
+    *,
+    organisation: Organisation,
+    data: bytes,
+    actor: User | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> SubscriberImportReport:
+    """Import residents from a CSV file, all or nothing.
+
+    Columns are read by name (French or English: nom/prénom or full_name, email,
+    téléphone/mobile, fixe, adresse, code postal, commune, thèmes, langue, canaux, type);
+    ``;`` or ``,`` and UTF-8 or ISO-8859-1/Windows-1252 are detected. Each address is
+    resolved with the BAN search (best match scoring at least 80, else the line is
+    refused). A line with the e-mail or a number of an existing subscriber updates it
+    (blanks filled, topics, channels and the place added); duplicate lines in the file are
+    merged into the first. One refused line refuses the file (``ImportRefused`` with every
+    refused line and its reason). ``dry_run`` checks without writing.
+    Imported channels are unverified: the commune collected the consent on paper.
+    """
+    report = SubscriberImportReport(dry_run=dry_run)
+    rows = _subscribers_read(organisation, data, report, progress)
+    people = _subscribers_deduplicate(rows, report)
+    import_write(
+        report,
+        lambda step: _subscribers_write(organisation, people, report, actor, step),
+        progress=progress,
+        dry_run=dry_run,
+    )
     return report
-
-

@@ -341,130 +341,199 @@ class Registration:
     created: bool
 
 
-def subscriber_register(
-    *,
-    organisation: Organisation,
-    email: str = "",
-    sms_number: str = "",
-    voice_number: str = "",
-    full_name: str = "",
-    channels: Sequence[str],
-    topics: Sequence[str],
-    language: str = "fr",
-    places: Sequence[PlaceInput],
-    consent: bool,
-    user: User | None = None,
-    registered_by: User | None = None,
-    confirmed_on_phone: bool = False,
-) -> Registration:
-    """Register a resident (themselves, or by an agent when ``registered_by``).
+@dataclass(frozen=True)
+class RegistrationDetails:
+    """What a registration form (or the API) collected, before any check."""
 
-    A logged-in resident's registration is linked to ``user`` (one per organisation: a
-    second one updates the first). Channels are then verified: an SMS code, an e-mail link
-    (skipped for the e-mail of a logged-in user whose account address is already verified,
-    and for what an agent ticked as confirmed on the phone).
-    """
-    contact, errors = _clean_contact(email, sms_number, voice_number)
-    chosen, chosen_topics, more = clean_preferences(contact, channels, topics, language)
+    channels: Sequence[str]
+    topics: Sequence[str]
+    places: Sequence[PlaceInput]
+    consent: bool
+    email: str = ""
+    sms_number: str = ""
+    voice_number: str = ""
+    full_name: str = ""
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    contact: Contact
+    channels: list[str]
+    topics: list[str]
+
+
+def _check_registration(details: RegistrationDetails) -> _Checked:
+    """Every error of the registration at once (``ValidationError`` keyed by field)."""
+    contact, errors = _clean_contact(details.email, details.sms_number, details.voice_number)
+    chosen, chosen_topics, more = clean_preferences(
+        contact, details.channels, details.topics, details.language
+    )
     errors.update({k: errors.get(k, []) + v for k, v in more.items()})
-    if not consent:
+    if not details.consent:
         errors["consent"] = [_("Tick the box to agree to the use of your details.")]
-    if not places:
+    if not details.places:
         errors.setdefault("address", []).append(
             _("Search for your address, or place a point on the map.")
         )
-    if len(places) > 10:
+    if len(details.places) > 10:
         errors.setdefault("address", []).append(_("At most ten places can be registered."))
     if errors:
         raise ValidationError(errors)
+    return _Checked(contact=contact, channels=chosen, topics=chosen_topics)
+
+
+def subscriber_register_anonymous(
+    *, organisation: Organisation, details: RegistrationDetails
+) -> Registration:
+    """Register someone without an account, from the public form or the API.
+
+    If the e-mail or mobile number already belongs to a subscriber of the organisation,
+    nothing is created: the owner is sent their management link (to that very address or
+    number) and the caller gets the same answer as for a new registration, so that nobody
+    learns whether someone else is registered, nor takes their registration over.
+    """
+    checked = _check_registration(details)
+    with transaction.atomic():
+        existing = subscriber_matching(
+            organisation=organisation,
+            email=checked.contact.email,
+            numbers=[checked.contact.sms_number],
+        )
+        if existing is not None:
+            by_email = bool(checked.contact.email) and existing.email.lower() == (
+                checked.contact.email
+            )
+            _enqueue_after_commit(
+                send_management_link,
+                subscriber_id=existing.pk,
+                channel=Channel.EMAIL if by_email else Channel.SMS,
+            )
+            return Registration(subscriber=existing, created=False)
+        subscriber = _subscriber_create(organisation, details, checked)
+        _start_verifications(subscriber, anonymous=True)
+    return Registration(subscriber=subscriber, created=True)
+
+
+def subscriber_register_resident(
+    *, organisation: Organisation, user: User, details: RegistrationDetails
+) -> Registration:
+    """Register a logged-in resident: one registration per account and organisation, so a
+    second one updates the first (and re-subscribes it). The e-mail of an account whose
+    address is already verified needs no second proof."""
+    checked = _check_registration(details)
     now = timezone.now()
     with transaction.atomic():
-        if user is not None and registered_by is None:
-            own = (
-                Subscriber.objects.select_for_update()
-                .filter(organisation=organisation, user=user)
-                .first()
-            )
-            if own is not None:
-                subscriber = subscriber_update(
-                    subscriber=own,
-                    full_name=full_name or own.full_name,
-                    email=contact.email,
-                    sms_number=contact.sms_number,
-                    voice_number=contact.voice_number,
-                    channels=chosen,
-                    topics=chosen_topics,
-                    language=language,
-                )
-                record_consent(subscriber, now)
-                subscriber.unsubscribed_at = None
-                subscriber.unsubscribe_reason = ""
-                subscriber.save()
-                for place in places:
-                    address = _resolve_place(organisation, place)
-                    Place.objects.get_or_create(
-                        subscriber=subscriber, address=address, defaults={"kind": place.kind}
-                    )
-                return Registration(subscriber=subscriber, created=False)
-        elif user is None and registered_by is None:
-            existing = subscriber_matching(
-                organisation=organisation,
-                email=contact.email,
-                numbers=[contact.sms_number],
-            )
-            if existing is not None:
-                # Same answer as a new registration; the owner gets their link.
-                by_email = bool(contact.email) and existing.email.lower() == contact.email
-                _enqueue_after_commit(
-                    send_management_link,
-                    subscriber_id=existing.pk,
-                    channel=Channel.EMAIL if by_email else Channel.SMS,
-                )
-                return Registration(subscriber=existing, created=False)
-        addresses = [_resolve_place(organisation, place) for place in places]
-        confirmed = confirmed_on_phone and registered_by is not None
-        email_verified = confirmed and bool(contact.email)
-        if (
-            user is not None
-            and registered_by is None
-            and user.email_verified_at is not None
-            and contact.email == user.email.lower()
-        ):
-            email_verified = True
-        subscriber = Subscriber(
-            organisation=organisation,
-            user=user,
-            full_name=(full_name or (user.full_name if user is not None else "")).strip()[:200],
-            language=language,
-            email=contact.email,
-            email_verified_at=now if email_verified else None,
-            sms_number=contact.sms_number,
-            sms_verified_at=now if confirmed and contact.sms_number else None,
-            voice_number=contact.voice_number,
-            voice_verified_at=now if confirmed and contact.voice_number else None,
-            channels=chosen,
-            topics=chosen_topics,
-            source=Subscriber.Source.AGENT if registered_by is not None else Subscriber.Source.SELF,
-            registered_by=registered_by,
+        own = (
+            Subscriber.objects.select_for_update()
+            .filter(organisation=organisation, user=user)
+            .first()
         )
-        record_consent(subscriber, now)
-        subscriber.save()
-        seen: set[int] = set()
-        for place, address in zip(places, addresses, strict=True):
-            if address.pk in seen:
-                continue
-            seen.add(address.pk)
-            Place.objects.create(subscriber=subscriber, kind=place.kind, address=address)
-        if registered_by is not None:
-            audit_record(
-                action="alerts.subscriber_register",
-                organisation=organisation,
-                actor=registered_by,
-                target=subscriber,
-                data={"confirmed_on_phone": confirmed},
+        if own is not None:
+            subscriber = subscriber_update(
+                subscriber=own,
+                full_name=details.full_name or own.full_name,
+                email=checked.contact.email,
+                sms_number=checked.contact.sms_number,
+                voice_number=checked.contact.voice_number,
+                channels=checked.channels,
+                topics=checked.topics,
+                language=details.language,
             )
-        _start_verifications(subscriber, anonymous=user is None and registered_by is None)
+            record_consent(subscriber, now)
+            subscriber.unsubscribed_at = None
+            subscriber.unsubscribe_reason = ""
+            subscriber.save()
+            for place in details.places:
+                address = _resolve_place(organisation, place)
+                Place.objects.get_or_create(
+                    subscriber=subscriber, address=address, defaults={"kind": place.kind}
+                )
+            return Registration(subscriber=subscriber, created=False)
+        account_email = user.email_verified_at is not None and (
+            checked.contact.email == user.email.lower()
+        )
+        subscriber = _subscriber_create(
+            organisation, details, checked, user=user, email_verified=account_email
+        )
+        _start_verifications(subscriber, anonymous=False)
     return Registration(subscriber=subscriber, created=True)
+
+
+def subscriber_register_by_agent(
+    *,
+    organisation: Organisation,
+    agent: User,
+    details: RegistrationDetails,
+    confirmed_on_phone: bool = False,
+) -> Registration:
+    """Register a resident on their behalf (the front desk on the phone, a CCAS agent).
+
+    The channels count as verified only when the agent ticks that the resident confirmed
+    them on the phone (they read back the number or the address); the registration is
+    audited with the agent's name.
+    """
+    checked = _check_registration(details)
+    with transaction.atomic():
+        subscriber = _subscriber_create(
+            organisation,
+            details,
+            checked,
+            registered_by=agent,
+            email_verified=confirmed_on_phone and bool(checked.contact.email),
+            phones_verified=confirmed_on_phone,
+        )
+        audit_record(
+            action="alerts.subscriber_register",
+            organisation=organisation,
+            actor=agent,
+            target=subscriber,
+            data={"confirmed_on_phone": confirmed_on_phone},
+        )
+        _start_verifications(subscriber, anonymous=False)
+    return Registration(subscriber=subscriber, created=True)
+
+
+def _subscriber_create(
+    organisation: Organisation,
+    details: RegistrationDetails,
+    checked: _Checked,
+    *,
+    user: User | None = None,
+    registered_by: User | None = None,
+    email_verified: bool = False,
+    phones_verified: bool = False,
+) -> Subscriber:
+    """Write a new subscriber and its places. Call inside ``transaction.atomic()``."""
+    now = timezone.now()
+    contact = checked.contact
+    addresses = [_resolve_place(organisation, place) for place in details.places]
+    full_name = details.full_name or (user.full_name if user is not None else "")
+    subscriber = Subscriber(
+        organisation=organisation,
+        user=user,
+        full_name=full_name.strip()[:200],
+        language=details.language,
+        email=contact.email,
+        email_verified_at=now if email_verified else None,
+        sms_number=contact.sms_number,
+        sms_verified_at=now if phones_verified and contact.sms_number else None,
+        voice_number=contact.voice_number,
+        voice_verified_at=now if phones_verified and contact.voice_number else None,
+        channels=checked.channels,
+        topics=checked.topics,
+        source=Subscriber.Source.AGENT if registered_by is not None else Subscriber.Source.SELF,
+        registered_by=registered_by,
+    )
+    record_consent(subscriber, now)
+    subscriber.save()
+    seen: set[int] = set()
+    for place, address in zip(details.places, addresses, strict=True):
+        if address.pk in seen:
+            continue
+        seen.add(address.pk)
+        Place.objects.create(subscriber=subscriber, kind=place.kind, address=address)
+    return subscriber
 
 
 def record_consent(subscriber: Subscriber, now: Any) -> None:

@@ -6,6 +6,8 @@ register on the phone, edit, import a CSV file."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +24,12 @@ from django.views.decorators.http import require_http_methods
 
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
+from beffroi.alerts.access import (
+    SUBSCRIBER_IMPORT_ROLES,
+    SUBSCRIBER_ROLES,
+    access_place,
+    access_subscriber,
+)
 from beffroi.alerts.models import Channel, Subscriber, Topic
 from beffroi.alerts.subscriptions import imports
 from beffroi.alerts.subscriptions import services as services
@@ -36,14 +44,11 @@ from beffroi.alerts.subscriptions.forms import (
     SubscriberSearchForm,
 )
 from beffroi.alerts.subscriptions.selectors import (
-    IMPORT_ROLES,
-    SUBSCRIBER_ROLES,
-    access_place,
-    access_subscriber,
     subscriber_of_user,
     subscriber_places,
     subscribers_for_agents,
 )
+from beffroi.core.imports import ImportRefused, ImportReport
 from beffroi.territory.selectors import address_search
 
 SUGGESTIONS = 8
@@ -132,7 +137,6 @@ def _registration(
     registered_by: User | None,
     template: str,
 ) -> HttpResponse:
-    organisation = request_organisation(request)
     matches: list[Any] = []
     if request.method == "POST" and request.POST.get("action") == "search":
         # Searching an address is not submitting: the rest of the form is not judged yet.
@@ -152,21 +156,7 @@ def _registration(
             )
         else:
             try:
-                result = services.subscriber_register(
-                    organisation=organisation,
-                    email=form.cleaned_data["email"],
-                    sms_number=form.cleaned_data["sms_number"],
-                    voice_number=form.cleaned_data["voice_number"],
-                    full_name=form.cleaned_data["full_name"],
-                    channels=form.cleaned_data["channels"],
-                    topics=form.cleaned_data["topics"],
-                    language=form.cleaned_data["language"],
-                    places=places,
-                    consent=form.cleaned_data["consent"],
-                    user=_user(request) if registered_by is None else None,
-                    registered_by=registered_by,
-                    confirmed_on_phone=bool(form.cleaned_data.get("confirmed_on_phone")),
-                )
+                result = _register(request, form, places, registered_by=registered_by)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
@@ -182,6 +172,42 @@ def _registration(
             **_territory_context(request),
         },
     )
+
+
+def _register(
+    request: HttpRequest,
+    form: RegistrationForm,
+    places: list[services.PlaceInput],
+    *,
+    registered_by: User | None,
+) -> services.Registration:
+    """The service for who is registering: an agent, a logged-in resident or anyone."""
+    organisation = request_organisation(request)
+    data = form.cleaned_data
+    details = services.RegistrationDetails(
+        email=data["email"],
+        sms_number=data["sms_number"],
+        voice_number=data["voice_number"],
+        full_name=data["full_name"],
+        channels=data["channels"],
+        topics=data["topics"],
+        language=data["language"],
+        places=places,
+        consent=data["consent"],
+    )
+    if registered_by is not None:
+        return services.subscriber_register_by_agent(
+            organisation=organisation,
+            agent=registered_by,
+            details=details,
+            confirmed_on_phone=bool(data.get("confirmed_on_phone")),
+        )
+    user = _user(request)
+    if user is not None:
+        return services.subscriber_register_resident(
+            organisation=organisation, user=user, details=details
+        )
+    return services.subscriber_register_anonymous(organisation=organisation, details=details)
 
 
 def _registered(
@@ -231,122 +257,210 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@dataclass
+class _ManagePage:
+    """The page about one registration: the resident's own (by link or account) or an
+    agent's. Each form on it posts an ``action``, handled by one function of
+    ``_MANAGE_ACTIONS``; only the posted form is bound, so the others show no errors."""
+
+    request: HttpRequest
+    subscriber: Subscriber
+    self_url: str
+    agent: bool
+    preferences: PreferencesForm
+    place_form: PlaceForm
+    code_form: CodeForm
+    matches: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, request: HttpRequest, subscriber: Subscriber, *, self_url: str, agent: bool
+    ) -> _ManagePage:
+        action = _action(request)
+        preferences_class = AgentPreferencesForm if agent else PreferencesForm
+        national = {
+            "sms_number": subscriber.sms_number.as_national if subscriber.sms_number else "",
+            "voice_number": subscriber.voice_number.as_national if subscriber.voice_number else "",
+        }
+        return cls(
+            request=request,
+            subscriber=subscriber,
+            self_url=self_url,
+            agent=agent,
+            preferences=preferences_class(
+                request.POST if action == "update" else None,
+                initial={
+                    "full_name": subscriber.full_name,
+                    "email": subscriber.email,
+                    **national,
+                    "channels": subscriber.channels,
+                    "topics": subscriber.topics,
+                    "language": subscriber.language,
+                },
+            ),
+            place_form=PlaceForm(request.POST if action in ("add_place", "search_place") else None),
+            code_form=CodeForm(request.POST if action == "verify_code" else None),
+        )
+
+    @property
+    def actor(self) -> User | None:
+        return _user(self.request) if self.agent else None
+
+    def done(self, message: str) -> HttpResponse:
+        messages.success(self.request, message)
+        return redirect(self.self_url)
+
+
+def _action(request: HttpRequest) -> str:
+    return request.POST.get("action", "") if request.method == "POST" else ""
+
+
 def _manage(
     request: HttpRequest, subscriber: Subscriber, *, self_url: str, agent: bool
 ) -> HttpResponse:
-    """One page for everything about a registration; each form posts an ``action``."""
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    preferences_class = AgentPreferencesForm if agent else PreferencesForm
-    preferences = preferences_class(
-        request.POST if action == "update" else None,
-        initial={
-            "full_name": subscriber.full_name,
-            "email": subscriber.email,
-            "sms_number": subscriber.sms_number.as_national if subscriber.sms_number else "",
-            "voice_number": subscriber.voice_number.as_national if subscriber.voice_number else "",
-            "channels": subscriber.channels,
-            "topics": subscriber.topics,
-            "language": subscriber.language,
-        },
-    )
-    place_form = PlaceForm(request.POST if action in ("add_place", "search_place") else None)
-    code_form = CodeForm(request.POST if action == "verify_code" else None)
-    matches: list[Any] = []
-    actor = _user(request) if agent else None
-    if action == "update" and preferences.is_valid():
-        try:
-            services.subscriber_update(
-                subscriber=subscriber,
-                actor=actor,
-                confirmed_on_phone=bool(preferences.cleaned_data.get("confirmed_on_phone")),
-                **{k: v for k, v in preferences.cleaned_data.items() if k != "confirmed_on_phone"},
-            )
-        except ValidationError as exc:
-            preferences.add_service_errors(exc)
-        else:
-            messages.success(request, _("Your choices are saved."))
-            return redirect(self_url)
-    elif action in ("add_place", "search_place") and place_form.is_valid():
-        places = _place_input(place_form)
-        query = place_form.cleaned_data.get("q", "")
-        if action == "search_place" or not places:
-            matches = _matches(request, query)
-            if action == "add_place":
-                place_form.add_error(
-                    "q",
-                    _("Choose the address in the list below.")
-                    if matches
-                    else _("Search for an address, or place a point on the map."),
-                )
-        else:
-            try:
-                services.place_add(subscriber=subscriber, place=places[0])
-            except ValidationError as exc:
-                place_form.add_service_errors(exc)
-            else:
-                messages.success(request, _("The place is added."))
-                return redirect(self_url)
-    elif action == "remove_place":
-        raw = request.POST.get("place", "")
-        if raw.isdigit():
-            place = access_place(subscriber=subscriber, place_id=int(raw))
-            services.place_remove(place=place)
-            messages.success(request, _("The place is removed."))
-        return redirect(self_url)
-    elif action == "verify_code" and code_form.is_valid():
-        try:
-            services.sms_code_verify(subscriber=subscriber, code=code_form.cleaned_data["code"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                code_form.add_error("code", message)
-        else:
-            messages.success(request, _("Your mobile number is verified."))
-            return redirect(self_url)
-    elif action == "resend_code":
-        try:
-            services.sms_code_request(subscriber=subscriber)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("A new code is on its way by SMS."))
-        return redirect(self_url)
-    elif action == "resend_email":
-        try:
-            services.email_verification_request(subscriber=subscriber)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("A new verification link is on its way by e-mail."))
-        return redirect(self_url)
-    elif action == "unsubscribe":
-        services.subscriber_unsubscribe(
-            subscriber=subscriber,
-            reason="agent" if agent else "manage page",
+    page = _ManagePage.build(request, subscriber, self_url=self_url, agent=agent)
+    handler = _MANAGE_ACTIONS.get(_action(request))
+    response = handler(page) if handler is not None else None
+    return response if response is not None else _manage_render(page)
+
+
+def _manage_update(page: _ManagePage) -> HttpResponse | None:
+    form = page.preferences
+    if not form.is_valid():
+        return None
+    values = {k: v for k, v in form.cleaned_data.items() if k != "confirmed_on_phone"}
+    try:
+        services.subscriber_update(
+            subscriber=page.subscriber,
+            actor=page.actor,
+            confirmed_on_phone=bool(form.cleaned_data.get("confirmed_on_phone")),
+            **values,
         )
-        messages.success(request, _("The registration is ended: no more alerts will be sent."))
-        if agent:
-            return redirect("subscribers_backoffice:list")
-        return redirect("subscriptions:register")
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return None
+    return page.done(_("Your choices are saved."))
+
+
+def _manage_search_place(page: _ManagePage) -> HttpResponse | None:
+    if page.place_form.is_valid():
+        page.matches = _matches(page.request, page.place_form.cleaned_data.get("q", ""))
+    return None
+
+
+def _manage_add_place(page: _ManagePage) -> HttpResponse | None:
+    form = page.place_form
+    if not form.is_valid():
+        return None
+    places = _place_input(form)
+    if not places:
+        page.matches = _matches(page.request, form.cleaned_data.get("q", ""))
+        form.add_error(
+            "q",
+            _("Choose the address in the list below.")
+            if page.matches
+            else _("Search for an address, or place a point on the map."),
+        )
+        return None
+    try:
+        services.place_add(subscriber=page.subscriber, place=places[0])
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return None
+    return page.done(_("The place is added."))
+
+
+def _manage_remove_place(page: _ManagePage) -> HttpResponse | None:
+    raw = page.request.POST.get("place", "")
+    if not raw.isdigit():
+        return redirect(page.self_url)
+    place = access_place(subscriber=page.subscriber, place_id=int(raw))
+    services.place_remove(place=place)
+    return page.done(_("The place is removed."))
+
+
+def _manage_verify_code(page: _ManagePage) -> HttpResponse | None:
+    form = page.code_form
+    if not form.is_valid():
+        return None
+    try:
+        services.sms_code_verify(subscriber=page.subscriber, code=form.cleaned_data["code"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error("code", message)
+        return None
+    return page.done(_("Your mobile number is verified."))
+
+
+def _resend(page: _ManagePage, send: Callable[[], object], sent: str) -> HttpResponse:
+    try:
+        send()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(page.request, message)
+        return redirect(page.self_url)
+    return page.done(sent)
+
+
+def _manage_resend_code(page: _ManagePage) -> HttpResponse | None:
+    return _resend(
+        page,
+        lambda: services.sms_code_request(subscriber=page.subscriber),
+        _("A new code is on its way by SMS."),
+    )
+
+
+def _manage_resend_email(page: _ManagePage) -> HttpResponse | None:
+    return _resend(
+        page,
+        lambda: services.email_verification_request(subscriber=page.subscriber),
+        _("A new verification link is on its way by e-mail."),
+    )
+
+
+def _manage_unsubscribe(page: _ManagePage) -> HttpResponse | None:
+    services.subscriber_unsubscribe(
+        subscriber=page.subscriber, reason="agent" if page.agent else "manage page"
+    )
+    messages.success(page.request, _("The registration is ended: no more alerts will be sent."))
+    return redirect("subscribers_backoffice:list" if page.agent else "subscriptions:register")
+
+
+_MANAGE_ACTIONS: dict[str, Callable[[_ManagePage], HttpResponse | None]] = {
+    "update": _manage_update,
+    "search_place": _manage_search_place,
+    "add_place": _manage_add_place,
+    "remove_place": _manage_remove_place,
+    "verify_code": _manage_verify_code,
+    "resend_code": _manage_resend_code,
+    "resend_email": _manage_resend_email,
+    "unsubscribe": _manage_unsubscribe,
+}
+
+
+def _manage_render(page: _ManagePage) -> HttpResponse:
+    subscriber = page.subscriber
     subscriber.refresh_from_db()
+    place_form = page.place_form
     return render(
-        request,
+        page.request,
         "alerts/subscriptions/backoffice/detail.html"
-        if agent
+        if page.agent
         else "alerts/subscriptions/manage.html",
         {
             "subscriber": subscriber,
             "places": subscriber_places(subscriber=subscriber),
-            "preferences": preferences,
+            "preferences": page.preferences,
             "place_form": place_form,
-            "code_form": code_form,
-            "matches": matches,
+            "code_form": page.code_form,
+            "matches": page.matches,
             "query": place_form.data.get("q", "") if place_form.is_bound else "",
-            "chosen_address": _chosen_address(request, place_form) if place_form.is_bound else None,
-            "self_url": self_url,
+            "chosen_address": _chosen_address(page.request, place_form)
+            if place_form.is_bound
+            else None,
+            "self_url": page.self_url,
             "unsubscribe_url": services.unsubscribe_url(subscriber),
-            **_territory_context(request),
+            **_territory_context(page.request),
         },
     )
 
@@ -418,7 +532,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 def _can_import(request: HttpRequest) -> bool:
     from beffroi.accounts.access import has_role
 
-    return has_role(request.user, request_organisation(request), *IMPORT_ROLES)
+    return has_role(request.user, request_organisation(request), *SUBSCRIBER_IMPORT_ROLES)
 
 
 @roles_required(SUBSCRIBER_ROLES)
@@ -445,14 +559,14 @@ def agent_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     )
 
 
-@roles_required(IMPORT_ROLES)
+@roles_required(SUBSCRIBER_IMPORT_ROLES)
 @require_http_methods(["GET", "POST"])
 def agent_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview (checked, nothing written) → import (the same file, from the
     session). One refused line refuses the file; every refused line is listed."""
     organisation = request_organisation(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report: imports.ImportReport | None = None
+    report: ImportReport | None = None
     rejected = False
     fingerprint = ""
     if request.method == "POST" and request.POST.get("action") == "commit":
@@ -465,14 +579,14 @@ def agent_import(request: HttpRequest) -> HttpResponse:
             report = imports.subscribers_import(
                 organisation=organisation, data=data, actor=_user(request)
             )
-        except imports.SubscriberImportError as exc:
+        except ImportRefused as exc:
             report, rejected = exc.report, True
         else:
             del request.session[_IMPORT_SESSION_KEY]
             messages.success(
                 request,
                 _("%(created)d residents registered, %(updated)d updated.")
-                % {"created": report.created, "updated": len(report.updated)},
+                % {"created": report.created, "updated": report.updated},
             )
             return render(
                 request,
@@ -489,7 +603,7 @@ def agent_import(request: HttpRequest) -> HttpResponse:
                 report = imports.subscribers_import(
                     organisation=organisation, data=data, actor=_user(request), dry_run=True
                 )
-            except imports.SubscriberImportError as exc:
+            except ImportRefused as exc:
                 report, rejected = exc.report, True
             else:
                 if len(data) <= _IMPORT_SESSION_MAX_BYTES:

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from beffroi.accounts.models import ApiToken, Role, RoleAssignment
-from beffroi.api.tests.helpers import bearer, make_token
+from beffroi.api.tests.factories import bearer, make_token
 from beffroi.testing import Cast
 
 

@@ -7,6 +7,9 @@ and every documented response must match its schema.
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -25,7 +29,7 @@ from schemathesis.checks import (
 
 from beffroi.accounts.models import Role, RoleAssignment
 from beffroi.api.api import api
-from beffroi.api.tests.helpers import make_token
+from beffroi.api.tests.factories import make_token
 from beffroi.demo import addresses, geography
 from beffroi.territory.services import ban_import, zones_import_geojson
 from beffroi.testing import Cast
@@ -108,3 +112,34 @@ def test_it_publishes_a_valid_openapi_3_1_document(seeded: Cast, wsgi_env: None)
     assert len(operations) == sum(
         1 for item in raw["paths"].values() for method in item if method != "parameters"
     )
+
+
+PINNED = Path(__file__).with_name("openapi.json")
+UPDATE = "BEFFROI_UPDATE_OPENAPI"
+
+
+def test_it_serves_the_committed_openapi_document(cast: Cast, client: Client) -> None:
+    """``/api/v1/openapi.json`` is, byte for byte, the committed ``openapi.json`` beside this
+    file: clients are generated from it, so the API's contract changes only on purpose.
+
+    After changing the API deliberately, rewrite the file and review its diff with the change:
+    ``BEFFROI_UPDATE_OPENAPI=1 .venv/bin/pytest beffroi/api/tests/test_schema.py -k committed``.
+    """
+    response = client.get("/api/v1/openapi.json", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    if os.environ.get(UPDATE) == "1":
+        PINNED.write_bytes(response.content)
+    if response.content != PINNED.read_bytes():
+        served = json.dumps(response.json(), indent=2, sort_keys=True).splitlines()
+        pinned = json.dumps(json.loads(PINNED.read_bytes()), indent=2, sort_keys=True)
+        diff = list(
+            difflib.unified_diff(
+                pinned.splitlines(), served, "committed", "served", lineterm="", n=2
+            )
+        )
+        pytest.fail(
+            "The OpenAPI document differs from beffroi/api/tests/openapi.json. If the API "
+            f"changed on purpose, rewrite the file with {UPDATE}=1 .venv/bin/pytest "
+            "beffroi/api/tests/test_schema.py -k committed, review its diff and commit it with "
+            "the change.\n" + ("\n".join(diff[:60]) if diff else "(same content, different bytes)")
+        )

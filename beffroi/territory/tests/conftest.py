@@ -4,7 +4,7 @@ import pytest
 
 from beffroi.territory.models import Zone
 from beffroi.territory.services import ban_import, zone_create
-from beffroi.territory.tests.helpers import BAN_FILE, square
+from beffroi.territory.tests.factories import BAN_FILE, square
 from beffroi.testing import Cast
 
 

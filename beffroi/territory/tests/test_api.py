@@ -8,7 +8,7 @@ from django.test import Client
 from beffroi.accounts.models import ApiToken, User
 from beffroi.territory.models import Organisation, Zone
 from beffroi.territory.services import zone_create
-from beffroi.territory.tests.helpers import square
+from beffroi.territory.tests.factories import square
 from beffroi.testing import Cast
 
 BASE = "/api/v1/territory"

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from beffroi.core.imports import ImportRefused
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Address, Commune, Street, ZoneMembership
-from beffroi.territory.services import BanImportError, ban_import, zone_create
-from beffroi.territory.tests.helpers import BAN_FILE, DATA, ban_line, square, write_ban
+from beffroi.territory.services import ban_import, zone_create
+from beffroi.territory.tests.factories import BAN_FILE, DATA, ban_line, square, write_ban
 from beffroi.testing import Cast
 
 
@@ -19,8 +20,8 @@ def test_it_imports_a_real_shaped_ban_file(cast: Cast) -> None:
         organisation=cast.org, path=BAN_FILE, progress=lambda d, t: calls.append((d, t))
     )
 
-    assert report.imported and report.lines == 31 and report.created == 31
-    assert report.rejected == []
+    assert report.written and report.lines == 31 and report.created == 31
+    assert report.refused == []
     assert Address.objects.filter(organisation=cast.org).count() == 31
     assert Street.objects.filter(organisation=cast.org).count() == 8
     bis = Address.objects.get(ban_id="99001_0010_00012_bis")
@@ -39,7 +40,7 @@ def test_it_is_idempotent_and_updates_moved_points(cast: Cast, tmp_path: Path) -
     first = dict(Address.objects.values_list("ban_id", "id"))
 
     again = ban_import(organisation=cast.org, path=BAN_FILE)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 31)
+    assert (again.created, again.updated, again.skipped) == (0, 0, 31)
     assert dict(Address.objects.values_list("ban_id", "id")) == first
 
     moved = write_ban(
@@ -54,10 +55,10 @@ def test_it_is_idempotent_and_updates_moved_points(cast: Cast, tmp_path: Path) -
 
 
 def test_it_reports_every_bad_line_with_its_number_and_imports_nothing(cast: Cast) -> None:
-    with pytest.raises(BanImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         ban_import(organisation=cast.org, path=DATA / "adresses-bad.csv")
 
-    errors = caught.value.errors
+    errors = caught.value.messages
     assert len(errors) == 5
     assert errors[0].startswith("line 3:") and "north" in errors[0]
     assert errors[1].startswith("line 4:") and "nom_voie" in errors[1]
@@ -71,8 +72,8 @@ def test_it_reports_every_bad_line_with_its_number_and_imports_nothing(cast: Cas
 def test_it_imports_the_good_lines_when_partial_is_allowed(cast: Cast) -> None:
     report = ban_import(organisation=cast.org, path=DATA / "adresses-bad.csv", allow_partial=True)
 
-    assert report.imported and report.created == 2
-    assert [e.line for e in report.rejected] == [3, 4, 5, 6, 7]
+    assert report.written and report.created == 2
+    assert [e.line for e in report.refused] == [3, 4, 5, 6, 7]
     assert set(Address.objects.values_list("ban_id", flat=True)) == {
         "99001_0010_00001",
         "99001_0010_00007",
@@ -93,7 +94,7 @@ def test_it_creates_communes_only_when_asked(cast: Cast, tmp_path: Path) -> None
             postcode="31000",
         ),
     )
-    with pytest.raises(BanImportError):
+    with pytest.raises(ImportRefused):
         ban_import(organisation=cast.org, path=path)
     assert not Commune.objects.filter(insee_code="31555").exists()
 
@@ -105,9 +106,9 @@ def test_it_creates_communes_only_when_asked(cast: Cast, tmp_path: Path) -> None
 
 
 def test_it_names_missing_columns(cast: Cast) -> None:
-    with pytest.raises(BanImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         ban_import(organisation=cast.org, path=DATA / "adresses-missing-columns.csv")
-    message = caught.value.errors[0]
+    message = caught.value.messages[0]
     assert "rep, code_postal, nom_commune, lat" in message
     assert Address.objects.count() == 0
 
@@ -115,9 +116,9 @@ def test_it_names_missing_columns(cast: Cast) -> None:
 def test_it_refuses_a_file_that_is_not_utf8(cast: Cast, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes((BAN_FILE.read_text(encoding="utf-8-sig")).encode("latin-1", errors="replace"))
-    with pytest.raises(BanImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         ban_import(organisation=cast.org, path=path)
-    assert "UTF-8" in caught.value.errors[0]
+    assert "UTF-8" in caught.value.messages[0]
 
 
 def test_it_refreshes_memberships_of_imported_addresses(cast: Cast, tmp_path: Path) -> None:

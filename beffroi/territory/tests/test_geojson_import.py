@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from beffroi.core.imports import ImportRefused
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone, ZoneMembership
-from beffroi.territory.services import GeoJSONImportError, zones_import_geojson
-from beffroi.territory.tests.helpers import DATA, collection, feature, square
+from beffroi.territory.services import zones_import_geojson
+from beffroi.territory.tests.factories import DATA, collection, feature, square
 from beffroi.testing import Cast
 
 BOWTIE = {
@@ -88,9 +89,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
 def test_it_refuses_a_bad_file_and_writes_nothing(cast: Cast, case: str) -> None:
     data, expected = BAD_FILES[case]
     before = list(Zone.objects.values_list("id", "name"))
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=cast.org, data=data, kind="hamlet")
-    assert any(expected in error for error in caught.value.errors), caught.value.errors
+    assert any(expected in error for error in caught.value.messages), caught.value.messages
     assert list(Zone.objects.values_list("id", "name")) == before
 
 
@@ -112,9 +113,9 @@ def test_it_reports_all_errors_not_just_the_first(cast: Cast) -> None:
         feature("Ouvert", UNCLOSED),
         feature(None, square(4.2, 45.0, 0.01)),
     )
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=cast.org, data=data, kind="flood")
-    errors = caught.value.errors
+    errors = caught.value.messages
     assert len(errors) == 3
     assert errors[0].startswith("Feature 2 (“Noeud”)")
     assert errors[1].startswith("Feature 3 (“Ouvert”)")
@@ -124,26 +125,28 @@ def test_it_reports_all_errors_not_just_the_first(cast: Cast) -> None:
 
 def test_it_refuses_a_file_over_the_size_limit(cast: Cast) -> None:
     data = collection(feature("Gros", square(4.0, 45.0, 0.01), padding="x" * (11 * 1024 * 1024)))
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=cast.org, data=data, kind="hamlet")
-    assert "MB" in caught.value.errors[0]
+    assert "MB" in caught.value.messages[0]
 
 
 def test_it_refuses_too_many_vertices(cast: Cast) -> None:
     ring: list[list[float]] = [[4.0 + i * 1e-6, 45.0] for i in range(210_000)]
     ring += [[4.3, 45.1], [4.0, 45.0]]
     data = collection(feature("Dense", {"type": "Polygon", "coordinates": [ring]}))
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=cast.org, data=data, kind="hamlet")
-    assert "vertices" in caught.value.errors[0]
+    assert "vertices" in caught.value.messages[0]
 
 
 def test_it_imports_a_qgis_file_with_a_name_property(addresses: Cast) -> None:
     data = (DATA / "zones-hamlets.geojson").read_bytes()
-    zones = zones_import_geojson(
+    report = zones_import_geojson(
         organisation=addresses.org, data=data, kind="hamlet", name_property="NOM"
     )
+    zones = report.zones
 
+    assert (report.lines, report.created, report.updated, report.written) == (2, 2, 0, True)
     assert [z.name for z in zones] == ["Le Bourg", "Les Écarts"]
     bourg, ecarts = zones
     assert bourg.geometry["type"] == "Polygon"
@@ -164,9 +167,9 @@ def test_it_imports_a_qgis_file_with_a_name_property(addresses: Cast) -> None:
 
 def test_it_needs_the_name_property_when_given(cast: Cast) -> None:
     data = (DATA / "zones-hamlets.geojson").read_bytes()
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=cast.org, data=data, kind="hamlet", name_property="name")
-    assert caught.value.errors == [
+    assert caught.value.messages == [
         "Feature 1: the property “name” holding the name is missing or empty.",
         "Feature 2: the property “name” holding the name is missing or empty.",
     ]
@@ -174,23 +177,25 @@ def test_it_needs_the_name_property_when_given(cast: Cast) -> None:
 
 def test_it_refuses_duplicates_of_existing_zones_unless_replacing(addresses: Cast) -> None:
     first = collection(feature("Le Bourg", square(4.0, 45.0, 0.001)))
-    [zone] = zones_import_geojson(organisation=addresses.org, data=first, kind="hamlet")
+    [zone] = zones_import_geojson(organisation=addresses.org, data=first, kind="hamlet").zones
     small = zone.memberships.count()
 
     bigger = collection(
         feature("Le Bourg", square(4.0, 45.0, 0.005)), feature("Nouveau", square(4.1, 45.1, 0.01))
     )
-    with pytest.raises(GeoJSONImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         zones_import_geojson(organisation=addresses.org, data=bigger, kind="hamlet")
-    assert "already exists" in caught.value.errors[0]
+    assert "already exists" in caught.value.messages[0]
     assert Zone.objects.count() == 1
 
     # The same name in another kind is another zone.
     zones_import_geojson(organisation=addresses.org, data=first, kind="flood")
 
-    zones = zones_import_geojson(
+    report = zones_import_geojson(
         organisation=addresses.org, data=bigger, kind="hamlet", replace=True
     )
+    zones = report.zones
+    assert (report.created, report.updated) == (1, 1)
     assert zones[0].pk == zone.pk
     zone.refresh_from_db()
     assert zone.max_lon == pytest.approx(4.005)
@@ -211,7 +216,7 @@ def test_it_accepts_a_bare_geometry_feature_and_wgs84_crs_names(cast: Cast) -> N
 
 
 def test_the_command_imports_a_valid_file(addresses: Cast) -> None:
-    out = StringIO()
+    out, err = StringIO(), StringIO()
     call_command(
         "import_zones",
         str(DATA / "zones-hamlets.geojson"),
@@ -220,8 +225,10 @@ def test_the_command_imports_a_valid_file(addresses: Cast) -> None:
         "--name-property",
         "NOM",
         stdout=out,
+        stderr=err,
     )
     assert "2 zone(s) imported" in out.getvalue()
+    assert "100.0%" in err.getvalue()  # the progress bar's milestones (stderr is not a tty)
     assert "Le Bourg: 16 address(es)" in out.getvalue()
     assert ZoneMembership.objects.count() == 19
 

@@ -17,7 +17,7 @@ from beffroi.territory.services import (
     zone_memberships_refresh_task,
     zone_update,
 )
-from beffroi.territory.tests.helpers import square
+from beffroi.territory.tests.factories import square
 from beffroi.testing import Cast
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone
 from beffroi.territory.services import zone_create
-from beffroi.territory.tests.helpers import DATA, collection, feature, square
+from beffroi.territory.tests.factories import DATA, collection, feature, square
 from beffroi.testing import Cast, login_verified
 
 LIST = reverse("territory_backoffice:zone_list")

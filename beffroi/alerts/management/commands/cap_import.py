@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from beffroi.accounts.models import Role, User
 from beffroi.alerts.management.commands.cap_export import command_organisation
 from beffroi.alerts.public.cap import MAX_DOCUMENT_BYTES
-from beffroi.alerts.public.services import CapImportError, cap_import
+from beffroi.alerts.public.services import CapImportReport, cap_import
+from beffroi.core.imports import ImportRefused
 from beffroi.territory.models import Organisation
 
 
@@ -84,12 +85,13 @@ class Command(BaseCommand):
                 author=author,
                 allow_outside=options["allow_outside"],
             )
-        except CapImportError as exc:
+        except ImportRefused as exc:
             lines = [f"{path}: not imported."]
-            lines += [f"  {message}" for message in exc.errors]
-            if exc.outside:
+            lines += [f"  {message}" for message in exc.messages]
+            if isinstance(exc.report, CapImportReport) and exc.report.outside:
                 lines.append("  Use --allow-outside to import it anyway.")
             raise CommandError("\n".join(lines)) from exc
         for warning in result.warnings:
             self.stderr.write(f"Warning: {warning}")
+        assert result.alert is not None  # written: the import was not refused
         self.stdout.write(str(result.alert.pk))

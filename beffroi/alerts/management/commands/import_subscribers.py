@@ -9,7 +9,8 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from beffroi.alerts.subscriptions.imports import SubscriberImportError, subscribers_import
+from beffroi.alerts.subscriptions.imports import subscribers_import
+from beffroi.core.imports import ImportRefused
 from beffroi.core.progress import ProgressBar
 from beffroi.territory.management.commands._organisation import organisation_from_option
 
@@ -45,30 +46,25 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 progress=bar.update,
             )
-        except SubscriberImportError as exc:
+        except ImportRefused as exc:
             bar.finish()
-            lines = "\n".join(
-                _("  - line %(line)d: %(reason)s") % {"line": e.line, "reason": e.reason}
-                for e in exc.report.rejected
-            )
+            lines = "\n".join(f"  - {message}" for message in exc.messages)
             raise CommandError(
                 _("%(path)s: nothing was imported (%(count)d refused line(s)):")
-                % {"path": path, "count": len(exc.report.rejected)}
+                % {"path": path, "count": len(exc.messages)}
                 + f"\n{lines}"
             ) from exc
         bar.finish()
-        for item in [*report.updated, *report.duplicates]:
-            self.stdout.write(
-                _("line %(line)d: %(reason)s") % {"line": item.line, "reason": item.reason}
-            )
+        for note in [*report.updated_lines, *report.duplicates]:
+            self.stdout.write(str(note))
         summary = _(
             "%(path)s: %(total)d lines, %(created)d residents registered, %(updated)d updated, "
             "%(duplicates)d duplicate lines merged (%(encoding)s, '%(delimiter)s')."
         ) % {
             "path": path,
-            "total": report.total,
+            "total": report.lines,
             "created": report.created,
-            "updated": len(report.updated),
+            "updated": report.updated,
             "duplicates": len(report.duplicates),
             "encoding": report.encoding,
             "delimiter": report.delimiter,

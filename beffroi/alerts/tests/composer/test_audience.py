@@ -15,7 +15,7 @@ from beffroi.alerts.audience import (
     is_emergency,
 )
 from beffroi.alerts.models import Alert, VulnerablePerson
-from beffroi.alerts.tests.composer_factories import (
+from beffroi.alerts.tests.factories import (
     make_address,
     make_alert,
     make_subscriber,
@@ -175,7 +175,7 @@ def test_it_counts_per_channel_and_zone(cast: Cast, geo: Geo) -> None:
 
 def test_it_has_no_audience_without_zone_or_channel(cast: Cast, geo: Geo) -> None:
     make_subscriber(cast.org, geo["a_north"], email="a@example.org")
-    no_zone = make_alert(cast.org, cast.alert_author)
+    no_zone = make_alert(cast.org, cast.alert_author, whole_territory=False)
     assert list(alert_audience(alert=no_zone)) == []
     assert alert_audience_counts(alert=no_zone).persons == 0
     no_channel = make_alert(cast.org, cast.alert_author, geo["north"], channels=[])

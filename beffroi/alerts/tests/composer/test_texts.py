@@ -8,7 +8,7 @@ from django.core.management import call_command
 from beffroi.alerts.composer.defaults import DEFAULT_TEMPLATES, TemplateData
 from beffroi.alerts.composer.services import alert_template_create, alert_templates_defaults
 from beffroi.alerts.models import AlertTemplate, AlertTranslation
-from beffroi.alerts.tests.composer_factories import make_alert
+from beffroi.alerts.tests.factories import make_alert
 from beffroi.alerts.texts import alert_texts, sms_full_text, sms_suffix
 from beffroi.core.models import AuditEvent
 from beffroi.messaging.sms import Encoding, sms_info

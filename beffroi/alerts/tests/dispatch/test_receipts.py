@@ -14,7 +14,7 @@ from django.test import Client
 from beffroi.alerts.dispatch.services import alert_dispatch
 from beffroi.alerts.management.commands.smpp_receiver import ReceiptListener
 from beffroi.alerts.models import Alert, Delivery
-from beffroi.alerts.tests.dispatch_factories import (
+from beffroi.alerts.tests.factories import (
     RunOnCommit,
     email,
     gateways,
@@ -57,7 +57,9 @@ def test_it_marks_sms_delivered_from_smpp_receipts_and_unsubscribes_on_stop(
         listener.start()
         try:
             assert listener.receiver.bound.wait(5)
-            alert = make_alert(cast.org, cast.alert_author, channels=["sms"])
+            alert = make_alert(
+                cast.org, cast.alert_author, channels=["sms"], status=Alert.Status.APPROVED
+            )
             with on_commit():
                 alert_dispatch(alert=alert)
             assert _wait(lambda: len(smsc.receipts_sent) == 3)
@@ -194,7 +196,9 @@ def test_it_fails_emails_from_bounces_read_in_an_mbox(
 ) -> None:
     smtp, _smsc = gateways
     make_subscribers(cast.org, 2, channels=("email",))
-    alert = make_alert(cast.org, cast.alert_author, channels=["email"])
+    alert = make_alert(
+        cast.org, cast.alert_author, channels=["email"], status=Alert.Status.APPROVED
+    )
     with on_commit():
         alert_dispatch(alert=alert)
     bounced = next(m for m in smtp.received if m.rcpt_tos == [email(1)])

@@ -22,7 +22,8 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from beffroi.alerts.dispatch.services import alert_dispatch
-from beffroi.alerts.tests.dispatch_factories import email, make_alert, make_subscribers, number
+from beffroi.alerts.models import Alert
+from beffroi.alerts.tests.factories import email, make_alert, make_subscribers, number
 from beffroi.core.testing import (
     count,
     shared_database,
@@ -46,7 +47,7 @@ def test_it_loses_nothing_when_workers_are_killed(tmp_path: Path, settings: Any)
     settings.DISPATCH_BATCH_SIZE = BATCH
     cast = make_cast()
     make_subscribers(cast.org, SUBSCRIBERS)
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     # The fan-out runs here (deliveries and their send tasks are rows), then the migrated
     # test database becomes the workers' file database.
     assert alert_dispatch(alert=alert) == 2 * SUBSCRIBERS

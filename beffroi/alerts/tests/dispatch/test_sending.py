@@ -21,7 +21,7 @@ from beffroi.alerts.dispatch.services import (
     deliveries_send,
 )
 from beffroi.alerts.models import Alert, AlertTransition, Delivery
-from beffroi.alerts.tests.dispatch_factories import (
+from beffroi.alerts.tests.factories import (
     RunOnCommit,
     email,
     gateways,
@@ -50,7 +50,13 @@ def test_it_sends_one_email_and_one_sms_per_recipient_with_unsubscribe(
 ) -> None:
     smtp, smsc = gateways
     subscribers = make_subscribers(cast.org, 7)
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.APPROVED,
+        email_subject="Flood warning in Valmont",
+        email_body="The river is rising. Move to higher ground.",
+    )
 
     with on_commit():
         created = alert_dispatch(alert=alert)
@@ -81,7 +87,12 @@ def test_it_marks_an_exercise_on_every_channel(
 ) -> None:
     smtp, smsc = gateways
     make_subscribers(cast.org, 1)
-    alert = make_alert(cast.org, cast.alert_author, cap_status=Alert.CapStatus.EXERCISE)
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        cap_status=Alert.CapStatus.EXERCISE,
+        status=Alert.Status.APPROVED,
+    )
     with on_commit():
         alert_dispatch(alert=alert)
     assert smtp.received[0].message["Subject"].startswith("EXERCICE")
@@ -115,7 +126,7 @@ def test_it_refuses_to_dispatch_a_draft(cast: Cast, gateways: Gateways) -> None:
 
 def test_it_never_lets_two_claims_take_the_same_delivery(cast: Cast) -> None:
     make_subscribers(cast.org, 10)
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     ids = []
     for subscriber in alert.organisation.subscribers.all():
         ids.append(
@@ -138,7 +149,7 @@ def test_it_retries_temporary_errors_with_backoff_then_delivers(
 ) -> None:
     smtp, smsc = gateways
     make_subscribers(cast.org, 3)
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     smtp.stop()
     smsc.stop()
     before = timezone.now()
@@ -205,7 +216,7 @@ def test_it_fails_permanent_errors_with_the_reason_and_no_retry(
         }
         # Saved without the form's validation, as an old import might have.
         type(bad).objects.filter(pk=bad.pk).update(email="not an address", sms_number="+3312")
-        alert = make_alert(cast.org, cast.alert_author)
+        alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
         with on_commit():
             alert_dispatch(alert=alert)
 
@@ -237,7 +248,9 @@ def test_it_fails_the_alert_when_nothing_could_be_sent(
 ) -> None:
     make_subscribers(cast.org, 2, channels=("email",))
     cast.org.subscribers.update(email="broken")
-    alert = make_alert(cast.org, cast.alert_author, channels=["email"])
+    alert = make_alert(
+        cast.org, cast.alert_author, channels=["email"], status=Alert.Status.APPROVED
+    )
     with on_commit():
         alert_dispatch(alert=alert)
     alert.refresh_from_db()
@@ -297,7 +310,9 @@ def test_it_sends_sms_through_the_http_provider_and_applies_its_webhook(
                 "QUEUES": settings.TASK_QUEUES,
             }
         }
-        alert = make_alert(cast.org, cast.alert_author, channels=["sms"])
+        alert = make_alert(
+            cast.org, cast.alert_author, channels=["sms"], status=Alert.Status.APPROVED
+        )
         with django_capture_on_commit_callbacks(execute=True):
             alert_dispatch(alert=alert)
         assert sorted(body["recipient"] for _id, body in api.accepted) == [
@@ -421,7 +436,7 @@ def test_the_fan_out_writes_the_audience_in_steps_each_recipient_once(
     monkeypatch.setattr(dispatch, "FANOUT_ID_SPAN", 3)
     make_subscribers(cast.org, 8)
     unreachable = make_subscribers(cast.org, 1, channels=("voice",))
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     with on_commit():
         assert alert_dispatch(alert=alert) == 16
     rows = list(Delivery.objects.filter(alert=alert).values_list("subscriber_id", "channel"))
@@ -440,7 +455,7 @@ def test_send_tasks_alternate_the_channels_sms_first(
 
     settings.DISPATCH_BATCH_SIZE = 2
     make_subscribers(cast.org, 5)
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     with on_commit():
         alert_dispatch(alert=alert)
     channels = dict(Delivery.objects.values_list("pk", "channel"))

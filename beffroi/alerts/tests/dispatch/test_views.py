@@ -8,14 +8,19 @@ from django.test import Client
 from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertTransition, Delivery
-from beffroi.alerts.tests.dispatch_factories import make_alert, make_subscribers, number
-from beffroi.alerts.tests.registry_factories import make_person
+from beffroi.alerts.tests.factories import make_alert, make_person, make_subscribers, number
 from beffroi.testing import Cast, login_verified
 
 
 def _sending_alert(cast: Cast) -> Alert:
     subscribers = make_subscribers(cast.org, 6)
-    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.SENDING,
+        headline="Flood warning",
+        instruction="Move to higher ground.",
+    )
     now = timezone.now()
     rows = [
         # e-mail: 3 sent, 1 failed for good, 2 waiting for a retry (the relay is down)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,11 +20,16 @@ from beffroi.alerts.public.services import (
     alert_cap_xml,
     circle_polygon,
 )
-from beffroi.alerts.tests.public_factories import give_territory, make_alert, make_zone
+from beffroi.alerts.tests.factories import give_territory, make_alert, make_zone
 from beffroi.testing import Cast
 
 BASE = "https://valmont.example"
 Q = f"{{{NS}}}"
+
+
+def in_paris(moment: datetime) -> str:
+    """A CAP time: to the second, with the offset of Europe/Paris on that day."""
+    return moment.astimezone(ZoneInfo("Europe/Paris")).isoformat(timespec="seconds")
 
 
 def _doc(alert: Alert) -> etree._Element:
@@ -34,7 +40,14 @@ def _doc(alert: Alert) -> etree._Element:
 
 def test_it_writes_a_valid_document_with_lat_lon_polygons_and_offsets(cast: Cast) -> None:
     zone = make_zone(cast.org)
-    alert = make_alert(cast.org, cast.alert_author, zones=[zone])
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        zone,
+        status=Alert.Status.SENT,
+        headline="Crue de l'Aulne",
+        severity=Alert.Severity.SEVERE,
+    )
     root = _doc(alert)
     assert root.findtext(Q + "identifier") == alert.identifier
     assert root.findtext(Q + "sender") == "mairie@valmont.example"
@@ -42,7 +55,8 @@ def test_it_writes_a_valid_document_with_lat_lon_polygons_and_offsets(cast: Cast
     assert root.findtext(Q + "msgType") == "Alert"
     assert root.findtext(Q + "scope") == "Public"
     assert re.fullmatch(r".+T\d\d:\d\d:\d\d[+-]\d\d:\d\d", root.findtext(Q + "sent") or "")
-    assert (root.findtext(Q + "sent") or "").endswith(("+01:00", "+02:00"))  # Europe/Paris
+    assert alert.sent_at is not None and alert.expires is not None
+    assert root.findtext(Q + "sent") == in_paris(alert.sent_at)
     info = root.find(Q + "info")
     assert info is not None
     assert info.findtext(Q + "language") == "fr-FR"
@@ -51,7 +65,7 @@ def test_it_writes_a_valid_document_with_lat_lon_polygons_and_offsets(cast: Cast
     assert info.findtext(Q + "severity") == "Severe"
     assert info.findtext(Q + "headline") == "Crue de l'Aulne"
     assert info.findtext(Q + "web") == f"{BASE}/alertes/{alert.pk}/"
-    assert (info.findtext(Q + "expires") or "")[-6:] in {"+01:00", "+02:00"}
+    assert info.findtext(Q + "expires") == in_paris(alert.expires)
     area = info.find(Q + "area")
     assert area is not None
     assert area.findtext(Q + "areaDesc") == "Hameau du Pré"
@@ -63,7 +77,7 @@ def test_it_writes_a_valid_document_with_lat_lon_polygons_and_offsets(cast: Cast
 
 
 def test_it_writes_one_info_per_language(cast: Cast) -> None:
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT)
     AlertTranslation.objects.create(
         alert=alert, language="en", headline="Aulne flood", instruction="Go upstairs."
     )
@@ -74,10 +88,13 @@ def test_it_writes_one_info_per_language(cast: Cast) -> None:
 
 
 def test_it_references_the_original_in_an_update_and_a_cancel(cast: Cast) -> None:
-    original = make_alert(cast.org, cast.alert_author, sent_ago=timedelta(hours=5))
+    original = make_alert(
+        cast.org, cast.alert_author, status=Alert.Status.SENT, sent_ago=timedelta(hours=5)
+    )
     update = make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         sent_ago=timedelta(hours=3),
         msg_type=Alert.MsgType.UPDATE,
         references=original,
@@ -85,6 +102,7 @@ def test_it_references_the_original_in_an_update_and_a_cancel(cast: Cast) -> Non
     cancel = make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         sent_ago=timedelta(hours=1),
         msg_type=Alert.MsgType.CANCEL,
         references=original,
@@ -102,7 +120,7 @@ def test_it_references_the_original_in_an_update_and_a_cancel(cast: Cast) -> Non
 
 def test_it_writes_communes_insee_codes_and_boundary_for_the_whole_territory(cast: Cast) -> None:
     give_territory(cast.org)
-    alert = make_alert(cast.org, cast.alert_author, whole_territory=True)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT, whole_territory=True)
     area = _doc(alert).find(f"{Q}info/{Q}area")
     assert area is not None
     assert area.findtext(Q + "areaDesc") == "Valmont"
@@ -117,7 +135,7 @@ def test_it_writes_a_drawn_circle_as_a_cap_circle(cast: Cast) -> None:
     zone = make_zone(
         cast.org, "Cercle", kind="custom", geometry={"type": "Polygon", "coordinates": [ring]}
     )
-    alert = make_alert(cast.org, cast.alert_author, zones=[zone])
+    alert = make_alert(cast.org, cast.alert_author, zone, status=Alert.Status.SENT)
     area = _doc(alert).find(f"{Q}info/{Q}area")
     assert area is not None
     assert area.find(Q + "polygon") is None
@@ -136,32 +154,36 @@ def test_it_simplifies_rings_with_too_many_points(cast: Cast) -> None:
         points.append([4.0 + radius * math.cos(angle), 45.0 + radius * math.sin(angle)])
     points.append(points[0])
     zone = make_zone(cast.org, "Contour", geometry={"type": "Polygon", "coordinates": [points]})
-    alert = make_alert(cast.org, cast.alert_author, zones=[zone])
+    alert = make_alert(cast.org, cast.alert_author, zone, status=Alert.Status.SENT)
     polygon = (_doc(alert).findtext(f"{Q}info/{Q}area/{Q}polygon") or "").split()
     assert 4 <= len(polygon) <= MAX_RING_POINTS
     assert polygon[0] == polygon[-1]
 
 
 def test_it_marks_exercises_and_unsent_drafts(cast: Cast) -> None:
-    exercise = make_alert(cast.org, cast.alert_author, cap_status=Alert.CapStatus.EXERCISE)
+    exercise = make_alert(
+        cast.org, cast.alert_author, status=Alert.Status.SENT, cap_status=Alert.CapStatus.EXERCISE
+    )
     root = _doc(exercise)
     assert root.findtext(Q + "status") == "Exercise"
     assert "EXERCISE" in (root.findtext(Q + "note") or "")
-    draft = make_alert(cast.org, cast.alert_author, sent_ago=None)
+    draft = make_alert(cast.org, cast.alert_author, status=Alert.Status.DRAFT)
     assert _doc(draft).findtext(Q + "status") == "Draft"
 
 
 @pytest.mark.parametrize("whole", [True, False])
 def test_it_round_trips_through_the_parser(cast: Cast, whole: bool) -> None:
     zones = [] if whole else [make_zone(cast.org)]
-    alert = make_alert(cast.org, cast.alert_author, zones=zones, whole_territory=whole)
+    alert = make_alert(
+        cast.org, cast.alert_author, *zones, status=Alert.Status.SENT, whole_territory=whole
+    )
     parsed = cap_parse(alert_cap_xml(alert, base_url=BASE))
     assert parsed.identifier == alert.identifier
     assert parsed.infos[0].headline == alert.headline
 
 
 def test_it_prints_an_alert_with_cap_export(cast: Cast) -> None:
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT)
     out = StringIO()
     call_command("cap_export", str(alert.pk), stdout=out)
     assert cap_validate(out.getvalue().encode()) == []
@@ -170,7 +192,7 @@ def test_it_prints_an_alert_with_cap_export(cast: Cast) -> None:
 
 
 def test_it_refuses_to_export_an_unknown_or_foreign_alert(cast: Cast) -> None:
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT)
     with pytest.raises(CommandError, match="No alert number 999999"):
         call_command("cap_export", "999999", stdout=StringIO())
     with pytest.raises(CommandError, match=f"No alert number {alert.pk} in the organisation"):

@@ -9,16 +9,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertTransition
-from beffroi.alerts.public.services import CapImportError, cap_import, cap_topic
-from beffroi.alerts.tests.public_factories import give_territory
+from beffroi.alerts.public.services import CapImportReport, cap_import, cap_topic
+from beffroi.alerts.tests.factories import give_territory
+from beffroi.core.imports import ImportRefused
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone
 from beffroi.testing import Cast, login_verified
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("cap12-*.xml"))
+# The message ends next year: the composer keeps no draft ending in the past.
+EXPIRES_YEAR = timezone.now().year + 1
 
 INSIDE = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
@@ -35,7 +39,7 @@ INSIDE = """<?xml version="1.0" encoding="UTF-8"?>
     <urgency>Expected</urgency>
     <severity>Moderate</severity>
     <certainty>Likely</certainty>
-    <expires>2026-11-27T18:00:00+01:00</expires>
+    <expires>EXPIRES_YEAR-11-27T18:00:00+01:00</expires>
     <senderName>Préfecture de la Meuse</senderName>
     <headline>Vigilance orange crues sur l'Aulne</headline>
     <description>Montée des eaux
@@ -58,7 +62,7 @@ INSIDE = """<?xml version="1.0" encoding="UTF-8"?>
     <area><areaDesc>Aulne valley</areaDesc></area>
   </info>
 </alert>
-""".encode()
+""".replace("EXPIRES_YEAR", str(EXPIRES_YEAR)).encode()
 
 
 def test_it_imports_a_message_inside_the_territory_as_a_draft(cast: Cast) -> None:
@@ -72,7 +76,8 @@ def test_it_imports_a_message_inside_the_territory_as_a_draft(cast: Cast) -> Non
     assert alert.headline == "Vigilance orange crues sur l'Aulne"
     assert alert.description == "Montée des eaux attendue."
     assert alert.instruction == "Éloignez-vous des berges."
-    assert alert.expires is not None and alert.expires.isoformat() == "2026-11-27T17:00:00+00:00"
+    assert alert.expires is not None
+    assert alert.expires.isoformat() == f"{EXPIRES_YEAR}-11-27T17:00:00+00:00"
     assert alert.created_by == cast.alert_author
     assert alert.translations.get().headline == "Orange flood watch on the Aulne"
     zone = alert.zones.get()
@@ -88,10 +93,11 @@ def test_it_imports_a_message_inside_the_territory_as_a_draft(cast: Cast) -> Non
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_it_refuses_the_spec_examples_outside_the_territory(cast: Cast, path: Path) -> None:
     give_territory(cast.org)
-    with pytest.raises(CapImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         cap_import(organisation=cast.org, document=path.read_bytes(), author=cast.alert_author)
-    assert caught.value.outside
-    assert any("<area>" in message for message in caught.value.errors)
+    report = caught.value.report
+    assert isinstance(report, CapImportReport) and report.outside
+    assert any("<area>" in message for message in caught.value.messages)
     assert not Alert.objects.exists()
     assert not Zone.objects.exists()
 
@@ -106,6 +112,50 @@ def test_it_imports_the_spec_examples_with_allow_outside(cast: Cast, path: Path)
     assert alert.organisation == cast.org
     assert alert.headline
     assert alert.created_by == cast.alert_author  # the first alert author by default
+
+
+def test_it_creates_the_draft_through_the_composer(cast: Cast) -> None:
+    give_territory(cast.org)
+    alert = cap_import(organisation=cast.org, document=INSIDE, author=cast.alert_author).alert
+    assert alert is not None
+    # alert_create's trail: its audit event and an identifier of this installation.
+    assert AuditEvent.objects.filter(action="alert.create", target_id=str(alert.pk)).exists()
+    assert alert.identifier.startswith(f"beffroi-{cast.org.slug}-")
+
+
+def test_it_refuses_a_draft_the_composer_refuses(cast: Cast) -> None:
+    give_territory(cast.org)
+    onset_after_end = INSIDE.replace(
+        b"<expires>",
+        f"<onset>{EXPIRES_YEAR}-11-28T06:00:00+01:00</onset>\n    <expires>".encode(),
+        1,
+    )
+    with pytest.raises(ImportRefused) as caught:
+        cap_import(organisation=cast.org, document=onset_after_end, author=cast.alert_author)
+    assert caught.value.messages == ["The end must come after the start."]
+    assert caught.value.report.written is False
+    assert not Alert.objects.exists() and not Zone.objects.exists()
+
+
+def test_it_drops_an_end_date_already_past(cast: Cast) -> None:
+    give_territory(cast.org)
+    expired = INSIDE.replace(f"<expires>{EXPIRES_YEAR}-".encode(), b"<expires>2020-", 1)
+    result = cap_import(organisation=cast.org, document=expired, author=cast.alert_author)
+    assert result.alert is not None and result.alert.expires is None
+    assert any("expired on 2020-11-27T18:00+01:00" in w for w in result.warnings)
+
+
+def test_it_gives_a_long_headline_the_sms_budget_it_needs(cast: Cast) -> None:
+    give_territory(cast.org)
+    long = INSIDE.replace(
+        b"<headline>Vigilance orange crues sur l'Aulne</headline>",
+        ("<headline>" + "ê" * 160 + "</headline>").encode(),
+        1,
+    )
+    alert = cap_import(organisation=cast.org, document=long, author=cast.alert_author).alert
+    assert alert is not None
+    # 160 UCS-2 characters and the STOP mention need three parts; the default budget is two.
+    assert alert.sms_text == "ê" * 160 and alert.sms_budget_segments == 3
 
 
 def test_it_maps_the_examples_fields(cast: Cast) -> None:
@@ -171,9 +221,9 @@ def test_it_refuses_invalid_cap_naming_the_element(
     cast: Cast, tmp_path: Path, document: bytes, fault: str
 ) -> None:
     give_territory(cast.org)
-    with pytest.raises(CapImportError) as caught:
+    with pytest.raises(ImportRefused) as caught:
         cap_import(organisation=cast.org, document=document, author=cast.alert_author)
-    assert any(fault in message for message in caught.value.errors)
+    assert any(fault in message for message in caught.value.messages)
     path = tmp_path / "bad.xml"
     path.write_bytes(document)
     with pytest.raises(CommandError, match="not imported"):
@@ -192,7 +242,7 @@ def test_it_refuses_an_unknown_author_or_file(cast: Cast, tmp_path: Path) -> Non
 
 
 def test_it_uses_the_zones_bounding_box_without_commune_boundaries(cast: Cast) -> None:
-    from beffroi.alerts.tests.public_factories import make_zone
+    from beffroi.alerts.tests.factories import make_zone
 
     make_zone(cast.org, geometry={"type": "Polygon", "coordinates": [
         [[3.9, 44.9], [4.1, 44.9], [4.1, 45.1], [3.9, 45.1], [3.9, 44.9]]]})  # fmt: skip
@@ -201,7 +251,7 @@ def test_it_uses_the_zones_bounding_box_without_commune_boundaries(cast: Cast) -
     other = INSIDE.replace(b"44.96,3.96 44.96,3.98 44.98,3.98 44.98,3.96 44.96,3.96",
                            b"48.0,2.0 48.0,2.1 48.1,2.1 48.1,2.0 48.0,2.0").replace(
         b"<circle>45.02,4.02 1.5</circle>", b"")  # fmt: skip
-    with pytest.raises(CapImportError):
+    with pytest.raises(ImportRefused):
         cap_import(organisation=cast.org, document=other, author=cast.alert_author)
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 from beffroi.alerts.models import Alert
 from beffroi.alerts.public.cap import cap_validate
 from beffroi.alerts.public.selectors import banner_cache_clear
-from beffroi.alerts.tests.public_factories import make_alert, make_zone
+from beffroi.alerts.tests.factories import make_alert, make_zone
 from beffroi.testing import Cast
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -20,10 +20,18 @@ def test_it_lists_current_and_past_alerts_with_severity_in_words(
     cast: Cast, client: Client
 ) -> None:
     zone = make_zone(cast.org)
-    current = make_alert(cast.org, cast.alert_author, zones=[zone], headline="Crue en cours")
+    current = make_alert(
+        cast.org,
+        cast.alert_author,
+        zone,
+        status=Alert.Status.SENT,
+        headline="Crue en cours",
+        severity=Alert.Severity.SEVERE,
+    )
     make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         sent_ago=timedelta(days=30),
         headline="Canicule de juillet",
         topic="heat",
@@ -46,10 +54,13 @@ def test_it_lists_current_and_past_alerts_with_severity_in_words(
 
 
 def test_it_shows_a_cancelled_thread_as_cancelled(cast: Cast, client: Client) -> None:
-    original = make_alert(cast.org, cast.alert_author, sent_ago=timedelta(hours=3))
+    original = make_alert(
+        cast.org, cast.alert_author, status=Alert.Status.SENT, sent_ago=timedelta(hours=3)
+    )
     update = make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         sent_ago=timedelta(hours=2),
         msg_type=Alert.MsgType.UPDATE,
         references=original,
@@ -58,6 +69,7 @@ def test_it_shows_a_cancelled_thread_as_cancelled(cast: Cast, client: Client) ->
     make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         sent_ago=timedelta(hours=1),
         msg_type=Alert.MsgType.CANCEL,
         references=original,
@@ -81,7 +93,13 @@ def test_it_shows_the_banner_on_every_page_while_an_alert_is_in_force(
     cast: Cast, client: Client
 ) -> None:
     assert "alert-banner" not in client.get("/").content.decode()
-    alert = make_alert(cast.org, cast.alert_author, headline="Coupure d'eau au Pré")
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.SENT,
+        headline="Coupure d'eau au Pré",
+        severity=Alert.Severity.SEVERE,
+    )
     banner_cache_clear(organisation=cast.org)
     for url in ("/", "/contact/", "/alertes/"):
         body = client.get(url).content.decode()
@@ -97,9 +115,11 @@ def test_it_shows_the_banner_on_every_page_while_an_alert_is_in_force(
 def test_it_hides_expired_private_and_unsent_alerts_from_the_banner(
     cast: Cast, client: Client
 ) -> None:
-    make_alert(cast.org, cast.alert_author, sent_ago=timedelta(days=2))  # over
-    make_alert(cast.org, cast.alert_author, is_public=False)
-    make_alert(cast.org, cast.alert_author, sent_ago=None)  # a draft
+    make_alert(
+        cast.org, cast.alert_author, status=Alert.Status.SENT, sent_ago=timedelta(days=2)
+    )  # over
+    make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT, is_public=False)
+    make_alert(cast.org, cast.alert_author, status=Alert.Status.DRAFT)  # a draft
     body = client.get("/").content.decode()
     assert "alert-banner" not in body
     listing = client.get("/alertes/").content.decode()
@@ -108,7 +128,11 @@ def test_it_hides_expired_private_and_unsent_alerts_from_the_banner(
 
 def test_it_marks_exercises(cast: Cast, client: Client) -> None:
     alert = make_alert(
-        cast.org, cast.alert_author, cap_status=Alert.CapStatus.EXERCISE, headline="Mise à l'abri"
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.SENT,
+        cap_status=Alert.CapStatus.EXERCISE,
+        headline="Mise à l'abri",
     )
     banner_cache_clear(organisation=cast.org)
     body = client.get("/").content.decode()
@@ -118,16 +142,16 @@ def test_it_marks_exercises(cast: Cast, client: Client) -> None:
 
 
 def test_it_refuses_private_unsent_and_foreign_alerts(cast: Cast, client: Client) -> None:
-    private = make_alert(cast.org, cast.alert_author, is_public=False)
-    draft = make_alert(cast.org, cast.alert_author, sent_ago=None)
-    foreign = make_alert(cast.other_org, cast.other_admin)
+    private = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT, is_public=False)
+    draft = make_alert(cast.org, cast.alert_author, status=Alert.Status.DRAFT)
+    foreign = make_alert(cast.other_org, cast.other_admin, status=Alert.Status.SENT)
     for alert in (private, draft, foreign):
         assert client.get(f"/alertes/{alert.pk}/").status_code == 404
         assert client.get(f"/alertes/{alert.pk}/cap.xml").status_code == 404
 
 
 def test_it_serves_one_cap_document_per_alert(cast: Cast, client: Client) -> None:
-    alert = make_alert(cast.org, cast.alert_author)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT)
     response = client.get(f"/alertes/{alert.pk}/cap.xml")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/cap+xml")
@@ -136,16 +160,19 @@ def test_it_serves_one_cap_document_per_alert(cast: Cast, client: Client) -> Non
 
 
 def test_it_publishes_an_atom_feed_linking_valid_cap_documents(cast: Cast, client: Client) -> None:
-    original = make_alert(cast.org, cast.alert_author, sent_ago=timedelta(hours=2))
+    original = make_alert(
+        cast.org, cast.alert_author, status=Alert.Status.SENT, sent_ago=timedelta(hours=2)
+    )
     make_alert(
         cast.org,
         cast.alert_author,
+        status=Alert.Status.SENT,
         msg_type=Alert.MsgType.UPDATE,
         references=original,
         headline="Mise à jour",
     )
-    make_alert(cast.org, cast.alert_author, is_public=False)
-    make_alert(cast.other_org, cast.other_admin)
+    make_alert(cast.org, cast.alert_author, status=Alert.Status.SENT, is_public=False)
+    make_alert(cast.other_org, cast.other_admin, status=Alert.Status.SENT)
     response = client.get("/alertes/flux.atom")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")

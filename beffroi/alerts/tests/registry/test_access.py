@@ -8,12 +8,12 @@ from django.urls import reverse
 
 from beffroi.accounts.models import Role, User
 from beffroi.alerts.models import VulnerablePerson
-from beffroi.alerts.tests.registry_factories import (
+from beffroi.alerts.tests.factories import (
     address,
     load_valmont,
+    make_address,
     make_alert,
     make_person,
-    other_org_address,
 )
 from beffroi.core.models import AuditEvent
 from beffroi.testing import Cast, login_verified, make_user
@@ -148,7 +148,7 @@ def test_it_lists_the_tool_for_social_agents_only(client: Client, cast: Cast) ->
 def test_it_never_offers_another_organisations_address(
     client: Client, cast: Cast, person: VulnerablePerson
 ) -> None:
-    foreign = other_org_address(cast)
+    foreign = make_address(cast.other_org, 4.001, 45.001, "Ferme isolée")
     login_verified(client, cast.social_agent)
     response = client.post(
         reverse("registry:update", args=[person.pk]),

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from beffroi.alerts.models import VulnerablePerson
-from beffroi.alerts.tests.registry_factories import address, load_valmont, make_alert, make_person
+from beffroi.alerts.tests.factories import address, load_valmont, make_alert, make_person
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone
 from beffroi.testing import Cast, login_verified

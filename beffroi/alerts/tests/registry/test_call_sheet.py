@@ -9,14 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from beffroi.alerts.models import VulnerablePerson
+from beffroi.alerts.models import Alert, VulnerablePerson
 from beffroi.alerts.registry.selectors import registry_call_list
-from beffroi.alerts.tests.registry_factories import (
+from beffroi.alerts.tests.factories import (
     address,
     load_valmont,
+    make_address,
     make_alert,
     make_person,
-    other_org_address,
 )
 from beffroi.territory.models import Zone
 from beffroi.testing import Cast, login_verified
@@ -86,13 +86,18 @@ def test_it_lists_persons_in_the_target_zones_by_priority(
     assert "Hamon" not in names(registry_call_list(alert=union))
     only_lyon = make_alert(cast.org, cast.alert_author, zones["lyon"])
     assert names(registry_call_list(alert=only_lyon)) == ["Gil"]
-    assert registry_call_list(alert=make_alert(cast.org, cast.alert_author)) == []
+    no_target = make_alert(cast.org, cast.alert_author, whole_territory=False)
+    assert registry_call_list(alert=no_target) == []
 
 
 def test_it_lists_everyone_for_the_whole_territory_and_no_other_organisation(
     cast: Cast, people: dict[str, VulnerablePerson]
 ) -> None:
-    foreign = make_person(cast.other_org, other_org_address(cast), last_name="Ailleurs")
+    foreign = make_person(
+        cast.other_org,
+        make_address(cast.other_org, 4.001, 45.001, "Ferme isolée"),
+        last_name="Ailleurs",
+    )
     alert = make_alert(cast.org, cast.alert_author, whole_territory=True)
     listed = registry_call_list(alert=alert)
     assert len(listed) == len(people)
@@ -103,8 +108,8 @@ def test_it_lists_everyone_for_the_whole_territory_and_no_other_organisation(
 def test_it_follows_zone_changes(
     cast: Cast, zones: dict[str, Zone], people: dict[str, VulnerablePerson]
 ) -> None:
+    from beffroi.alerts.tests.factories import square
     from beffroi.territory.services import zone_update
-    from beffroi.territory.tests.helpers import square
 
     alert = make_alert(cast.org, cast.alert_author, zones["lyon"])
     zone_update(zone=zones["lyon"], geometry=square(4.019, 45.019, 0.002))
@@ -114,7 +119,14 @@ def test_it_follows_zone_changes(
 def test_it_prints_a_call_sheet_with_blank_columns(
     client: Client, cast: Cast, zones: dict[str, Zone], people: dict[str, VulnerablePerson]
 ) -> None:
-    alert = make_alert(cast.org, cast.alert_author, zones["bourg"], cap_status="Exercise")
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        zones["bourg"],
+        topic="heat",
+        headline="Canicule : vigilance rouge",
+        cap_status="Exercise",
+    )
     login_verified(client, cast.social_agent)
     response = client.get(reverse("registry:call_sheet", args=[alert.pk]))
     html = response.content.decode()
@@ -122,8 +134,9 @@ def test_it_prints_a_call_sheet_with_blank_columns(
     assert "Call sheet: Canicule : vigilance rouge" in html
     assert "EXERCISE" in html
     assert "Le Bourg" in html
-    for heading in ("Name", "Age", "Address", "Phone", "Person to contact", "Needs"):
-        assert f'<th scope="col">{heading}</th>' in html or f">{heading}</th>" in html
+    for heading in ("Name", "Address", "Phone", "Person to contact", "Needs"):
+        assert f'<th scope="col">{heading}</th>' in html
+    assert '<th scope="col" class="number">Age</th>' in html
     for blank in ("Called at", "Outcome", "Action taken"):
         assert f'<th scope="col" class="blank">{blank}</th>' in html
     rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
@@ -162,9 +175,30 @@ def test_it_says_so_when_nobody_is_in_the_target(client: Client, cast: Cast) -> 
 def test_it_lists_alerts_with_a_call_sheet_on_the_registry_page(
     client: Client, cast: Cast, zones: dict[str, Zone]
 ) -> None:
-    wanted = make_alert(cast.org, cast.alert_author, zones["bourg"], headline="Crue")
-    make_alert(cast.org, cast.alert_author, headline="Brouillon", status="draft")
-    make_alert(cast.org, cast.alert_author, headline="Sans registre", include_vulnerable=False)
+    wanted = make_alert(
+        cast.org,
+        cast.alert_author,
+        zones["bourg"],
+        status=Alert.Status.APPROVED,
+        include_vulnerable=True,
+        headline="Crue",
+    )
+    make_alert(
+        cast.org,
+        cast.alert_author,
+        zones["bourg"],
+        status=Alert.Status.DRAFT,
+        include_vulnerable=True,
+        headline="Brouillon",
+    )
+    make_alert(
+        cast.org,
+        cast.alert_author,
+        zones["bourg"],
+        status=Alert.Status.APPROVED,
+        include_vulnerable=False,
+        headline="Sans registre",
+    )
     login_verified(client, cast.social_agent)
     html = client.get(reverse("registry:list")).content.decode()
     assert reverse("registry:call_sheet", args=[wanted.pk]) in html

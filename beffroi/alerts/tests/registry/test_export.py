@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beffroi.alerts.models import VulnerablePerson
-from beffroi.alerts.tests.registry_factories import address, load_valmont, make_person
+from beffroi.alerts.tests.factories import address, load_valmont, make_person
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import Zone
 from beffroi.testing import Cast, login_verified

@@ -8,7 +8,7 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from beffroi.alerts.tests.registry_factories import address, load_valmont, make_person
+from beffroi.alerts.tests.factories import address, load_valmont, make_person
 from beffroi.testing import Cast, login_verified
 
 

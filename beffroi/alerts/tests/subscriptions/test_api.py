@@ -8,10 +8,16 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from beffroi.alerts.models import Place, Subscriber
+from beffroi.alerts.models import Place
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import INSIDE, OUTSIDE, Territory, territory
-from beffroi.api.tests.helpers import make_token
+from beffroi.alerts.tests.factories import (
+    INSIDE,
+    OUTSIDE,
+    Territory,
+    register_subscriber,
+    territory,
+)
+from beffroi.api.tests.factories import make_token
 
 __all__ = ["territory"]
 
@@ -28,25 +34,10 @@ def _no_rate_limit(settings: Any) -> None:
     settings.API_RATE_LIMIT_PER_MINUTE = 0
 
 
-def _subscriber(territory: Territory, **fields: object) -> Subscriber:
-    values: dict[str, object] = {
-        "full_name": "Alice Martin",
-        "email": "alice@example.org",
-        "sms_number": "0612345678",
-        "channels": ["email", "sms"],
-        "topics": ["flood"],
-        "places": [services.PlaceInput(address_id=territory.mairie_12.pk)],
-        "consent": True,
-        "organisation": territory.cast.org,
-    }
-    values.update(fields)
-    return services.subscriber_register(**values).subscriber  # type: ignore[arg-type]
-
-
 def test_a_resident_reads_and_changes_their_registration(
     client: Client, territory: Territory
 ) -> None:
-    subscriber = _subscriber(territory, user=territory.cast.resident)
+    subscriber = register_subscriber(territory, user=territory.cast.resident)
     client.force_login(territory.cast.resident)
     response = client.get(f"{BASE}/me")
     assert response.status_code == 200
@@ -73,7 +64,7 @@ def test_a_resident_reads_and_changes_their_registration(
 
 
 def test_it_answers_422_with_field_messages(client: Client, territory: Territory) -> None:
-    subscriber = _subscriber(territory, user=territory.cast.resident)
+    subscriber = register_subscriber(territory, user=territory.cast.resident)
     client.force_login(territory.cast.resident)
     response = client.put(
         f"{BASE}/me",
@@ -102,7 +93,7 @@ def test_anonymous_and_unregistered_callers_are_told_so(
 
 
 def test_session_writes_need_the_csrf_token(territory: Territory) -> None:
-    _subscriber(territory, user=territory.cast.resident)
+    register_subscriber(territory, user=territory.cast.resident)
     client = Client(enforce_csrf_checks=True)
     client.force_login(territory.cast.resident)
     response = client.put(
@@ -112,7 +103,7 @@ def test_session_writes_need_the_csrf_token(territory: Territory) -> None:
 
 
 def test_a_resident_adds_and_removes_places(client: Client, territory: Territory) -> None:
-    subscriber = _subscriber(territory, user=territory.cast.resident)
+    subscriber = register_subscriber(territory, user=territory.cast.resident)
     client.force_login(territory.cast.resident)
     lon, lat = INSIDE
     response = client.post(
@@ -144,7 +135,7 @@ def test_a_resident_adds_and_removes_places(client: Client, territory: Territory
 def test_agents_manage_their_organisations_residents_with_a_token(
     client: Client, territory: Territory
 ) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory, full_name="Alice Martin", email="alice@example.org")
     key = make_token(territory.cast.front_desk, territory.cast.org)
     response = client.get(f"{BASE}/subscribers", {"q": "alice"}, headers=_auth(key))
     assert response.status_code == 200
@@ -174,7 +165,7 @@ def test_agents_manage_their_organisations_residents_with_a_token(
 
 
 def test_a_moderators_token_cannot_read_residents(client: Client, territory: Territory) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     key = make_token(territory.cast.moderator, territory.cast.org)
     assert client.get(f"{BASE}/subscribers", headers=_auth(key)).status_code == 403
     assert client.get(f"{BASE}/subscribers/{subscriber.pk}", headers=_auth(key)).status_code == 403
@@ -183,7 +174,7 @@ def test_a_moderators_token_cannot_read_residents(client: Client, territory: Ter
 def test_another_organisations_token_sees_none_of_them(
     client: Client, territory: Territory
 ) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     key = make_token(territory.cast.other_admin, territory.cast.other_org)
     response = client.get(f"{BASE}/subscribers", headers=_auth(key, host=OTHER_HOST))
     assert response.status_code == 200 and response.json() == []

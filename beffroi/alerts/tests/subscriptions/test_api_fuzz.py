@@ -20,9 +20,9 @@ from schemathesis.checks import (
 )
 
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import Territory, territory
+from beffroi.alerts.tests.factories import Territory, register_subscriber, territory
 from beffroi.api.api import api
-from beffroi.api.tests.helpers import make_token
+from beffroi.api.tests.factories import make_token
 
 __all__ = ["territory"]
 
@@ -35,16 +35,7 @@ schema.app = WSGIHandler()
 @pytest.fixture
 def agent_key(territory: Territory, settings: Any) -> Iterator[str]:
     settings.API_RATE_LIMIT_PER_MINUTE = 0
-    services.subscriber_register(
-        organisation=territory.cast.org,
-        email="admin@valmont.example",
-        sms_number="0612345678",
-        channels=["email", "sms"],
-        topics=["flood"],
-        places=[services.PlaceInput(address_id=territory.mairie_12.pk)],
-        consent=True,
-        user=territory.cast.administrator,
-    )
+    register_subscriber(territory, user=territory.cast.administrator, email="admin@valmont.example")
     # The WSGI handler would otherwise close the test's connection after each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)

@@ -9,9 +9,10 @@ from django.urls import reverse
 from beffroi.accounts import gdpr
 from beffroi.alerts.models import Subscriber
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import (
+from beffroi.alerts.tests.factories import (
     INSIDE,
     Territory,
+    register_subscriber,
     registration_data,
     territory,
 )
@@ -24,24 +25,9 @@ __all__ = ["territory"]
 LIST = reverse("subscribers_backoffice:list")
 
 
-def _subscriber(territory: Territory, **fields: object) -> Subscriber:
-    values: dict[str, object] = {
-        "full_name": "Jeanne Durand",
-        "email": "jeanne@example.org",
-        "sms_number": "0612345678",
-        "channels": ["email", "sms"],
-        "topics": ["flood"],
-        "places": [services.PlaceInput(address_id=territory.mairie_12.pk)],
-        "consent": True,
-        "organisation": territory.cast.org,
-    }
-    values.update(fields)
-    return services.subscriber_register(**values).subscriber  # type: ignore[arg-type]
-
-
 def test_agents_list_and_search_residents(client: Client, territory: Territory) -> None:
-    _subscriber(territory)
-    _subscriber(
+    register_subscriber(territory)
+    register_subscriber(
         territory,
         full_name="Paul Petit",
         email="paul@example.org",
@@ -60,7 +46,7 @@ def test_agents_list_and_search_residents(client: Client, territory: Territory) 
 
 
 def test_residents_and_moderators_cannot_see_the_list(client: Client, territory: Territory) -> None:
-    _subscriber(territory)
+    register_subscriber(territory)
     client.force_login(territory.cast.resident)
     assert client.get(LIST).status_code == 403
     login_verified(client, territory.cast.moderator)
@@ -70,7 +56,7 @@ def test_residents_and_moderators_cannot_see_the_list(client: Client, territory:
 def test_another_organisations_agent_sees_none_of_them(
     client: Client, territory: Territory
 ) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     login_verified(client, territory.cast.other_admin)
     # On Valmont's host the other commune's administrator holds no role.
     assert client.get(LIST).status_code == 403
@@ -128,7 +114,7 @@ def test_an_unconfirmed_number_registered_by_an_agent_stays_unverified(
 
 
 def test_an_agent_edits_a_resident(client: Client, territory: Territory) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     login_verified(client, territory.cast.social_agent)
     url = reverse("subscribers_backoffice:detail", args=[subscriber.pk])
     response = client.post(
@@ -158,7 +144,7 @@ def test_an_agent_edits_a_resident(client: Client, territory: Territory) -> None
 def test_it_exports_and_erases_a_users_subscriptions(territory: Territory) -> None:
     resident = territory.cast.resident
     lon, lat = INSIDE
-    subscriber = _subscriber(
+    subscriber = register_subscriber(
         territory,
         user=resident,
         places=[services.PlaceInput(lon=lon, lat=lat)],

@@ -16,7 +16,8 @@ from django.urls import reverse
 from beffroi.alerts.models import Place, Subscriber, Topic
 from beffroi.alerts.subscriptions import imports
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import Territory, territory
+from beffroi.alerts.tests.factories import Territory, register_subscriber, territory
+from beffroi.core.imports import ImportRefused
 from beffroi.testing import login_verified
 
 __all__ = ["territory"]
@@ -34,7 +35,9 @@ GOOD_UTF8_COMMA = (
 ).encode()
 
 
-def _import(territory: Territory, data: bytes, *, dry_run: bool = False) -> imports.ImportReport:
+def _import(
+    territory: Territory, data: bytes, *, dry_run: bool = False
+) -> imports.SubscriberImportReport:
     return imports.subscribers_import(
         organisation=territory.cast.org,
         data=data,
@@ -45,7 +48,7 @@ def _import(territory: Territory, data: bytes, *, dry_run: bool = False) -> impo
 
 def test_it_imports_a_semicolon_iso_8859_1_file(territory: Territory) -> None:
     report = _import(territory, GOOD_LATIN1)
-    assert (report.total, report.created, report.encoding, report.delimiter) == (
+    assert (report.lines, report.created, report.encoding, report.delimiter) == (
         3,
         3,
         "windows-1252",
@@ -92,9 +95,9 @@ def test_it_refuses_the_whole_file_and_reports_each_bad_line(territory: Territor
         b"Bad;Topic;y@example.org;;12 rue de la Mairie;volcan\n"
         b"No;Address;z@example.org;;;\n"
     )
-    with pytest.raises(imports.SubscriberImportError) as error:
+    with pytest.raises(ImportRefused) as error:
         _import(territory, data)
-    rejected = {item.line: item.reason for item in error.value.report.rejected}
+    rejected = {item.line: item.reason for item in error.value.report.refused}
     assert sorted(rejected) == [3, 4, 5, 6, 7, 8]
     assert "06 12" in rejected[3] and "not a valid phone number" in rejected[3]
     assert "not-an-email" in rejected[4]
@@ -107,25 +110,25 @@ def test_it_refuses_the_whole_file_and_reports_each_bad_line(territory: Territor
 
 
 def test_it_refuses_a_file_without_the_needed_columns(territory: Territory) -> None:
-    with pytest.raises(imports.SubscriberImportError) as error:
+    with pytest.raises(ImportRefused) as error:
         _import(territory, b"nom;prenom\nDurand;Jeanne\n")
-    [item] = error.value.report.rejected
+    [item] = error.value.report.refused
     assert item.line == 1
     assert "address column" in item.reason and "phone column" in item.reason
 
 
 def test_it_updates_residents_already_registered(territory: Territory) -> None:
-    existing = services.subscriber_register(
-        organisation=territory.cast.org,
-        email="jeanne@example.org",
+    existing = register_subscriber(
+        territory,
+        full_name="",
+        sms_number="",
         channels=["email"],
         topics=["storm"],
         places=[services.PlaceInput(address_id=territory.lilas_3.pk)],
-        consent=True,
-    ).subscriber
+    )
     report = _import(territory, GOOD_LATIN1)
-    assert report.created == 2
-    assert [item.line for item in report.updated] == [2]
+    assert (report.created, report.updated) == (2, 1)
+    assert [item.line for item in report.updated_lines] == [2]
     existing.refresh_from_db()
     assert Subscriber.objects.filter(email="jeanne@example.org").count() == 1
     assert str(existing.sms_number) == "+33612345678"

@@ -14,7 +14,7 @@ from beffroi.alerts.subscriptions.services import (
     consent_text,
     management_token,
 )
-from beffroi.alerts.tests.subscriptions_factories import (
+from beffroi.alerts.tests.factories import (
     INSIDE,
     INSIDE_RIVER,
     OUTSIDE,

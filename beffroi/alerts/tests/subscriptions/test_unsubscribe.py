@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from beffroi.alerts.models import Subscriber
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import Territory, territory
+from beffroi.alerts.tests.factories import Territory, register_subscriber, territory
 from beffroi.alerts.texts import sms_stop_instructions
 from beffroi.core.models import AuditEvent
 from beffroi.territory.models import OrganisationHost
@@ -16,22 +15,8 @@ from beffroi.territory.models import OrganisationHost
 __all__ = ["territory"]
 
 
-def _subscriber(territory: Territory, **fields: object) -> Subscriber:
-    values: dict[str, object] = {
-        "email": "jeanne@example.org",
-        "sms_number": "0612345678",
-        "channels": ["email", "sms"],
-        "topics": ["flood"],
-        "places": [services.PlaceInput(address_id=territory.mairie_12.pk)],
-        "consent": True,
-        "organisation": territory.cast.org,
-    }
-    values.update(fields)
-    return services.subscriber_register(**values).subscriber  # type: ignore[arg-type]
-
-
 def test_it_builds_an_absolute_https_link_on_the_primary_host(territory: Territory) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     OrganisationHost.objects.create(
         organisation=territory.cast.org, host="alertes.valmont.fr", is_primary=False
     )
@@ -45,13 +30,15 @@ def test_it_builds_an_absolute_https_link_on_the_primary_host(territory: Territo
 def test_it_uses_the_configured_scheme_and_port(territory: Territory, settings: object) -> None:
     settings.PUBLIC_URL_SCHEME = "http"  # type: ignore[attr-defined]
     settings.PUBLIC_URL_PORT = 8000  # type: ignore[attr-defined]
-    assert services.unsubscribe_url(_subscriber(territory)).startswith("http://testserver:8000/")
+    assert services.unsubscribe_url(register_subscriber(territory)).startswith(
+        "http://testserver:8000/"
+    )
 
 
 def test_it_asks_for_confirmation_before_unsubscribing(
     client: Client, territory: Territory
 ) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     url = reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
     response = client.get(url)
     assert response.status_code == 200
@@ -68,7 +55,7 @@ def test_it_asks_for_confirmation_before_unsubscribing(
 
 
 def test_it_unsubscribes_in_one_click_without_csrf_token(territory: Territory) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token]),
@@ -82,7 +69,7 @@ def test_it_unsubscribes_in_one_click_without_csrf_token(territory: Territory) -
 
 
 def test_it_answers_404_to_an_unknown_or_foreign_token(territory: Territory) -> None:
-    subscriber = _subscriber(territory)
+    subscriber = register_subscriber(territory)
     client = Client()
     assert client.post(reverse("subscriptions:unsubscribe", args=["nope"])).status_code == 404
     response = client.post(
@@ -95,8 +82,8 @@ def test_it_answers_404_to_an_unknown_or_foreign_token(territory: Territory) -> 
 
 
 def test_it_stops_sms_when_the_resident_replies_stop(territory: Territory) -> None:
-    subscriber = _subscriber(territory)
-    other = _subscriber(territory, email="autre@example.org", sms_number="0698765432")
+    subscriber = register_subscriber(territory)
+    other = register_subscriber(territory, email="autre@example.org", sms_number="0698765432")
     # As SMSCs give it: international digits without "+".
     count = services.subscriber_unsubscribe_by_number(
         organisation=territory.cast.org, number="33612345678"
@@ -125,7 +112,7 @@ def test_it_stops_sms_when_the_resident_replies_stop(territory: Territory) -> No
 def test_it_ends_the_registration_when_stop_removes_the_last_channel(
     territory: Territory,
 ) -> None:
-    subscriber = _subscriber(territory, email="", channels=["sms"])
+    subscriber = register_subscriber(territory, email="", channels=["sms"])
     assert (
         services.subscriber_unsubscribe_by_number(
             organisation=territory.cast.org, number="06 12 34 56 78"

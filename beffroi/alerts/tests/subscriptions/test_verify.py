@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from beffroi.alerts.models import ChannelVerification, Subscriber
 from beffroi.alerts.subscriptions import services as services
-from beffroi.alerts.tests.subscriptions_factories import (
+from beffroi.alerts.tests.factories import (
     RunOnCommit,
     Territory,
     gateways,
+    register_subscriber,
     registration_data,
     sent,
     territory,
@@ -203,19 +204,17 @@ def test_it_refuses_an_expired_or_forged_email_link(
 def test_it_marks_channels_verified_when_an_agent_had_them_confirmed(
     territory: Territory,
 ) -> None:
-    result = services.subscriber_register(
-        organisation=territory.cast.org,
+    subscriber = register_subscriber(
+        territory,
+        agent=territory.cast.front_desk,
+        confirmed_on_phone=True,
+        full_name="",
         email="paul@example.org",
         sms_number="0692123456",
         voice_number="0262161234",
         channels=["email", "sms", "voice"],
-        topics=["flood"],
         places=[services.PlaceInput(address_id=territory.mairie_14.pk)],
-        consent=True,
-        registered_by=territory.cast.front_desk,
-        confirmed_on_phone=True,
     )
-    subscriber = result.subscriber
     assert subscriber.source == "agent"
     assert subscriber.registered_by == territory.cast.front_desk
     assert subscriber.email_verified_at is not None

@@ -8,9 +8,10 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from beffroi.core.imports import ImportRefused
 from beffroi.core.progress import ProgressBar
 from beffroi.territory.management.commands._organisation import organisation_from_option
-from beffroi.territory.services import BanImportError, ban_import
+from beffroi.territory.services import ban_import
 
 
 class Command(BaseCommand):
@@ -49,17 +50,17 @@ class Command(BaseCommand):
                 allow_partial=options["allow_partial"],
                 create_communes=options["create_communes"],
             )
-        except BanImportError as exc:
+        except ImportRefused as exc:
             bar.finish()
-            lines = "\n".join(f"  - {error}" for error in exc.errors)
+            lines = "\n".join(f"  - {message}" for message in exc.messages)
             raise CommandError(
                 _("%(path)s: nothing was imported (%(count)d problem(s)):")
-                % {"path": path, "count": len(exc.errors)}
+                % {"path": path, "count": len(exc.messages)}
                 + f"\n{lines}"
             ) from exc
         bar.finish()
-        for error in report.rejected:
-            self.stderr.write(_("rejected: %(error)s") % {"error": error})
+        for refused in report.refused:
+            self.stderr.write(_("rejected: %(error)s") % {"error": refused})
         if report.communes_created:
             self.stdout.write(
                 _("Communes created: %(codes)s") % {"codes": ", ".join(report.communes_created)}
@@ -75,8 +76,8 @@ class Command(BaseCommand):
                     "lines": report.lines,
                     "created": report.created,
                     "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": len(report.rejected),
+                    "unchanged": report.skipped,
+                    "rejected": len(report.refused),
                     "streets": report.streets_created,
                     "memberships": report.memberships,
                 }

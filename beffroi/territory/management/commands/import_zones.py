@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from beffroi.core.imports import ImportRefused
+from beffroi.core.progress import ProgressBar
 from beffroi.territory.geojson import MAX_FILE_BYTES
 from beffroi.territory.management.commands._organisation import organisation_from_option
 from beffroi.territory.models import Zone
-from beffroi.territory.services import GeoJSONImportError, zones_import_geojson
+from beffroi.territory.services import zones_import_geojson
 
 
 class Command(BaseCommand):
@@ -48,21 +50,28 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
+        # The wrapped stream itself: OutputWrapper.write would end each redraw with a newline.
+        stream: TextIO = self.stderr._out  # type: ignore[assignment]
+        bar = ProgressBar(_("Importing %(file)s") % {"file": path.name}, stream=stream)
         try:
-            zones = zones_import_geojson(
+            report = zones_import_geojson(
                 organisation=organisation,
                 data=data,
                 kind=options["kind"],
                 name_property=options["name_property"],
                 replace=options["replace"],
+                progress=bar.update,
             )
-        except GeoJSONImportError as exc:
-            lines = "\n".join(f"  - {error}" for error in exc.errors)
+        except ImportRefused as exc:
+            bar.finish()
+            lines = "\n".join(f"  - {message}" for message in exc.messages)
             raise CommandError(
                 _("%(path)s: nothing was imported (%(count)d problem(s)):")
-                % {"path": path, "count": len(exc.errors)}
+                % {"path": path, "count": len(exc.messages)}
                 + f"\n{lines}"
             ) from exc
+        bar.finish()
+        zones = report.zones
         for zone in zones:
             self.stdout.write(
                 _("%(name)s: %(count)d address(es)")

@@ -1,4 +1,5 @@
-"""Small builders shared by the territory tests."""
+"""Builders of the territory tests (also used by other apps' tests): geometries, GeoJSON
+collections, BAN lines and files, and the sample BAN file of Valmont."""
 
 from __future__ import annotations
 

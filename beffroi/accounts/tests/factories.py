@@ -1,3 +1,6 @@
+"""Builders of the accounts tests: a two-factor device set up through the pages, its
+current code, the link in the last e-mail."""
+
 from __future__ import annotations
 
 import re
