@@ -1,22 +1,24 @@
-"""A per-client request budget for the API, kept in Django's cache.
+"""A per-client request budget for the API.
 
-A fixed one-minute window per client address: cheap (one ``add`` and one ``incr`` per
-request, atomic on Redis), shared by every process through the configured cache, and it
-tells the client exactly when to come back (``Retry-After``). It runs before token
-authentication too, so guessing tokens is throttled like everything else.
+A fixed one-minute window per client address, counted with ``beffroi.core.ratelimit``: one
+atomic increment per request in the database (or Redis when configured), shared by every
+process, so that sixteen clients at once cannot all pass (the cache's get-then-set let 900
+requests through a limit of 300). It tells the client exactly when to come back
+(``Retry-After``), and runs before token authentication too, so guessing tokens is
+throttled by the same counter.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
+
+from beffroi.core.ratelimit import rate_hit
 
 WINDOW_SECONDS = 60
 _CHECKED = "_beffroi_rate_wait"
@@ -40,19 +42,8 @@ def rate_limit_wait(request: HttpRequest) -> float | None:
         wait: float | None = getattr(request, _CHECKED)
         return wait
     limit = int(getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 300))
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"api-rate:{_client_key(request)}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this request opens a new window.
-        cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
-        count = 1
-    result: float | None = None
-    if limit and count > limit:
-        result = max(1.0, (window + 1) * WINDOW_SECONDS - now)
+    decision = rate_hit(f"api:{_client_key(request)}", limit=limit, window_seconds=WINDOW_SECONDS)
+    result = None if decision.allowed else decision.retry_after
     setattr(request, _CHECKED, result)
     return result
 

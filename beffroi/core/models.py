@@ -50,3 +50,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class RateCounter(models.Model):
+    """How many times ``key`` was hit in the fixed window starting at ``window``.
+
+    The atomic counter behind every rate limit that protects something costing money or
+    reaching a person (API calls, token guesses, SMS sent outside alerts), when no Redis is
+    configured: one ``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` per hit, so that two
+    requests at once can never both read the same count (what a cache's get-then-set did).
+    """
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # epoch seconds of the window's start
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratecounter_key_window")
+        ]
+        indexes = [models.Index(fields=["window"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

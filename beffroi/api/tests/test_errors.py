@@ -113,3 +113,45 @@ def test_it_serves_the_docs_with_static_scripts_only(cast: Cast, client: Client)
         else:
             assert 'type="application/json"' in attributes
     assert 'lang="' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_holds_the_limit_with_sixteen_clients_at_once(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sixteen threads once got 900 answers through a limit of 300: the cache's counter was
+    # read and written in two steps. Every request now counts with one atomic increment.
+    import threading
+
+    from django.db import connection
+
+    from beffroi.core import ratelimit
+    from beffroi.testing import make_cast
+
+    make_cast()
+    # One instant for the whole test: a minute boundary would open a fresh budget.
+    monkeypatch.setattr(ratelimit, "clock", lambda: 2_000_000_010.0)
+    settings.API_RATE_LIMIT_PER_MINUTE = 40
+    statuses: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(16)
+
+    def work() -> None:
+        client = Client()
+        barrier.wait()
+        try:
+            for _ in range(8):
+                status = client.get("/api/v1/organisation").status_code
+                with lock:
+                    statuses.append(status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 128
+    assert statuses.count(200) == 40
+    assert statuses.count(429) == 88

@@ -1,0 +1,111 @@
+"""Rate limits hold under concurrency: each hit is one atomic increment, in the database or
+in Redis, so that sixteen requests at once cannot all pass a limit of ten."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+
+import conftest
+from beffroi.core.models import RateCounter
+from beffroi.core.ratelimit import rate_counters_purge, rate_hit, rate_peek
+
+
+def test_it_allows_up_to_the_limit_then_says_when_to_come_back(db: None) -> None:
+    now = 60 * 16_666_667 + 30.0  # 30 s into a minute
+    decisions = [rate_hit("k", limit=3, window_seconds=60, now=now) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert [d.count for d in decisions] == [1, 2, 3, 4]
+    assert decisions[-1].retry_after == 30.0
+    # The next window starts afresh.
+    assert rate_hit("k", limit=3, window_seconds=60, now=now + 30).allowed
+    assert rate_peek("k", window_seconds=60, now=now) == 4
+
+
+def test_it_counts_a_cost_and_separates_keys(db: None) -> None:
+    now = 2_000_000_000.0
+    assert rate_hit("sms:+33612345678", limit=5, window_seconds=3600, cost=3, now=now).allowed
+    assert not rate_hit("sms:+33612345678", limit=5, window_seconds=3600, cost=3, now=now).allowed
+    assert rate_hit("sms:+33698765432", limit=5, window_seconds=3600, cost=3, now=now).allowed
+
+
+def test_it_counts_nothing_without_a_limit(db: None) -> None:
+    assert rate_hit("k", limit=0, window_seconds=60).allowed
+    assert not RateCounter.objects.exists()
+
+
+def test_it_purges_old_windows(db: None) -> None:
+    now = 2_000_000_000.0
+    rate_hit("old", limit=9, window_seconds=60, now=now - 3 * 86_400)
+    rate_hit("new", limit=9, window_seconds=60, now=now)
+    assert rate_counters_purge(now=now) == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["new"]
+
+
+def _hammer(limit: int, threads: int, hits: int) -> list[bool]:
+    results: list[bool] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            for _ in range(hits):
+                decision = rate_hit("shared", limit=limit, window_seconds=3600)
+                with lock:
+                    results.append(decision.allowed)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One instant for the whole test: no window boundary in the middle of it."""
+    from beffroi.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 2_000_000_000.0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock")
+def test_it_holds_with_sixteen_clients_at_once_on_the_database() -> None:
+    results = _hammer(limit=50, threads=16, hits=10)
+    assert len(results) == 160
+    assert results.count(True) == 50
+    assert RateCounter.objects.get(key="shared").count == 160
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock")
+def test_it_holds_with_sixteen_clients_at_once_on_redis(settings: Any) -> None:
+    import os
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2).close()
+    except OSError:
+        conftest.service_unavailable("Redis")
+    settings.REDIS_URL = url
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for name in client.scan_iter("beffroi:rate:shared:*"):  # earlier runs at this instant
+        client.delete(name)
+    results = _hammer(limit=50, threads=16, hits=10)
+    assert results.count(True) == 50
+    # Nothing went to the database: Redis holds the counts.
+    assert not RateCounter.objects.exists()
