@@ -1,5 +1,19 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _default_templates(sender: Any, instance: Any, created: bool, raw: bool, **kwargs: Any) -> None:
+    """A new organisation gets the PCS templates at once: in its first crisis nobody has
+    time to run a command. A receiver, because organisations are created by the admin, the
+    demo, the tests and the shell alike, and ``territory`` may not know ``alerts``; fixtures
+    (``raw``) bring their own templates."""
+    if created and not raw:
+        from beffroi.alerts.composer.services import alert_templates_defaults
+
+        alert_templates_defaults(organisation=instance)
 
 
 class AlertsConfig(AppConfig):
@@ -8,6 +22,11 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts")
 
     def ready(self) -> None:
+        from beffroi.territory.models import Organisation
+
+        post_save.connect(
+            _default_templates, sender=Organisation, dispatch_uid="alerts_default_templates"
+        )
         from beffroi.alerts.access import (
             ALERT_VIEW_ROLES,
             CAP_IMPORT_ROLES,
@@ -94,6 +113,21 @@ class AlertsConfig(AppConfig):
         )
         gdpr.register_exporter("alert_subscriptions", subscription_services.export_subscriptions)
         gdpr.register_eraser("alert_subscriptions", subscription_services.erase_subscriptions)
+        # Receipts and "STOP" replies that reach a sending session (some SMSCs push them on
+        # the transmitter bind) are applied like those of the smpp_receiver command.
+        from beffroi.alerts.dispatch import services as dispatch_services
+        from beffroi.messaging.handlers import inbound_handler_register, receipt_handler_register
+
+        receipt_handler_register(
+            lambda receipt, channel: dispatch_services.receipt_from_gateway(
+                receipt=receipt, channel=channel
+            )
+        )
+        inbound_handler_register(
+            lambda sender, text, _channel: dispatch_services.sms_inbound_handle(
+                sender=sender, text=text
+            )
+        )
         # Composer: write, target, approve alerts; templates per PCS scenario.
         register_tool(
             Tool(

@@ -26,6 +26,7 @@ import secrets
 import select
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -48,6 +49,7 @@ from beffroi.messaging.base import (
     Transport,
     TransportError,
 )
+from beffroi.messaging.handlers import inbound_route, receipts_route
 from beffroi.messaging.sms import gsm7_decode, gsm7_encode, is_gsm7, split_parts
 from beffroi.messaging.throttle import shared_throttle
 
@@ -321,8 +323,36 @@ def handle_deliver_sm(
         on_inbound(source, text)
 
 
+@dataclass(frozen=True)
+class _UnknownPdu:
+    """A PDU whose command id smpplib does not know: answered with generic_nack."""
+
+    command_id: int
+    sequence: int
+    command: str = "unknown"
+
+
 class _Client(smpplib.client.Client):  # type: ignore[misc]
-    """smpplib's client, with TLS server-name verification."""
+    """smpplib's client, with TLS server-name verification, and a PDU of a command it does
+    not know returned as ``_UnknownPdu`` instead of an exception that would end the session
+    (and fail the batch) for something an SMSC may legitimately send."""
+
+    def read_pdu(self) -> Any:
+        raw_length = self._recv_exact(4)
+        (length,) = struct.unpack(">L", raw_length)
+        if length < 16:
+            raise smpplib.exceptions.PDUError("Broken PDU")
+        raw = raw_length + self._recv_exact(length - 4)
+        try:
+            pdu = smpplib.smpp.parse_pdu(
+                raw, client=self, allow_unknown_opt_params=self.allow_unknown_opt_params
+            )
+        except smpplib.exceptions.UnknownCommandError:
+            command_id, _status, sequence = struct.unpack(">LLL", raw[4:16])
+            return _UnknownPdu(command_id=command_id, sequence=sequence)
+        if not pdu.is_error() and pdu.command in smpplib.consts.STATE_SETTERS:
+            self.state = smpplib.consts.STATE_SETTERS[pdu.command]
+        return pdu
 
     def _create_socket(self) -> socket.socket:
         raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -364,15 +394,19 @@ def _open_client(config: SmppConfig, bind: str, ssl_context: ssl.SSLContext | No
     return client
 
 
-def _close_client(client: Any) -> None:
+def _close_client(
+    client: Any,
+    on_receipt: ReceiptCallback | None = None,
+    on_inbound: InboundCallback | None = None,
+) -> None:
     try:
         if client.state in (
             smpplib.consts.SMPP_CLIENT_STATE_BOUND_TX,
             smpplib.consts.SMPP_CLIENT_STATE_BOUND_RX,
             smpplib.consts.SMPP_CLIENT_STATE_BOUND_TRX,
         ):
-            client.unbind()
-    except _CONNECTION_ERRORS:
+            _unbind(client, on_receipt, on_inbound)
+    except (*_CONNECTION_ERRORS, TimeoutError):
         pass
     finally:
         # The session is over either way; smpplib would log a warning for an unbind the
@@ -382,14 +416,48 @@ def _close_client(client: Any) -> None:
             client.disconnect()
 
 
-def _reply(client: Any, command: str, request: Any, **kwargs: Any) -> None:
+def _unbind(
+    client: Any, on_receipt: ReceiptCallback | None, on_inbound: InboundCallback | None
+) -> None:
+    """Unbind, answering what the SMSC still pushes before its unbind_resp: a receipt that
+    arrived as the batch ended is acknowledged and recorded, not lost (smpplib's ``unbind``
+    would read it as the answer and drop it)."""
+    request = smpplib.smpp.make_pdu("unbind", client=client)
+    client._socket.sendall(request.generate())
+    while True:
+        pdu = client.read_pdu()
+        if pdu.command == "unbind_resp" or pdu.command == "generic_nack":
+            return
+        if pdu.command == "deliver_sm":
+            try:
+                handle_deliver_sm(pdu, on_receipt, on_inbound)
+            finally:
+                _reply(client, "deliver_sm_resp", pdu)
+        elif pdu.command == "enquire_link":
+            _reply(client, "enquire_link_resp", pdu)
+
+
+def _reply(client: Any, command: str, request: Any, *, status: int = 0, **kwargs: Any) -> None:
+    """Answer ``request`` whatever the bind: some SMSCs push delivery receipts on a
+    transmitter session, and smpplib's ``send_pdu`` refuses a ``deliver_sm_resp`` there —
+    the SMSC then resends the receipt and may drop the session mid-batch."""
     response = smpplib.smpp.make_pdu(command, client=client, **kwargs)
     response.sequence = request.sequence
-    client.send_pdu(response)
+    response.status = status
+    client._socket.sendall(response.generate())
+
+
+# Requests an ESME does not answer (SMPP 3.4 defines no response for them).
+_UNANSWERED_REQUESTS = frozenset({"alert_notification"})
+ESME_RINVCMDID = 0x03
 
 
 class _ConnectionLost(Exception):
     pass
+
+
+class _BindRefused(Exception):
+    """The SMSC refused the bind itself (credentials, system type): retrying is useless."""
 
 
 @dataclass
@@ -424,7 +492,8 @@ class SmppTransport(Transport):
         self.config = config
         self.ssl_context = ssl_context  # for smpps://; default: the system trust store
         self.throttle = throttle or Throttle(0)
-        # Only used when bound as transceiver: receipts may then arrive on this session.
+        # Receipts and replies may arrive on this session: always on a transceiver bind, and
+        # on a transmitter bind too with some SMSCs.
         self.on_receipt = on_receipt
         self.on_inbound = on_inbound
         self._client: Any = None
@@ -439,23 +508,28 @@ class SmppTransport(Transport):
         return cls(
             SmppConfig.from_url(settings.SMPP_URL),
             throttle=shared_throttle(cls.kind, settings.SMPP_MAX_PER_SECOND),
+            on_receipt=lambda receipt: receipts_route(receipt, cls.channel),
+            on_inbound=lambda sender, text: inbound_route(sender, text, cls.channel),
         )
 
     def _connect(self) -> Any:
-        self._client = _open_client(self.config, self.config.bind, self.ssl_context)
+        try:
+            self._client = _open_client(self.config, self.config.bind, self.ssl_context)
+        except smpplib.exceptions.PDUError as exc:
+            raise _BindRefused(*exc.args) from exc
         self.binds += 1
         return self._client
 
     def open(self) -> None:
         try:
             self._connect()
-        except _CONNECTION_ERRORS:
+        except (*_CONNECTION_ERRORS, _BindRefused):
             self._client = None
             self._open_failed = True
 
     def close(self) -> None:
         if self._client is not None:
-            _close_client(self._client)
+            _close_client(self._client, self.on_receipt, self.on_inbound)
             self._client = None
 
     def _prepare(self, index: int, out: SmsOut) -> _Job:
@@ -505,7 +579,7 @@ class SmppTransport(Transport):
             try:
                 client = self._client or self._connect()
                 self._submit(client, jobs)
-            except (*_CONNECTION_ERRORS, _ConnectionLost) as exc:
+            except (*_CONNECTION_ERRORS, _ConnectionLost, _BindRefused) as exc:
                 self.close()
                 unfinished: list[_Job] = []
                 for job in jobs:
@@ -519,7 +593,7 @@ class SmppTransport(Transport):
                     unfinished.append(job)
                 jobs = unfinished
                 attempts_left -= 1
-                if attempts_left <= 0 or isinstance(exc, smpplib.exceptions.PDUError):
+                if attempts_left <= 0 or isinstance(exc, _BindRefused):
                     error = _connection_error(exc)
                     for job in jobs:
                         outcomes[job.index] = Outcome(job.out.key, None, error)
@@ -588,6 +662,15 @@ class SmppTransport(Transport):
         elif command == "unbind":
             _reply(client, "unbind_resp", pdu)
             raise _ConnectionLost("the SMSC unbound the session")
+        elif isinstance(pdu, _UnknownPdu) or not (
+            command.endswith("_resp") or command in _UNANSWERED_REQUESTS
+        ):
+            # A request this ESME does not serve (data_sm, query_sm…, or a command smpplib
+            # does not know): refuse it and carry on, the batch is not the SMSC's business.
+            logger.info("SMSC sent %s: answered generic_nack", command)
+            nack = smpplib.smpp.make_pdu("generic_nack", client=client)
+            nack.sequence, nack.status = pdu.sequence, ESME_RINVCMDID
+            client._socket.sendall(nack.generate())
 
 
 def _job_outcome(job: _Job) -> Outcome:
@@ -605,7 +688,7 @@ def _job_outcome(job: _Job) -> Outcome:
 
 
 def _connection_error(exc: BaseException) -> TransportError:
-    if isinstance(exc, smpplib.exceptions.PDUError):
+    if isinstance(exc, _BindRefused):
         status = exc.args[1] if len(exc.args) > 1 else 0
         return TransportError(
             f"SMPP bind refused ({exc.args[0]}): check SMPP_URL credentials. "

@@ -23,6 +23,7 @@ import logging
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Awaitable, Iterator
@@ -40,6 +41,7 @@ from beffroi.messaging.sms import gsm7_decode, gsm7_encode, is_gsm7, sms_info
 
 __all__ = [
     "HttpSmsServer",
+    "ReceiptsOnTransmitterSmsc",
     "ReceivedEmail",
     "ReceivedHttpSms",
     "SmscServer",
@@ -47,6 +49,7 @@ __all__ = [
     "SubmittedSm",
     "TlsFront",
     "free_port",
+    "receipts_on_transmitter_smsc",
     "sms_http_server",
     "smsc_server",
     "smtp_server",
@@ -485,6 +488,157 @@ class SmscServer:
 @contextlib.contextmanager
 def smsc_server(**kwargs: Any) -> Iterator[SmscServer]:
     server = SmscServer(**kwargs)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- an SMSC that does what smpp34 will not ----------------------------------------------
+
+_PDU_HEADER = struct.Struct(">IIII")  # command_length, command_id, command_status, sequence
+
+
+def _cstring(data: bytes, offset: int) -> tuple[bytes, int]:
+    end = data.index(b"\0", offset)
+    return data[offset:end], end + 1
+
+
+class ReceiptsOnTransmitterSmsc:
+    """A raw-socket SMSC with the habits some operators' SMSCs have and smpp34 refuses to
+    copy: it pushes a delivery receipt (``deliver_sm``) on the *transmitter* session right
+    after each ``submit_sm_resp``, and, after ``unexpected_after`` messages, sends a PDU an
+    ESME does not expect (``alert_notification`` and an unknown command id).
+
+    It records every ``submit_sm`` (destination), every answer it got (``deliver_sm_resp``,
+    ``generic_nack``) and serves one connection at a time, which is all a transport opens.
+    """
+
+    UNKNOWN_COMMAND = 0x000000AA
+
+    def __init__(self, *, unexpected_after: int | None = None) -> None:
+        self.port = free_port()
+        self.unexpected_after = unexpected_after
+        self.destinations: list[str] = []
+        self.answers: list[tuple[int, int, int]] = []  # (command_id, status, sequence)
+        self.binds = 0
+        self._sequence = itertools.count(0x7000_0000)
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"smpp://bf:secret@{HOST}:{self.port}?bind=transmitter&registered_delivery=1"
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, self.port))
+        listener.listen(4)
+        listener.settimeout(0.2)
+        self._listener = listener
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._listener is not None:
+            self._listener.close()
+
+    def _serve(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            try:
+                conn, _address = self._listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(0.2)
+                self._session(conn)
+
+    def _send(self, conn: socket.socket, command: int, sequence: int, body: bytes = b"") -> None:
+        conn.sendall(_PDU_HEADER.pack(16 + len(body), command, 0, sequence) + body)
+
+    def _read(self, conn: socket.socket) -> tuple[int, int, int, bytes] | None:
+        header = b""
+        while len(header) < 16:
+            try:
+                chunk = conn.recv(16 - len(header))
+            except TimeoutError:
+                if self._stop.is_set():
+                    return None
+                continue
+            if not chunk:
+                return None
+            header += chunk
+        length, command, status, sequence = _PDU_HEADER.unpack(header)
+        body = b""
+        while len(body) < length - 16:
+            chunk = conn.recv(length - 16 - len(body))
+            if not chunk:
+                return None
+            body += chunk
+        return command, status, sequence, body
+
+    def _session(self, conn: socket.socket) -> None:
+        while True:
+            pdu = self._read(conn)
+            if pdu is None:
+                return
+            command, status, sequence, body = pdu
+            if command in (0x00000001, 0x00000002, 0x00000009):  # bind_*
+                self.binds += 1
+                self._send(conn, command | 0x80000000, sequence, b"SMSC\0")
+            elif command == 0x00000004:  # submit_sm
+                self._on_submit(conn, sequence, body)
+            elif command == 0x00000015:  # enquire_link
+                self._send(conn, 0x80000015, sequence)
+            elif command == 0x00000006:  # unbind
+                # Answers to what was pushed before the unbind may still come: keep reading
+                # until the ESME closes the connection.
+                self._send(conn, 0x80000006, sequence)
+            else:
+                self.answers.append((command, status, sequence))
+
+    def _on_submit(self, conn: socket.socket, sequence: int, body: bytes) -> None:
+        _service, offset = _cstring(body, 0)
+        _source, offset = _cstring(body, offset + 2)
+        destination, _offset = _cstring(body, offset + 2)
+        self.destinations.append(destination.decode("ascii"))
+        number = len(self.destinations)
+        message_id = f"R{number:04d}"
+        self._send(conn, 0x80000004, sequence, message_id.encode() + b"\0")
+        receipt = (
+            f"id:{message_id} sub:001 dlvrd:001 submit date:2612051200 done date:2612051200 "
+            "stat:DELIVRD err:000 text:"
+        ).encode()
+        deliver = (
+            b"\0"
+            + bytes([1, 1])
+            + destination
+            + b"\0"
+            + bytes([5, 0])
+            + b"MAIRIE\0"
+            + bytes([0x04, 0, 0])
+            + b"\0\0"
+            + bytes([0, 0, 0, 0, len(receipt)])
+            + receipt
+        )
+        self._send(conn, 0x00000005, next(self._sequence), deliver)
+        if self.unexpected_after is not None and number == self.unexpected_after:
+            # alert_notification: source (ton, npi, addr), esme (ton, npi, addr)
+            alert = bytes([1, 1]) + b"33612345678\0" + bytes([1, 1]) + b"MAIRIE\0"
+            self._send(conn, 0x00000102, next(self._sequence), alert)
+            self._send(conn, self.UNKNOWN_COMMAND, next(self._sequence), b"\x01\x02")
+
+
+@contextlib.contextmanager
+def receipts_on_transmitter_smsc(**kwargs: Any) -> Iterator[ReceiptsOnTransmitterSmsc]:
+    server = ReceiptsOnTransmitterSmsc(**kwargs)
     server.start()
     try:
         yield server

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ __all__ = [
     "deliveries_send",
     "delivery_bounce_apply",
     "delivery_receipt_apply",
+    "early_receipts_apply",
+    "receipt_from_gateway",
     "retry_delay",
     "sms_inbound_handle",
 ]
@@ -692,6 +695,8 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
             else:
                 report.failed += len(ids)
             claim.filter(pk__in=ids).update(**fields)
+    if sent:
+        early_receipts_apply()
     for alert_id in alerts:
         alert_finish_if_done(alert_id=alert_id)
 
@@ -736,6 +741,42 @@ def alert_finish_if_done(*, alert_id: int) -> bool:
 
 
 # -- receipts, bounces, replies ---------------------------------------------------------
+
+
+# Receipts that a gateway pushed on the sending session before this process recorded the
+# batch as sent (some SMSCs answer submit_sm and report delivery within milliseconds): kept
+# for a while, then applied once the batch's provider ids are written.
+EARLY_RECEIPT_KEEP_SECONDS = 120.0
+_early_receipts: list[tuple[Receipt, str, float]] = []
+_early_receipts_lock = threading.Lock()
+
+
+def receipt_from_gateway(*, receipt: Receipt, channel: str) -> bool:
+    """A receipt a transport received: applied now, or kept until its delivery is recorded
+    as sent by this process. Returns whether it was applied now."""
+    if delivery_receipt_apply(receipt=receipt, channel=channel):
+        return True
+    with _early_receipts_lock:
+        _early_receipts.append((receipt, channel, time.monotonic() + EARLY_RECEIPT_KEEP_SECONDS))
+    return False
+
+
+def early_receipts_apply() -> int:
+    """Apply the kept receipts whose delivery is now recorded; forget the expired ones (the
+    2nd…nth part of a long SMS, another application sharing the account). Returns how many
+    were applied."""
+    with _early_receipts_lock:
+        kept = list(_early_receipts)
+        _early_receipts.clear()
+    now, applied, waiting = time.monotonic(), 0, []
+    for receipt, channel, give_up_at in kept:
+        if delivery_receipt_apply(receipt=receipt, channel=channel):
+            applied += 1
+        elif give_up_at > now:
+            waiting.append((receipt, channel, give_up_at))
+    with _early_receipts_lock:
+        _early_receipts.extend(waiting)
+    return applied
 
 
 def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:

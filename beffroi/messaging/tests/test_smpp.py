@@ -300,3 +300,36 @@ def test_it_parses_the_smpp_url() -> None:
         SmppConfig.from_url("smpp://a:b@h:2775?windw=3")
     with pytest.raises(ValueError, match="SMPP_URL"):
         SmppConfig.from_url("http://a:b@h:2775")
+
+
+def test_it_answers_receipts_pushed_on_a_transmitter_bind_and_sends_each_sms_once() -> None:
+    # Some SMSCs push delivery receipts on the transmitter session. smpplib refused to answer
+    # them, the batch failed as "bind refused … No Error" and was retried: the SMS the SMSC
+    # had already accepted went out twice. Every accepted message must be recorded as sent
+    # and every receipt answered; a PDU nobody expects must not fail the batch either.
+    from beffroi.messaging.sms_smpp import SmppConfig, SmppTransport
+    from beffroi.messaging.testing import receipts_on_transmitter_smsc
+
+    receipts: list[Receipt] = []
+    with receipts_on_transmitter_smsc(unexpected_after=10) as smsc:
+        transport = SmppTransport(SmppConfig.from_url(smsc.url), on_receipt=receipts.append)
+        messages = [
+            SmsOut(key=str(i), to=f"+336123400{i:02d}", text="Alerte crue") for i in range(24)
+        ]
+        with transport:
+            outcomes = transport.send_many(messages)
+        smsc.stop()  # the session is over: every answer it got is recorded
+    assert [outcome.error for outcome in outcomes] == [None] * 24
+    assert [outcome.provider_id for outcome in outcomes] == [f"R{i:04d}" for i in range(1, 25)]
+    assert sorted(smsc.destinations) == sorted(m.to.lstrip("+") for m in messages)
+    assert transport.binds == 1
+    deliver_sm_resp = [answer for answer in smsc.answers if answer[0] == 0x80000005]
+    assert len(deliver_sm_resp) == 24
+    # Each receipt is handed on, the last one too (it arrives as the session closes).
+    assert sorted(r.provider_id for r in receipts) == [f"R{i:04d}" for i in range(1, 25)]
+    assert {r.status for r in receipts} == {"delivered"}
+    assert all(status == 0 for _command, status, _sequence in deliver_sm_resp)
+    # The unknown command is refused with generic_nack (invalid command id); the
+    # alert_notification, which has no response in SMPP 3.4, is not answered.
+    nacks = [answer for answer in smsc.answers if answer[0] == 0x80000000]
+    assert [status for _command, status, _sequence in nacks] == [0x03]

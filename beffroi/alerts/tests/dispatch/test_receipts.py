@@ -216,3 +216,31 @@ def test_it_fails_emails_from_bounces_read_in_an_mbox(
     assert failed.permanent_failure
     assert "5.1.1" in failed.last_error and "mailbox unknown" in failed.last_error
     assert Delivery.objects.get(alert=alert, target=email(0)).status == Delivery.Status.SENT
+
+
+def test_it_sends_each_sms_once_and_records_receipts_pushed_on_the_transmitter_bind(
+    cast: Cast, settings: Any, on_commit: RunOnCommit
+) -> None:
+    # An SMSC that pushes receipts on the sending session once made dispatch fail the
+    # batch and send accepted SMS again; now the receipts mark the deliveries delivered.
+    from beffroi.messaging.testing import receipts_on_transmitter_smsc
+
+    make_subscribers(cast.org, 24, channels=("sms",))
+    with receipts_on_transmitter_smsc(unexpected_after=5) as smsc:
+        settings.SMPP_URL = smsc.url
+        settings.SMPP_MAX_PER_SECOND = 0
+        settings.TASKS = {
+            "default": {
+                "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                "QUEUES": settings.TASK_QUEUES,
+            }
+        }
+        alert = make_alert(
+            cast.org, cast.alert_author, channels=["sms"], status=Alert.Status.APPROVED
+        )
+        with on_commit():
+            alert_dispatch(alert=alert)
+    deliveries = Delivery.objects.filter(alert=alert)
+    assert deliveries.count() == 24
+    assert sorted(smsc.destinations) == sorted(number(i).lstrip("+") for i in range(24))
+    assert set(deliveries.values_list("status", flat=True)) == {Delivery.Status.DELIVERED}
