@@ -139,7 +139,7 @@ def test_it_prints_a_call_sheet_with_blank_columns(
     assert '<th scope="col" class="number">Age</th>' in html
     for blank in ("Called at", "Outcome", "Action taken"):
         assert f'<th scope="col" class="blank">{blank}</th>' in html
-    rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
+    rows = re.findall(r'<th scope="row" data-label="Name">([^<]+)</th>', html)
     assert rows == [
         "ESNAULT Jeanne",
         "FABRE Jeanne",
@@ -148,11 +148,15 @@ def test_it_prints_a_call_sheet_with_blank_columns(
         "AUBERT Jeanne",
         "BLANC Jeanne",
     ]
-    assert html.count('<td class="blank"></td>') == 3 * 6
+    assert html.count('<td class="blank" data-label=') == 3 * 6
     assert "4 Rue de la Mairie, 99100 Valmont<br>Bâtiment B" in html
     assert "Hugo Esnault (Petit-fils)" in html
-    assert "06 12 34 56 78" in html
-    assert "04 75 00 00 01" in html
+    # Numbers are dialled from the sheet on a phone: tel: links to the E.164 number.
+    assert '<a href="tel:+33475000001">04 75 00 00 01</a>' in html  # the person
+    assert '<a class="nowrap" href="tel:+33612345678">06 12 34 56 78</a>' in html  # contact
+    # No technical identifier: the agent knows the alert by its headline and its date.
+    assert alert.identifier not in html
+    assert "Alert not sent yet" in html
     assert "SSIAD du canton" in html
     assert "Electricity-dependent medical equipment" in html
     assert "Landline call" in html
@@ -162,6 +166,11 @@ def test_it_prints_a_call_sheet_with_blank_columns(
     css = (Path(__file__).parents[2] / "static/alerts/registry/registry.css").read_text()
     assert "size: A4 landscape" in css
     assert "display: table-header-group" in css
+    # On a phone the rows become labelled cards (checked at 375 px by the browser tests).
+    assert "@media screen and (max-width: 60rem)" in css
+    assert "content: attr(data-label)" in css
+    base_css = (Path(__file__).parents[3] / "core/static/beffroi/css/beffroi.css").read_text()
+    assert ".skip-link, .alert-banner { display: none; }" in base_css
 
 
 def test_it_says_so_when_nobody_is_in_the_target(client: Client, cast: Cast) -> None:
