@@ -26,7 +26,8 @@ run: $(VENV)/.installed
 	DEBUG=1 $(BEFFROI) migrate --noinput
 	DEBUG=1 $(BEFFROI) demo
 	DEBUG=1 EMAIL_URL=$${EMAIL_URL:-console://} PUBLIC_URL_SCHEME=$${PUBLIC_URL_SCHEME:-http} \
-		PUBLIC_URL_PORT=$${PUBLIC_URL_PORT:-$(PORT)} $(BEFFROI) serve --host $(HOST) --port $(PORT)
+		PUBLIC_URL_PORT=$${PUBLIC_URL_PORT:-$(PORT)} DEMO_GATEWAYS=$${DEMO_GATEWAYS:-1} \
+		$(BEFFROI) serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -253,7 +253,11 @@ HTTPS = env_bool("HTTPS", False)
 PUBLIC_URL_SCHEME = env_choice("PUBLIC_URL_SCHEME", "https", ("https", "http"))
 PUBLIC_URL_PORT = env_int("PUBLIC_URL_PORT", 0, minimum=0)
 if HTTPS:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # X-Forwarded-Proto is believed only behind a proxy (PROXY_COUNT), which sets it: without
+    # one (the development server, gunicorn exposed directly) any client could send it, and a
+    # plain-HTTP request would pass for a secure one and get HSTS and secure cookies.
+    if AXES_IPWARE_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -287,6 +291,20 @@ LOGGING: dict[str, Any] = {
 
 # API: requests per minute per client address (0 disables the limit).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 300, minimum=0)
+# SMS outside alerts (verification codes): each costs the commune money and reaches a
+# person, so an anonymous visitor must not be able to make the server send many (0: no limit).
+SMS_CODES_PER_NUMBER_PER_HOUR = env_int("SMS_CODES_PER_NUMBER_PER_HOUR", 3, minimum=0)
+SMS_CODES_PER_NUMBER_PER_DAY = env_int("SMS_CODES_PER_NUMBER_PER_DAY", 6, minimum=0)
+SMS_CODES_PER_CLIENT_PER_HOUR = env_int("SMS_CODES_PER_CLIENT_PER_HOUR", 10, minimum=0)
+# SMS parts per organisation and day outside alerts, unless its administrators set another.
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 200, minimum=0)
+# Anonymous sign-ups in 10 minutes, from one address or for one organisation, after which the
+# form asks the browser for a proof of work (0: never), and its difficulty in bits.
+REGISTRATION_CHALLENGE_PER_CLIENT = env_int("REGISTRATION_CHALLENGE_PER_CLIENT", 5, minimum=0)
+REGISTRATION_CHALLENGE_PER_ORGANISATION = env_int(
+    "REGISTRATION_CHALLENGE_PER_ORGANISATION", 30, minimum=0
+)
+REGISTRATION_CHALLENGE_BITS = env_int("REGISTRATION_CHALLENGE_BITS", 16, minimum=1)
 # Audit events older than this are purged by the daily `audit_purge` task (ten years).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=1)
 
@@ -345,3 +363,9 @@ SMS_HTTP_WEBHOOK_TOKEN = env_str("SMS_HTTP_WEBHOOK_TOKEN", "")
 # Price of one SMS part in euros, to show authors the cost of an alert before they send it
 # (a French aggregator's rate is a few cents; set the commune's contracted rate).
 SMS_UNIT_PRICE_EUR = float(env_str("SMS_UNIT_PRICE_EUR", "0.045"))
+
+# (owned by beffroi/demo/)
+# The demo's own loopback SMTP server and SMSC: `beffroi serve` starts them and points every
+# transport at them, so a tester sees each e-mail and SMS in the back office's outbox and
+# nothing ever leaves the machine. Off by default: a real installation must reach residents.
+DEMO_GATEWAYS = env_bool("DEMO_GATEWAYS", False)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("alertes/", include(public_urls.public)),
     path("backoffice/alertes/import-cap/", include(public_urls.backoffice)),
     path("backoffice/registre/", include("beffroi.alerts.registry.urls")),
+    path("backoffice/demo/", include("beffroi.demo.urls")),
     path("backoffice/alertes/envoi/", include(dispatch_urls.backoffice)),
     path("alertes/envoi/", include(dispatch_urls.hooks)),
     path("backoffice/alertes/", include("beffroi.alerts.composer.urls")),

@@ -29,6 +29,11 @@ def register_tool(tool: Tool) -> None:
     _tools[tool.key] = tool
 
 
+def unregister_tool(key: str) -> None:
+    """Take a tool off the dashboard (one that exists only in some configurations)."""
+    _tools.pop(key, None)
+
+
 def visible_tools(held: frozenset[str] | set[str]) -> list[Tool]:
     """The tools an agent holding the roles ``held`` may open, in dashboard order."""
     return sorted((t for t in _tools.values() if t.roles & held), key=lambda t: (t.order, t.key))

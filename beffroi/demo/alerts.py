@@ -29,9 +29,12 @@ from beffroi.alerts.models import (
     Place,
     Subscriber,
     Topic,
+    VulnerablePerson,
 )
 from beffroi.alerts.public.services import circle_polygon
+from beffroi.alerts.registry.services import VulnerablePersonData, vulnerable_person_create
 from beffroi.core.phone import phone_e164, phone_parse
+from beffroi.demo.people import VULNERABLE_PERSONS
 from beffroi.territory.models import Address, Organisation, Zone, ZoneMembership
 from beffroi.territory.services import zone_create
 
@@ -107,7 +110,7 @@ def _history() -> list[_Message]:
             instruction=(
                 "Mettez vos biens et vos véhicules à l'abri des eaux. Ne descendez pas dans "
                 "les sous-sols. Tenez-vous prêts à quitter votre logement si la mairie le "
-                "demande. Informations : 03 29 00 12 12."
+                "demande. Informations : 03 99 00 12 12."
             ),
             hours=36,
             zones=("flood:",),
@@ -335,6 +338,60 @@ def demo_alerts_remove(*, organisation: Organisation) -> None:
         leaves = alerts.filter(follow_ups__isnull=True)
         Alert.objects.filter(pk__in=list(leaves.values_list("pk", flat=True))).delete()
     Subscriber.objects.filter(organisation=organisation).delete()
+    # The registry protects its addresses: it goes before the organisation's territory.
+    VulnerablePerson.objects.filter(organisation=organisation).delete()
+
+
+def demo_registry(*, organisation: Organisation, agent: User) -> int:
+    """Register the demo's vulnerable persons through the CCAS's own service (its checks and
+    audit trail), so the registry pages, the map and the call sheets of the demo show people.
+    Returns the number registered."""
+    rng = random.Random(SEED + 3)
+    addresses = list(
+        Address.objects.filter(organisation=organisation, street__isnull=False).order_by("pk")
+    )
+    flooded = list(
+        Address.objects.filter(
+            organisation=organisation,
+            street__isnull=False,
+            memberships__zone__kind="flood",
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    if not addresses:
+        return 0
+    for seed in VULNERABLE_PERSONS:
+        address = rng.choice(flooded if seed.in_flood_zone and flooded else addresses)
+        data = VulnerablePersonData(
+            last_name=seed.last_name,
+            first_name=seed.first_name,
+            birth_date=seed.birth_date,
+            situation=seed.situation,
+            address=address,
+            requested_on=seed.requested_on,
+            address_complement=seed.address_complement,
+            phone=_e164(seed.phone),
+            email=seed.email,
+            lives_alone=seed.lives_alone,
+            contact_name=seed.contact_name,
+            contact_relation=seed.contact_relation,
+            contact_phone=_e164(seed.contact_phone),
+            doctor_name=seed.doctor_name,
+            doctor_phone=_e164(seed.doctor_phone),
+            home_help=seed.home_help,
+            home_help_phone=_e164(seed.home_help_phone),
+            reduced_mobility=seed.reduced_mobility,
+            electricity_dependent=seed.electricity_dependent,
+            hearing_impaired=seed.hearing_impaired,
+            visually_impaired=seed.visually_impaired,
+            preferred_channel=seed.preferred_channel,
+            notes=seed.notes,
+            request_source=seed.request_source,
+            requested_by=seed.requested_by,
+        )
+        vulnerable_person_create(organisation=organisation, actor=agent, data=data)
+    return len(VULNERABLE_PERSONS)
 
 
 def _e164(number: str) -> str:

@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 
 # Bump when the generated data changes, so `beffroi demo` knows an old demo is stale.
-DEMO_VERSION = 1
+DEMO_VERSION = 2
 SEED = 20_240_611
 
 ORGANISATION_NAME = "Commune de Vaudrecourt-sur-Aulne"
@@ -28,7 +28,7 @@ DEFAULT_ZOOM = 14
 HOSTS = ("localhost", "127.0.0.1")
 EMAIL_DOMAIN = "vaudrecourt.example"
 CONTACT_EMAIL = f"mairie@{EMAIL_DOMAIN}"
-CONTACT_PHONE = "03 29 00 12 12"
+CONTACT_PHONE = "03 99 00 12 12"  # an ARCEP fiction range: rings nobody
 POSTAL_ADDRESS = "Mairie de Vaudrecourt-sur-Aulne\n12 rue de la Mairie\n55990 Vaudrecourt-sur-Aulne"
 OPENING_HOURS = (
     "Monday, Tuesday, Thursday: 9:00–12:00 and 14:00–17:30\n"

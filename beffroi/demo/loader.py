@@ -18,7 +18,7 @@ from beffroi.accounts.services import BACKUP_DEVICE_NAME, TOTP_DEVICE_NAME
 from beffroi.core.models import AuditEvent
 from beffroi.demo import addresses, geography, people
 from beffroi.demo import constants as c
-from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove
+from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove, demo_registry
 from beffroi.territory.models import (
     Address,
     Commune,
@@ -254,6 +254,11 @@ def demo_load(
             approver=User.objects.get(email=_login_email(Role.ALERT_APPROVER)),
         )
         say(f"{alerts} alerts of the commune's history created.")
+        persons = demo_registry(
+            organisation=organisation,
+            agent=User.objects.get(email=_login_email(Role.SOCIAL_AGENT)),
+        )
+        say(f"{persons} vulnerable persons registered by the CCAS.")
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])
     files = (*zone_files.values(), ban_path)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from beffroi.demo import constants as c
+
+# ARCEP keeps 06 39 98 xx xx for fiction, but no phone library accepts it: 0639 is Mayotte's
+# mobile plan (+262 639) and its "98" block is outside the blocks allocated there, so every
+# registration form, import and SMS dispatch refuses such a number as "not a valid mobile".
+# The demo needs numbers that Beffroi accepts as mobiles, so it uses 06 41 98 xx xx instead:
+# a mainland mobile range that phonenumbers validates and whose carrier data names no operator
+# (0641 70 to 0641 99). Nothing is ever sent to them: the demo's own gateways keep every SMS.
+MOBILE_PREFIX = "06 41 98"
+# The landline fiction ranges (01 99 00 … 05 99 00) are valid: this is the Meuse's (03).
+LANDLINE_PREFIX = "03 99 00"
 
 FIRST_NAMES = (
     "Marie",
@@ -122,6 +133,7 @@ def generate(count: int = c.RESIDENT_COUNT) -> list[Resident]:
     rng = random.Random(c.SEED + 2)
     residents: list[Resident] = []
     seen: set[str] = set()
+    phones: set[str] = set()
     while len(residents) < count:
         first = rng.choice(FIRST_NAMES)
         last = rng.choice(LAST_NAMES)
@@ -132,7 +144,160 @@ def generate(count: int = c.RESIDENT_COUNT) -> list[Resident]:
             email = f"{local}{suffix}@{c.EMAIL_DOMAIN}"
             suffix += 1
         seen.add(email)
-        # 06 39 98 xx xx: a mobile range reserved by ARCEP for fiction, never attributed.
-        phone = f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        # One number per resident: a commune registers a mobile number once.
+        phone = ""
+        while not phone or phone in phones:
+            phone = f"{MOBILE_PREFIX} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        phones.add(phone)
         residents.append(Resident(f"{first} {last}", email, phone))
     return residents
+
+
+@dataclass(frozen=True)
+class VulnerablePersonSeed:
+    """A person of the CCAS's registry (décret 2004-926), as the CCAS recorded them."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    situation: str  # VulnerablePerson.Situation value
+    phone: str
+    preferred_channel: str  # VulnerablePerson.Channel value
+    requested_on: date
+    in_flood_zone: bool = False
+    address_complement: str = ""
+    email: str = ""
+    lives_alone: bool = False
+    contact_name: str = ""
+    contact_relation: str = ""
+    contact_phone: str = ""
+    doctor_name: str = ""
+    doctor_phone: str = ""
+    home_help: str = ""
+    home_help_phone: str = ""
+    reduced_mobility: bool = False
+    electricity_dependent: bool = False
+    hearing_impaired: bool = False
+    visually_impaired: bool = False
+    notes: str = ""
+    request_source: str = "self"
+    requested_by: str = ""
+
+
+_DOCTOR = ("Dr Anne Thiéry", f"{LANDLINE_PREFIX} 18 40")
+_HOME_HELP = ("ADMR du Val d'Aulne", f"{LANDLINE_PREFIX} 18 55")
+_NURSES = ("Cabinet infirmier de la Halle", f"{LANDLINE_PREFIX} 18 62")
+
+# What a small commune's registry holds: mostly very old people living alone, someone on
+# oxygen at home (a power cut is an emergency), people who cannot hear a call or read an SMS,
+# a younger adult in a wheelchair. Fictitious people, numbers from the fiction ranges.
+VULNERABLE_PERSONS = (
+    VulnerablePersonSeed(
+        last_name="Vautrin",
+        first_name="Simone",
+        birth_date=date(1936, 3, 14),
+        situation="elderly",
+        phone=f"{LANDLINE_PREFIX} 41 27",
+        preferred_channel="landline",
+        requested_on=date(2023, 6, 5),
+        in_flood_zone=True,
+        lives_alone=True,
+        contact_name="Brigitte Vautrin",
+        contact_relation="fille",
+        contact_phone=f"{MOBILE_PREFIX} 71 04",
+        doctor_name=_DOCTOR[0],
+        doctor_phone=_DOCTOR[1],
+        home_help=_HOME_HELP[0],
+        home_help_phone=_HOME_HELP[1],
+        notes="Rez-de-chaussée. Aide à domicile le matin en semaine.",
+    ),
+    VulnerablePersonSeed(
+        last_name="Colson",
+        first_name="Marcel",
+        birth_date=date(1941, 11, 2),
+        situation="elderly",
+        phone=f"{MOBILE_PREFIX} 72 18",
+        preferred_channel="mobile",
+        requested_on=date(2024, 5, 21),
+        contact_name="Jacqueline Colson",
+        contact_relation="épouse",
+        contact_phone=f"{MOBILE_PREFIX} 72 19",
+        doctor_name=_DOCTOR[0],
+        doctor_phone=_DOCTOR[1],
+        home_help=_NURSES[0],
+        home_help_phone=_NURSES[1],
+        reduced_mobility=True,
+        electricity_dependent=True,
+        notes="Concentrateur d'oxygène : appeler en priorité en cas de coupure d'électricité.",
+        request_source="third_party",
+        requested_by="Dr Anne Thiéry, médecin traitant",
+    ),
+    VulnerablePersonSeed(
+        last_name="Barthélemy",
+        first_name="Geneviève",
+        birth_date=date(1948, 7, 22),
+        situation="elderly",
+        phone=f"{MOBILE_PREFIX} 73 40",
+        preferred_channel="sms",
+        requested_on=date(2024, 6, 11),
+        in_flood_zone=True,
+        lives_alone=True,
+        hearing_impaired=True,
+        contact_name="Martine Roux",
+        contact_relation="voisine",
+        contact_phone=f"{MOBILE_PREFIX} 73 41",
+        notes="Malentendante : ne pas appeler, écrire par SMS ou passer.",
+    ),
+    VulnerablePersonSeed(
+        last_name="Perrot",
+        first_name="Lucien",
+        birth_date=date(1963, 1, 9),
+        situation="elderly_unfit",
+        phone=f"{LANDLINE_PREFIX} 44 81",
+        preferred_channel="visit",
+        requested_on=date(2025, 6, 2),
+        address_complement="Bâtiment B, 2e étage",
+        lives_alone=True,
+        visually_impaired=True,
+        contact_name="Sylvie Perrot",
+        contact_relation="sœur",
+        contact_phone=f"{MOBILE_PREFIX} 74 52",
+        doctor_name=_DOCTOR[0],
+        doctor_phone=_DOCTOR[1],
+        notes="Non-voyant. Pas d'ascenseur.",
+    ),
+    VulnerablePersonSeed(
+        last_name="Haddad",
+        first_name="Karim",
+        birth_date=date(1987, 5, 30),
+        situation="disabled",
+        phone=f"{MOBILE_PREFIX} 75 63",
+        preferred_channel="sms",
+        requested_on=date(2025, 3, 17),
+        email=f"karim.haddad@{c.EMAIL_DOMAIN}",
+        reduced_mobility=True,
+        home_help=_NURSES[0],
+        home_help_phone=_NURSES[1],
+        notes="Fauteuil roulant : évacuation avec aide.",
+    ),
+    VulnerablePersonSeed(
+        last_name="Mangin",
+        first_name="Jeanne",
+        birth_date=date(1931, 9, 8),
+        situation="elderly",
+        phone=f"{LANDLINE_PREFIX} 46 09",
+        preferred_channel="landline",
+        requested_on=date(2022, 7, 4),
+        lives_alone=True,
+        reduced_mobility=True,
+        contact_name="Paul Mangin",
+        contact_relation="fils, tuteur",
+        contact_phone=f"{MOBILE_PREFIX} 76 33",
+        doctor_name=_DOCTOR[0],
+        doctor_phone=_DOCTOR[1],
+        home_help=_HOME_HELP[0],
+        home_help_phone=_HOME_HELP[1],
+        request_source="legal_representative",
+        requested_by="Paul Mangin, fils et tuteur",
+    ),
+)

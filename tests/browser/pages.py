@@ -275,6 +275,34 @@ def alert_template(url_name: str) -> Callable[[], str]:
     return resolve
 
 
+def demo_outbox() -> str:
+    """The demo outbox holding what residents receive: an alert e-mail and its SMS, sent by
+    the real transports to the demo gateways (the walk runs with DEMO_GATEWAYS on)."""
+    from beffroi.demo.gateways import demo_gateways
+    from beffroi.messaging.base import EmailOut, SmsOut
+    from beffroi.messaging.email import SmtpConfig, SmtpTransport
+    from beffroi.messaging.sms_smpp import SmppConfig, SmppTransport
+
+    text = "Crue de l'Aulne : quittez les rez-de-chaussée de la zone inondable."
+    with demo_gateways() as gateways:
+        sender = "Mairie de Vaudrecourt <mairie@vaudrecourt.example>"
+        with SmtpTransport(SmtpConfig.from_url(gateways.smtp.url), from_email=sender) as smtp:
+            smtp.send_many(
+                [
+                    EmailOut(
+                        key="demo-1",
+                        to="habitant@vaudrecourt.example",
+                        subject="Crue de l'Aulne : évacuation",
+                        text=f"{text}\n\nMontez à l'étage et coupez le gaz.",
+                        unsubscribe_url="http://localhost/alertes/desinscription/x/",
+                    )
+                ]
+            )
+        with SmppTransport(SmppConfig.from_url(gateways.smsc.url)) as sms:
+            sms.send_many([SmsOut(key="demo-2", to="+33641980001", text=text)])
+    return url("demo:outbox")
+
+
 def user_of(organisation: Organisation, role: str) -> User:
     from beffroi.accounts.models import RoleAssignment
 
@@ -570,6 +598,7 @@ PAGES: list[PageSpec] = [
         "composer: delete template",
     ),
     PageSpec(lambda: url("alerts_backoffice:settings"), ADMINISTRATOR, "composer: settings"),
+    PageSpec(demo_outbox, FRONT_DESK, "demo outbox: an alert e-mail and its SMS on a phone"),
     # Last: the agent this row logs in is created when the walk reaches it, and must not show
     # on the pages above (the agents list and its screenshot).
     PageSpec(

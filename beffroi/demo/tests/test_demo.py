@@ -148,3 +148,35 @@ def test_it_generates_identical_files_from_the_seed() -> None:
         assert one.boundary.contains(polygon)
         for other in polygons[index + 1 :]:
             assert not polygon.intersects(other)
+
+
+def test_it_gives_residents_numbers_that_parse_as_mobiles() -> None:
+    from beffroi.core.phone import phone_e164, phone_parse
+    from beffroi.demo.people import VULNERABLE_PERSONS, generate
+
+    numbers = [resident.phone for resident in generate()]
+    numbers += [p.phone for p in VULNERABLE_PERSONS if p.preferred_channel in ("mobile", "sms")]
+    numbers += [p.contact_phone for p in VULNERABLE_PERSONS if p.contact_phone]
+    for raw in numbers:
+        assert phone_e164(phone_parse(raw, mobile=True)).startswith("+33641")
+
+
+@pytest.mark.django_db
+def test_it_fills_the_registry_and_reaches_residents_by_sms(tmp_path: Path, settings: Any) -> None:
+    from beffroi.alerts.models import Subscriber, VulnerablePerson
+    from beffroi.demo.people import VULNERABLE_PERSONS
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", stdout=StringIO())
+    organisation = Organisation.objects.get(slug=c.ORGANISATION_SLUG)
+    persons = VulnerablePerson.objects.filter(organisation=organisation)
+    assert persons.count() == len(VULNERABLE_PERSONS)
+    assert persons.filter(electricity_dependent=True).exists()
+    assert persons.filter(address__memberships__zone__kind="flood").exists()
+    # Every registration is in the audit trail, as one made by the CCAS would be.
+    assert AuditEvent.objects.filter(action="registry.create").count() == len(VULNERABLE_PERSONS)
+    sms = Subscriber.objects.filter(organisation=organisation).exclude(sms_number="")
+    assert sms.count() > c.RESIDENT_COUNT // 3
+    # `--reset` removes the registry with the rest (its addresses are protected).
+    call_command("demo", "--reset", stdout=StringIO())
+    assert VulnerablePerson.objects.count() == len(VULNERABLE_PERSONS)

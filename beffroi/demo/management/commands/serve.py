@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from beffroi.demo import constants as demo
 
@@ -89,6 +90,16 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(f"Invalid port {port}.")
         commands = {"web": web_command(host, port, debug=settings.DEBUG)}
+        environment = dict(os.environ)
+        gateways = None
+        if settings.DEMO_GATEWAYS:
+            from beffroi.demo.gateways import DemoGateways
+
+            # Started here, before the children: the worker reads the gateways' URLs from
+            # its environment when it starts, and its first message must find them up.
+            gateways = DemoGateways()
+            gateways.start()
+            environment.update(gateways.environment())
         worker = None if options["no_worker"] else worker_command()
         if worker is not None:
             commands["worker"] = worker
@@ -97,6 +108,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Beffroi on http://{shown_host}:{port}/"))
         if worker is None and not options["no_worker"]:
             self.stdout.write("Tasks run inline (TASKS_BACKEND=immediate): no worker started.")
+        if gateways is not None:
+            self.stdout.write(
+                "Demo gateways: e-mails to "
+                f"{gateways.smtp.url}, SMS to 127.0.0.1:{gateways.smsc.port}; nothing leaves "
+                f"this machine. See them at http://{shown_host}:{port}{reverse('demo:outbox')} "
+                "(the back office's “Demo outbox”)."
+            )
         if demo_loaded():
             for line in demo.login_lines():
                 self.stdout.write(line)
@@ -116,12 +134,14 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             for name, command in commands.items():
-                children[name] = subprocess.Popen(command)
+                children[name] = subprocess.Popen(command, env=environment)
             exit_code = self._supervise(children, lambda: stopping)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self._terminate(children)
+            if gateways is not None:
+                gateways.stop()
         if exit_code and not stopping:
             raise CommandError(f"Stopped: a child process exited with status {exit_code}.")
 

@@ -1,0 +1,223 @@
+"""The demo gateways and their outbox: what residents would have received, on this machine."""
+
+from __future__ import annotations
+
+import smtplib
+import sys
+import textwrap
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from beffroi.alerts.dispatch.services import alert_dispatch
+from beffroi.alerts.models import Alert
+from beffroi.alerts.tests.factories import (
+    email,
+    make_alert,
+    make_subscribers,
+    number,
+    register_subscriber,
+    territory,
+)
+from beffroi.core.backoffice import visible_tools
+from beffroi.demo.gateways import DemoGateways, demo_gateways
+from beffroi.demo.management.commands import serve
+from beffroi.demo.models import OutboxMessage
+from beffroi.demo.services import outbox_message_store
+from beffroi.testing import Cast
+
+__all__ = ["territory"]
+
+OUTBOX = "/backoffice/demo/boite-d-envoi/"
+# Longer than one GSM-7 SMS: the outbox shows the parts joined, as a phone does.
+LONG_SMS = (
+    "Crue de l'Aulne: quittez les rez-de-chaussee de la zone inondable. Accueil a la salle "
+    "des fetes a partir de 13 h. Coupez le gaz et l'electricite avant de partir."
+)
+
+
+@pytest.fixture
+def demo(settings: Any) -> Iterator[DemoGateways]:
+    """The demo gateways up, every transport pointed at them, tasks run in process."""
+    with demo_gateways() as gateways:
+        settings.DEMO_GATEWAYS = True
+        settings.ALERT_EMAIL_URL = gateways.smtp.url
+        settings.SMPP_URL = gateways.smsc.url
+        settings.SMS_TRANSPORT = "smpp"
+        settings.SMPP_MAX_PER_SECOND = 0
+        settings.ALERT_EMAIL_MAX_PER_SECOND = 0
+        settings.TASKS = {
+            "default": {
+                "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                "QUEUES": django_settings.TASK_QUEUES,
+            }
+        }
+        yield gateways
+
+
+def _agent_client(cast: Cast) -> Client:
+    client = Client()
+    client.force_login(cast.alert_author)  # an agent role without a second factor
+    return client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_every_message_of_a_dispatch_in_the_outbox(cast: Cast, demo: DemoGateways) -> None:
+    make_subscribers(cast.org, 3)
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.APPROVED,
+        email_subject="Crue de l'Aulne : évacuation",
+        email_body="L'Aulne déborde. Montez à l'étage.",
+        sms_text=LONG_SMS,
+    )
+
+    assert alert_dispatch(alert=alert) == 6
+
+    emails = OutboxMessage.objects.filter(channel="email").order_by("to")
+    assert [m.to for m in emails] == [email(i) for i in range(3)]
+    assert {m.subject for m in emails} == {"Crue de l'Aulne : évacuation"}
+    assert "Montez à l'étage." in emails[0].body
+    assert "X-Beffroi-Delivery:" in emails[0].headers
+    sms = OutboxMessage.objects.filter(channel="sms").order_by("to")
+    assert [m.to for m in sms] == [number(i) for i in range(3)]
+    assert all(m.body.startswith(LONG_SMS) and "STOP" in m.body for m in sms)
+    assert {m.sender for m in sms} == {"MAIRIE"}
+    assert set(OutboxMessage.objects.values_list("organisation", flat=True)) == {cast.org.pk}
+
+    page = _agent_client(cast).get(OUTBOX)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Crue de l&#x27;Aulne : évacuation" in html
+    assert number(2) in html and email(1) in html
+    assert "Coupez le gaz" in html
+    found = _agent_client(cast).get(OUTBOX, {"q": number(1)}).content.decode()
+    assert number(1) in found and number(2) not in found and email(1) not in found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_the_verification_codes_of_a_new_registration(
+    territory: Any, demo: DemoGateways
+) -> None:
+    cast = territory.cast
+    register_subscriber(territory, email="nouvelle@example.org", sms_number="06 41 98 12 34")
+
+    code = OutboxMessage.objects.get(channel="sms", to="+33641981234")
+    assert "code" in code.body and cast.org.name in code.body
+    link = OutboxMessage.objects.get(channel="email", to="nouvelle@example.org")
+    assert cast.org.name in link.subject
+    assert {code.organisation_id, link.organisation_id} == {cast.org.pk}
+    # Another commune's agents do not see these residents' messages.
+    assert not OutboxMessage.objects.filter(organisation=cast.other_org).exists()
+
+
+@pytest.mark.django_db
+def test_it_shows_a_page_of_twenty_newest_first(cast: Cast, settings: Any) -> None:
+    settings.DEMO_GATEWAYS = True
+    for i in range(25):
+        outbox_message_store(channel="sms", sender="MAIRIE", to=number(i), body=f"Message {i}")
+    client = _agent_client(cast)
+    first = client.get(OUTBOX).content.decode()
+    assert "Message 24" in first and "Message 5" in first and "Message 4<" not in first
+    assert first.index("Message 24") < first.index("Message 23")
+    second = client.get(OUTBOX, {"page": 2}).content.decode()
+    assert "Message 4<" in second and "Message 0<" in second
+
+
+@pytest.mark.django_db
+def test_it_is_404_without_demo_gateways_and_forbidden_to_residents(
+    cast: Cast, settings: Any
+) -> None:
+    settings.DEMO_GATEWAYS = False
+    assert _agent_client(cast).get(OUTBOX).status_code == 404
+    assert "demo_outbox" not in {t.key for t in visible_tools({"alert_author"})}
+
+    settings.DEMO_GATEWAYS = True
+    assert reverse("demo:outbox") == OUTBOX
+    assert "demo_outbox" in {t.key for t in visible_tools({"front_desk"})}
+    assert "demo_outbox" not in {t.key for t in visible_tools({"resident"})}
+    resident = Client()
+    resident.force_login(cast.resident)
+    assert resident.get(OUTBOX).status_code == 403
+    assert Client().get(OUTBOX).status_code == 302  # to the login page
+    assert _agent_client(cast).get(OUTBOX).status_code == 200
+
+
+# The child stands for the worker: it sends with the URLs `serve` gave it, then exits.
+CHILD = textwrap.dedent(
+    """
+    import os, smtplib
+    from urllib.parse import urlsplit
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.sms_smpp import SmppConfig, SmppTransport
+    assert os.environ["DEMO_GATEWAYS"] == "1"
+    url = urlsplit(os.environ["ALERT_EMAIL_URL"])
+    with smtplib.SMTP(url.hostname, url.port) as smtp:
+        smtp.sendmail(
+            "mairie@vaudrecourt.example",
+            ["camille@example.org"],
+            b"From: mairie@vaudrecourt.example\\r\\nSubject: Essai\\r\\n\\r\\nBonjour.\\r\\n",
+        )
+    with SmppTransport(SmppConfig.from_url(os.environ["SMPP_URL"])) as sms:
+        [outcome] = sms.send_many([SmsOut(key="1", to="+33641980001", text="Essai SMS")])
+    assert outcome.error is None, outcome.error
+    """
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_starts_the_demo_gateways_before_the_worker(
+    cast: Cast, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEMO_GATEWAYS = True
+    monkeypatch.setattr(
+        serve, "web_command", lambda host, port, debug: [sys.executable, "-c", CHILD]
+    )
+    monkeypatch.setattr(serve, "worker_command", lambda: None)
+    out = StringIO()
+    call_command("serve", "--port", "8798", stdout=out, stderr=StringIO())
+
+    assert "Demo gateways" in out.getvalue()
+    assert OUTBOX in out.getvalue()
+    assert OutboxMessage.objects.get(channel="email").to == "camille@example.org"
+    assert OutboxMessage.objects.get(channel="sms").body == "Essai SMS"
+
+
+@pytest.mark.django_db
+def test_it_starts_no_gateway_unless_asked(
+    cast: Cast, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEMO_GATEWAYS = False
+    child = (
+        "import os; assert 'DEMO_GATEWAYS' not in os.environ or os.environ['DEMO_GATEWAYS'] != '1'"
+    )
+    monkeypatch.delenv("DEMO_GATEWAYS", raising=False)
+    monkeypatch.setattr(
+        serve, "web_command", lambda host, port, debug: [sys.executable, "-c", child]
+    )
+    monkeypatch.setattr(serve, "worker_command", lambda: None)
+    out = StringIO()
+    call_command("serve", "--port", "8797", stdout=out, stderr=StringIO())
+    assert "Demo gateways" not in out.getvalue()
+
+
+def test_it_refuses_nothing_a_relay_would_accept() -> None:
+    """The SMTP server answers what smtplib expects from a relay, message after message."""
+    kept: list[Any] = []
+    with (
+        demo_gateways(store=kept.append) as gateways,
+        smtplib.SMTP("127.0.0.1", gateways.smtp.port) as smtp,
+    ):
+        smtp.ehlo()
+        for i in range(2):
+            smtp.sendmail("a@example.org", [f"b{i}@example.org"], b"Subject: x\r\n\r\n.dot\r\n")
+        assert smtp.noop()[0] == 250
+    assert [m.to for m in kept] == ["b0@example.org", "b1@example.org"]
+    assert kept[0].body == ".dot\n"
