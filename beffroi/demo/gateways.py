@@ -23,6 +23,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -280,6 +281,31 @@ class _SmppHandler(_Handler):
         _store_safely(server.store, message)
         return message_id
 
+    def _receipt(self, submit: Any, message_id: str) -> None:
+        """Report the message delivered, on the session that sent it (as many operators'
+        SMSCs do): the demo's live view then shows SMS delivered, not only sent."""
+        now = time.strftime("%y%m%d%H%M", time.gmtime())
+        text = (
+            f"id:{message_id} sub:001 dlvrd:001 submit date:{now} done date:{now} "
+            "stat:DELIVRD err:000 text:"
+        )
+        receipt = smpplib.smpp.make_pdu(
+            "deliver_sm",
+            client=self.codec,
+            source_addr_ton=int(submit.dest_addr_ton or 1),
+            source_addr_npi=int(submit.dest_addr_npi or 1),
+            source_addr=_text(submit.destination_addr),
+            dest_addr_ton=int(submit.source_addr_ton or 0),
+            dest_addr_npi=int(submit.source_addr_npi or 0),
+            destination_addr=_text(submit.source_addr),
+            esm_class=0x04,
+            short_message=text.encode("ascii"),
+            receipted_message_id=message_id,
+            message_state=2,
+        )
+        self.wfile.write(receipt.generate())
+        self.wfile.flush()
+
     def handle(self) -> None:
         self.codec = _PduCodec()
         while True:
@@ -295,7 +321,10 @@ class _SmppHandler(_Handler):
             if command in ("bind_transmitter", "bind_transceiver", "bind_receiver"):
                 self._send(f"{command}_resp", pdu, system_id=SMPP_SYSTEM_ID)
             elif command == "submit_sm":
-                self._send("submit_sm_resp", pdu, message_id=self._submit(pdu))
+                message_id = self._submit(pdu)
+                self._send("submit_sm_resp", pdu, message_id=message_id)
+                if int(pdu.registered_delivery or 0) & 0x03:
+                    self._receipt(pdu, message_id)
             elif command == "enquire_link":
                 self._send("enquire_link_resp", pdu)
             elif command == "unbind":

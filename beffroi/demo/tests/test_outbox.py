@@ -91,6 +91,12 @@ def test_it_keeps_every_message_of_a_dispatch_in_the_outbox(cast: Cast, demo: De
     assert all(m.body.startswith(LONG_SMS) and "STOP" in m.body for m in sms)
     assert {m.sender for m in sms} == {"MAIRIE"}
     assert set(OutboxMessage.objects.values_list("organisation", flat=True)) == {cast.org.pk}
+    # The demo SMSC reports each SMS delivered on the sending session: the live view of the
+    # demo shows them delivered, as a real operator's receipts would.
+    from beffroi.alerts.models import Delivery
+
+    sms_deliveries = Delivery.objects.filter(alert=alert, channel="sms")
+    assert list(sms_deliveries.values_list("status", flat=True)) == ["delivered"] * 3
 
     page = _agent_client(cast).get(OUTBOX)
     assert page.status_code == 200
