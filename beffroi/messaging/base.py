@@ -18,17 +18,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import ClassVar, Literal, Self
 
 __all__ = [
     "EmailOut",
+    "ErrorKind",
     "Outcome",
     "Receipt",
     "SmsOut",
     "Throttle",
     "Transport",
     "TransportError",
+    "error_kind",
 ]
 
 
@@ -56,6 +59,41 @@ class TransportError(Exception):
 
     def __hash__(self) -> int:
         return hash((self.message, self.permanent))
+
+
+class ErrorKind(StrEnum):
+    """What a gateway error means for the people sending an alert (the technical text says
+    how it happened)."""
+
+    UNREACHABLE = "unreachable"  # down, not answering, or closed the session: retried
+    ACCOUNT = "account"  # our account or sender refused: nothing goes out until fixed
+    THROTTLED = "throttled"  # over the contracted rate: retried more slowly
+    REFUSED = "refused"  # this message or recipient refused: not retried
+    OTHER = "other"
+
+
+# Phrases of the error messages the transports of this package write, most telling first.
+_KIND_MARKERS: tuple[tuple[ErrorKind, tuple[str, ...]], ...] = (
+    (
+        ErrorKind.ACCOUNT,
+        ("check ALERT_EMAIL_URL", "check SMPP_URL", "SMPP bind refused", "account or sender"),
+    ),
+    (ErrorKind.THROTTLED, ("rate limit", "Throttling", "0x58")),
+    (
+        ErrorKind.UNREACHABLE,
+        ("unavailable", "unreachable", "timed out", "no submit_sm_resp", "unbound the session"),
+    ),
+    (ErrorKind.REFUSED, ("Unsendable", "refused (", "SMTP 5", "Invalid")),
+)
+
+
+def error_kind(message: str) -> ErrorKind:
+    """The kind of a ``TransportError`` message as written by this package's transports
+    (stored as text on deliveries, so the kind is read back from it)."""
+    for kind, markers in _KIND_MARKERS:
+        if any(marker in message for marker in markers):
+            return kind
+    return ErrorKind.OTHER
 
 
 @dataclass(frozen=True)

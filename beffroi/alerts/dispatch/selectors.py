@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Case, Count, Max, Min, Q, QuerySet, When
+from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.models import Alert, AlertTransition, Channel, Delivery
+from beffroi.messaging.base import ErrorKind, error_kind
 from beffroi.territory.models import Organisation
 
 __all__ = [
@@ -59,6 +62,44 @@ def dispatch_alerts(*, organisation: Organisation) -> QuerySet[Alert]:
     )
 
 
+# What agents read about a gateway error, by kind; the technical text stays one click away
+# for the provider's hotline.
+_EXPLANATIONS: dict[ErrorKind, tuple[Any, Any]] = {
+    ErrorKind.UNREACHABLE: (
+        _("The gateway cannot be reached or does not answer."),
+        _(
+            "The messages are retried automatically, at increasing intervals. If it lasts "
+            "more than a few minutes, call the provider."
+        ),
+    ),
+    ErrorKind.ACCOUNT: (
+        _("The gateway refuses our account or our sender name."),
+        _(
+            "Nothing will go out on this channel until an administrator corrects the gateway "
+            "settings with the provider: warn them now."
+        ),
+    ),
+    ErrorKind.THROTTLED: (
+        _("The gateway asks us to send more slowly (contracted rate exceeded)."),
+        _(
+            "The messages are retried automatically. Check the sending rate set for this "
+            "gateway against the contract."
+        ),
+    ),
+    ErrorKind.REFUSED: (
+        _("The gateway refuses some messages or recipients."),
+        _("These messages are not retried: the failures list below says which and why."),
+    ),
+    ErrorKind.OTHER: (
+        _("The gateway answered with an error."),
+        _(
+            "The messages are retried automatically, at increasing intervals. If it lasts, "
+            "call the provider with the technical detail."
+        ),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class ChannelHealth:
     channel: str
@@ -84,6 +125,11 @@ class ChannelHealth:
     @property
     def accepted_percent(self) -> int:
         return round(100 * self.accepted / self.total) if self.total else 0
+
+    @property
+    def last_error_explained(self) -> tuple[str, str]:
+        """The last error for the agents following the alert: what happened, what to do."""
+        return _EXPLANATIONS[error_kind(self.last_error)]
 
     @property
     def outage(self) -> bool:
@@ -163,13 +209,16 @@ def dispatch_progress(*, alert: Alert) -> DispatchProgress:
     labels = dict(Channel.choices)
     channels = []
     for channel, channel_counts in sorted(per_channel.items()):
+        # The cause of the messages waiting for a retry first (what the outage panel is
+        # about), else the latest failure.
         latest = (
             Delivery.objects.filter(alert=alert, channel=channel)
             .filter(
                 Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED),
             )
             .exclude(last_error="")
-            .order_by("-claimed_at", "-pk")
+            .annotate(waiting=Case(When(status=Delivery.Status.PENDING, then=0), default=1))
+            .order_by("waiting", "-claimed_at", "-pk")
             .values_list("last_error", "claimed_at")
             .first()
         )

@@ -121,3 +121,31 @@ def test_it_reads_the_api_key_from_a_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("SMS_HTTP_API_KEY", "direct")
     with pytest.raises(ImproperlyConfigured):
         env_str("SMS_HTTP_API_KEY", "")
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("SMTP server unavailable: ConnectionRefusedError()", "unreachable"),
+        ("SMSC unavailable: ConnectionError()", "unreachable"),
+        ("no submit_sm_resp within 10 s", "unreachable"),
+        ("SMS provider timed out after 10 s", "unreachable"),
+        ("SMTP 530 MAIL: Auth required (check ALERT_EMAIL_URL credentials)", "account"),
+        ("SMPP bind refused (x): check SMPP_URL credentials. SMPP command_status 0x0E", "account"),
+        (
+            "SMPP command_status 0x0E: Invalid Password. The SMPP account or sender is refused: "
+            "check SMPP_URL.",
+            "account",
+        ),
+        ("SMPP command_status 0x58: Throttling error (ESME has exceeded …)", "throttled"),
+        ("SMS provider rate limit (429) slow down", "throttled"),
+        ("SMTP 550 recipient: User unknown", "refused"),
+        ("SMS provider refused (400) bad number", "refused"),
+        ("Unsendable SMS: '12' is not an E.164 number", "refused"),
+        ("SMS provider error 500 oops", "other"),
+    ],
+)
+def test_it_tells_what_kind_of_error_a_gateway_gave(message: str, kind: str) -> None:
+    from beffroi.messaging.base import error_kind
+
+    assert error_kind(message) == kind

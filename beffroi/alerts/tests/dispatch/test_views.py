@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -80,6 +81,34 @@ def test_it_shows_live_counts_per_channel_and_status(cast: Cast, client: Client)
     assert "ConnectionRefusedError" in html
     assert "User unknown" in html and "Invalid mobile number." in html
     assert '<progress class="progress" max="12" value="9"' in html
+    # The agents read what it means and what to do; the raw error is folded away for the
+    # provider's hotline, and nobody is told "nothing needs to be done".
+    assert "The gateway cannot be reached or does not answer." in html
+    assert "If it lasts more than a few minutes, call the provider." in html
+    assert "<summary>Technical detail (for the provider)</summary>" in html
+    assert "nothing needs to be done" not in html
+
+
+def test_it_tells_an_administrator_to_act_when_the_account_is_refused(
+    cast: Cast, client: Client
+) -> None:
+    alert = _sending_alert(cast)
+    Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING).update(
+        last_error="SMTP 530 MAIL: Authentication required (check ALERT_EMAIL_URL credentials)"
+    )
+    login_verified(client, cast.alert_author)
+    html = client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
+    assert "The gateway refuses our account or our sender name." in html
+    assert "until an administrator corrects the gateway settings" in html
+
+
+@pytest.mark.french
+def test_it_explains_the_gateway_error_in_french(cast: Cast, client: Client) -> None:
+    alert = _sending_alert(cast)
+    login_verified(client, cast.alert_author)
+    html = client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
+    assert "La passerelle est injoignable ou ne répond pas." in html
+    assert "Détail technique (pour le prestataire)" in html
 
 
 def test_it_answers_htmx_polling_with_the_status_fragment_and_stops_when_finished(
