@@ -1,8 +1,9 @@
 """``beffroi serve``: the web server and the task worker, together, in one terminal.
 
 A commune trying Beffroi (``make run``) must not have to learn that alerts are sent by a
-second process: this command starts both, shows where to go and how to log in, and stops
-both when either stops or when it is interrupted.
+second process: this command starts both, shows where to go and how to log in, starts the
+worker again if it dies (and says so), and stops both when the web server stops or when it
+is interrupted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from beffroi.demo import constants as demo
+
+# A worker that dies is restarted at most this many times in this many seconds.
+WORKER_RESTARTS = 5
+WORKER_RESTART_WINDOW = 60.0
 
 
 def web_command(host: str, port: int, *, debug: bool) -> list[str]:
@@ -135,7 +140,7 @@ class Command(BaseCommand):
         try:
             for name, command in commands.items():
                 children[name] = subprocess.Popen(command, env=environment)
-            exit_code = self._supervise(children, lambda: stopping)
+            exit_code = self._supervise(children, lambda: stopping, commands, environment)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -145,15 +150,41 @@ class Command(BaseCommand):
         if exit_code and not stopping:
             raise CommandError(f"Stopped: a child process exited with status {exit_code}.")
 
-    def _supervise(self, children: dict[str, subprocess.Popen[bytes]], stopping: Any) -> int:
-        """Wait until one child exits (or a signal asks to stop); return its status."""
+    def _supervise(
+        self,
+        children: dict[str, subprocess.Popen[bytes]],
+        stopping: Any,
+        commands: dict[str, list[str]] | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> int:
+        """Wait until the web server exits (or a signal asks to stop); return its status.
+
+        A worker that dies is started again, and the terminal says so: alerts must keep
+        going out while someone looks at the page. A worker that keeps dying (more than
+        ``WORKER_RESTARTS`` times in ``WORKER_RESTART_WINDOW`` seconds) stops everything,
+        since restarting it again would only hide the fault.
+        """
+        restarts: list[float] = []
         while True:
-            for name, child in children.items():
+            for name, child in list(children.items()):
                 code = child.poll()
-                if code is not None:
-                    if not stopping():
-                        self.stderr.write(f"The {name} process exited (status {code}).")
+                if code is None:
+                    continue
+                if stopping():
                     return code
+                now = time.monotonic()
+                restarts = [at for at in restarts if now - at < WORKER_RESTART_WINDOW]
+                if name == "worker" and commands and len(restarts) < WORKER_RESTARTS:
+                    restarts.append(now)
+                    self.stderr.write(
+                        f"The worker process exited (status {code}): starting it again. "
+                        "Messages it was sending are re-queued by the new worker."
+                    )
+                    self.stderr.flush()
+                    children[name] = subprocess.Popen(commands[name], env=environment)
+                    continue
+                self.stderr.write(f"The {name} process exited (status {code}).")
+                return code
             time.sleep(0.2)
 
     @staticmethod
