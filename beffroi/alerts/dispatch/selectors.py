@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, Max, Min, Q, QuerySet, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.models import Alert, AlertTransition, Channel, Delivery
@@ -27,6 +28,9 @@ __all__ = [
 STATUSES = [value for value, _label in Delivery.Status.choices]
 # Deliveries waiting for a retry above this share of a channel, or above this count, are
 # shown as an outage (the count: a relay down near the end of a 50,000-message alert).
+# A worker claims a batch every few seconds while messages are due: a minute without any
+# claim means none is running (a retry waiting for its time is not "due").
+STALL_SECONDS = 60
 OUTAGE_SHARE = 0.05
 OUTAGE_COUNT = 20
 
@@ -145,6 +149,9 @@ class DispatchProgress:
     channels: list[ChannelHealth] = field(default_factory=list)
     first_sent_at: datetime | None = None
     last_sent_at: datetime | None = None
+    # Set when messages are due but nothing was claimed or sent for STALL_SECONDS: no
+    # worker is sending (stopped, crashed, or all busy elsewhere).
+    stalled_since: datetime | None = None
 
     @property
     def done(self) -> int:
@@ -234,7 +241,7 @@ def dispatch_progress(*, alert: Alert) -> DispatchProgress:
             )
         )
     times = Delivery.objects.filter(alert=alert).aggregate(
-        first=Min("sent_at"), last=Max("sent_at")
+        first=Min("sent_at"), last=Max("sent_at"), last_claim=Max("claimed_at")
     )
     return DispatchProgress(
         alert=alert,
@@ -243,7 +250,25 @@ def dispatch_progress(*, alert: Alert) -> DispatchProgress:
         channels=channels,
         first_sent_at=times["first"],
         last_sent_at=times["last"],
+        stalled_since=_stalled_since(alert, times["last"], times["last_claim"]),
     )
+
+
+def _stalled_since(
+    alert: Alert, last_sent: datetime | None, last_claim: datetime | None
+) -> datetime | None:
+    """Since when nothing moved, if messages are due and nothing moved for STALL_SECONDS."""
+    if alert.status != Alert.Status.SENDING:
+        return None
+    now = timezone.now()
+    activity = [moment for moment in (last_sent, last_claim, alert.fanout_heartbeat_at) if moment]
+    last = max(activity, default=alert.sent_at or alert.approved_at)
+    if last is None or now - last < timedelta(seconds=STALL_SECONDS):
+        return None
+    due = Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    return last if due.exists() else None
 
 
 def dispatch_failures(*, alert: Alert) -> QuerySet[Delivery]:

@@ -213,3 +213,26 @@ def test_it_says_when_the_list_of_recipients_is_still_being_written(
     assert notice not in client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
     Alert.objects.filter(pk=alert.pk).update(fanout_done_at=None)
     assert notice in client.get(f"/backoffice/alertes/envoi/{alert.pk}/").content.decode()
+
+
+def test_it_says_no_worker_is_sending_when_nothing_moves(cast: Cast, client: Client) -> None:
+    # The live view once showed 33 % forever when the worker was killed: it now says that
+    # nothing moved and what to check — but not while a retry is only waiting for its time.
+    alert = _sending_alert(cast)
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Delivery.objects.filter(alert=alert).update(claimed_at=long_ago, sent_at=long_ago)
+    Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=long_ago)
+    login_verified(client, cast.alert_author)
+    url = f"/backoffice/alertes/envoi/{alert.pk}/"
+    html = client.get(url).content.decode()
+    assert "No worker has sent anything for 5\xa0minutes: check the workers." in html
+
+    Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=2)
+    )
+    assert "No worker has sent anything" not in client.get(url).content.decode()
+    Delivery.objects.filter(alert=alert).update(claimed_at=timezone.now())
+    Delivery.objects.filter(alert=alert, status=Delivery.Status.PENDING).update(
+        next_attempt_at=None
+    )
+    assert "No worker has sent anything" not in client.get(url).content.decode()
