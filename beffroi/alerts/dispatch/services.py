@@ -27,7 +27,7 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -81,6 +81,9 @@ logger = logging.getLogger(__name__)
 FANOUT_ID_SPAN = 25_000
 # Ids the sweep reads per query when it re-enqueues overdue deliveries.
 CREATE_CHUNK = 2_000
+# Outcomes are written after every this many messages of a batch, over the same connection:
+# what a killed worker resends (it was sent, not yet recorded) is at most one group.
+RECORD_GROUP = 100
 # Words a resident may answer to stop SMS (French operators' usage, and English).
 STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
 # Channels with a transport in beffroi.messaging; a delivery on any other channel is refused
@@ -570,17 +573,29 @@ def _transport_for(channel: str) -> Transport:
     return get_transport("smtp") if channel == Channel.EMAIL else get_sms_transport()
 
 
-def _send_channel(channel: str, messages: list[EmailOut | SmsOut]) -> list[Outcome]:
-    """Send over one connection; a transport that breaks is a temporary error for the batch
-    (the rows must not stay claimed until the stale timeout)."""
+def _send_channel(
+    channel: str,
+    messages: list[EmailOut | SmsOut],
+    on_outcomes: Callable[[list[EmailOut | SmsOut], list[Outcome]], None],
+) -> None:
+    """Send over one connection, handing the outcomes of every ``RECORD_GROUP`` messages to
+    ``on_outcomes`` as soon as the gateway answered them: a worker killed in the middle of
+    a batch then resends at most the group in flight, not the whole batch. A transport that
+    breaks is a temporary error for what it had not answered (the rows must not stay
+    claimed until the stale timeout)."""
+    handed = 0
     try:
         with _transport_for(channel) as transport:
-            outcomes = transport.send_many(messages)  # type: ignore[arg-type]
+            for group in _chunks(messages, RECORD_GROUP):
+                outcomes = transport.send_many(group)  # type: ignore[arg-type]
+                handed += len(group)
+                on_outcomes(group, outcomes)
     except Exception as exc:
         logger.exception("Transport for %s failed", channel)
-        error = TransportError(f"{type(exc).__name__}: {exc}")
-        return [Outcome(message.key, None, error) for message in messages]
-    return outcomes
+        if handed < len(messages):
+            error = TransportError(f"{type(exc).__name__}: {exc}")
+            rest = messages[handed:]
+            on_outcomes(rest, [Outcome(message.key, None, error) for message in rest])
 
 
 def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
@@ -618,19 +633,12 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
             "organisation"
         )
     }
-    # Outcomes are grouped into a few UPDATEs (one per distinct result); Django's
-    # bulk_update would build a CASE per row and field, which costs more than the sending.
-    sent: dict[int, str] = {}  # id → provider id
-    others: dict[_Result, list[int]] = defaultdict(list)
-    retry_delays: dict[int, timedelta] = {}  # one jittered delay per attempt count and batch
-
+    batch = _Outcomes(claimed_at=claimed_at, report=report)
     live: list[_Claimed] = []
     for delivery in deliveries:
         if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
             reason = gettext("The alert was cancelled before this message was sent.")
-            others[_Result(Delivery.Status.FAILED, reason, False, delivery.attempts)].append(
-                delivery.pk
-            )
+            batch.fail(delivery, reason, permanent=False, attempts=delivery.attempts)
         else:
             live.append(delivery)
 
@@ -639,66 +647,106 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
         by_channel[delivery.channel].append(delivery)
     for channel, group in by_channel.items():
         messages, refused = _build_messages(group, alerts)
-        outcomes = {o.key: o for o in _send_channel(channel, messages)} if messages else {}
         report.by_channel[channel] = len(messages)
+        by_key = {str(delivery.pk): delivery for delivery in group}
         for delivery in group:
             if delivery.pk in refused:
-                result = _Result(
-                    Delivery.Status.FAILED, refused[delivery.pk], True, delivery.attempts
+                batch.fail(
+                    delivery, refused[delivery.pk], permanent=True, attempts=delivery.attempts
                 )
-                others[result].append(delivery.pk)
-                continue
-            outcome = outcomes.get(str(delivery.pk))
-            if outcome is None:
-                outcome = Outcome(str(delivery.pk), None, TransportError("No answer."))
-            attempts = delivery.attempts + 1
-            if outcome.error is None:
-                sent[delivery.pk] = (outcome.provider_id or "")[:128]
-            elif outcome.error.permanent:
-                others[
-                    _Result(Delivery.Status.FAILED, outcome.error.message, True, attempts)
-                ].append(delivery.pk)
-            elif attempts >= settings.DISPATCH_MAX_ATTEMPTS:
-                message = gettext("Given up after %(count)d attempts: %(error)s") % {
-                    "count": attempts,
-                    "error": outcome.error.message,
-                }
-                others[_Result(Delivery.Status.FAILED, message, False, attempts)].append(
-                    delivery.pk
-                )
-            else:
-                if attempts not in retry_delays:
-                    retry_delays[attempts] = retry_delay(attempts)
-                others[
-                    _Result(Delivery.Status.PENDING, outcome.error.message, False, attempts)
-                ].append(delivery.pk)
+        batch.record()
+        if not messages:
+            continue
 
-    done_at = timezone.now()
-    report.sent = len(sent)
-    with transaction.atomic():
-        claim = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at=claimed_at)
-        if sent:
-            _record_sent(sent, claimed_at=claimed_at, now=done_at)
-        for result, ids in others.items():
-            fields: dict[str, Any] = {
-                "status": result.status,
-                "last_error": result.error,
-                "permanent_failure": result.permanent,
-                "attempts": result.attempts,
-                "next_attempt_at": None,
-            }
-            if result.status == Delivery.Status.PENDING:
-                run_at = done_at + retry_delays[result.attempts]
-                fields["next_attempt_at"] = run_at
-                report.retried += len(ids)
-                deliveries_enqueue(delivery_ids=ids, run_after=run_at, retry=True)
-            else:
-                report.failed += len(ids)
-            claim.filter(pk__in=ids).update(**fields)
-    if sent:
-        early_receipts_apply()
+        def answered(
+            messages: list[EmailOut | SmsOut],
+            outcomes: list[Outcome],
+            by_key: dict[str, _Claimed] = by_key,
+        ) -> None:
+            by_message = {outcome.key: outcome for outcome in outcomes}
+            for message in messages:
+                outcome = by_message.get(message.key) or Outcome(
+                    message.key, None, TransportError("No answer.")
+                )
+                batch.classify(by_key[message.key], outcome)
+            batch.record()
+
+        _send_channel(channel, messages, answered)
+    batch.record()
     for alert_id in alerts:
         alert_finish_if_done(alert_id=alert_id)
+
+
+@dataclass
+class _Outcomes:
+    """The outcomes of a claimed batch not written yet, grouped into a few UPDATEs (one per
+    distinct result: Django's bulk_update would build a CASE per row and field, which costs
+    more than the sending), written by ``record`` after every group the gateway answered."""
+
+    claimed_at: datetime
+    report: SendReport
+    sent: dict[int, str] = field(default_factory=dict)  # id → provider id
+    others: dict[_Result, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # One jittered delay per attempt count and batch.
+    retry_delays: dict[int, timedelta] = field(default_factory=dict)
+
+    def fail(self, delivery: _Claimed, reason: str, *, permanent: bool, attempts: int) -> None:
+        self.others[_Result(Delivery.Status.FAILED, reason, permanent, attempts)].append(
+            delivery.pk
+        )
+
+    def classify(self, delivery: _Claimed, outcome: Outcome) -> None:
+        attempts = delivery.attempts + 1
+        if outcome.error is None:
+            self.sent[delivery.pk] = (outcome.provider_id or "")[:128]
+        elif outcome.error.permanent:
+            self.fail(delivery, outcome.error.message, permanent=True, attempts=attempts)
+        elif attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+            message = gettext("Given up after %(count)d attempts: %(error)s") % {
+                "count": attempts,
+                "error": outcome.error.message,
+            }
+            self.fail(delivery, message, permanent=False, attempts=attempts)
+        else:
+            if attempts not in self.retry_delays:
+                self.retry_delays[attempts] = retry_delay(attempts)
+            self.others[
+                _Result(Delivery.Status.PENDING, outcome.error.message, False, attempts)
+            ].append(delivery.pk)
+
+    def record(self) -> None:
+        """Write what is waiting, in one transaction, only to rows still under this claim."""
+        if not self.sent and not self.others:
+            return
+        done_at = timezone.now()
+        report = self.report
+        report.sent += len(self.sent)
+        with transaction.atomic():
+            claim = Delivery.objects.filter(
+                status=Delivery.Status.SENDING, claimed_at=self.claimed_at
+            )
+            if self.sent:
+                _record_sent(self.sent, claimed_at=self.claimed_at, now=done_at)
+            for result, ids in self.others.items():
+                fields: dict[str, Any] = {
+                    "status": result.status,
+                    "last_error": result.error,
+                    "permanent_failure": result.permanent,
+                    "attempts": result.attempts,
+                    "next_attempt_at": None,
+                }
+                if result.status == Delivery.Status.PENDING:
+                    run_at = done_at + self.retry_delays[result.attempts]
+                    fields["next_attempt_at"] = run_at
+                    report.retried += len(ids)
+                    deliveries_enqueue(delivery_ids=ids, run_after=run_at, retry=True)
+                else:
+                    report.failed += len(ids)
+                claim.filter(pk__in=ids).update(**fields)
+        if self.sent:
+            early_receipts_apply()
+        self.sent = {}
+        self.others = defaultdict(list)
 
 
 # -- completion -----------------------------------------------------------------------
