@@ -307,6 +307,9 @@ REGISTRATION_CHALLENGE_PER_ORGANISATION = env_int(
 REGISTRATION_CHALLENGE_BITS = env_int("REGISTRATION_CHALLENGE_BITS", 16, minimum=1)
 # Audit events older than this are purged by the daily `audit_purge` task (ten years).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=1)
+# Unsubscribed residents are erased this many days after they left (an organisation may set
+# its own in settings["alerts"]["unsubscribed_retention_days"]), by `purge_unsubscribed`.
+UNSUBSCRIBED_RETENTION_DAYS = env_int("UNSUBSCRIBED_RETENTION_DAYS", 90, minimum=1)
 
 # Second factor: wrong codes slow down exponentially (1 s, 2 s, 4 s…) per device.
 OTP_TOTP_THROTTLE_FACTOR = 1

@@ -70,16 +70,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = str(self.cleaned_data["email"]).strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "An account already exists with this e-mail address. Log in, or reset your "
-                    "password if you forgot it."
-                ),
-                code="email_taken",
-            )
-        return email
+        # Whether the address already has an account is not said here: the service tells its
+        # owner by e-mail, and the page answers as for a new account.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts import gdpr
 from beffroi.accounts.models import AGENT_ROLES, ApiToken, Role, RoleAssignment, User
-from beffroi.core.audit import audit_record
+from beffroi.core.audit import audit_actor_forget, audit_record
 from beffroi.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ BACKUP_DEVICE_NAME = "Backup codes"
 
 # What an e-mail task may send; the links are built inside the task, so no secret ever sits
 # in the task queue's table.
-EMAIL_KINDS = ("verify", "invite", "password_reset")
+EMAIL_KINDS = ("verify", "invite", "password_reset", "signup_attempt")
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -78,16 +78,28 @@ def _enqueue_account_email(
 
 def user_signup(
     *, organisation: Organisation, email: str, full_name: str, password: str, origin: str
-) -> User:
+) -> User | None:
     """Create a resident of ``organisation`` who accepted the privacy notice, and send the
-    verification e-mail. ``password`` must already have passed the password validators."""
+    verification e-mail. ``password`` must already have passed the password validators.
+
+    When the address already has an account, nothing is created and None is returned: the
+    owner is told by e-mail that someone tried to sign up with it (with links to log in and
+    to reset the password). The caller answers exactly as for a new account, so the form
+    cannot be used to learn who has an account here.
+    """
     email = _normalize_email(email)
     try:
         with transaction.atomic():
-            if User.objects.filter(email__iexact=email).exists():
-                raise ValidationError(
-                    _("An account already exists with this e-mail address."), code="email_taken"
-                )
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is not None:
+                if existing.is_active:
+                    _enqueue_account_email(
+                        kind="signup_attempt",
+                        user=existing,
+                        origin=origin,
+                        organisation=organisation,
+                    )
+                return None
             user = User.objects.create_user(
                 email=email,
                 password=password,
@@ -98,11 +110,10 @@ def user_signup(
             _enqueue_account_email(
                 kind="verify", user=user, origin=origin, organisation=organisation
             )
-    except IntegrityError as exc:
-        # Two sign-ups with the same address raced; the loser gets the same answer.
-        raise ValidationError(
-            _("An account already exists with this e-mail address."), code="email_taken"
-        ) from exc
+    except IntegrityError:
+        # Two sign-ups with the same address raced: the loser is answered like the winner;
+        # the owner already gets the verification e-mail.
+        return None
     return user
 
 
@@ -181,6 +192,8 @@ def account_email_send(
         if user.email_verified_at is not None:
             return False
         path = reverse("accounts:verify_email", args=[email_verification_token(user=user)])
+    elif kind == "signup_attempt":
+        path = reverse("accounts:login")
     else:
         path = reverse(
             "accounts:password_reset_confirm",
@@ -196,6 +209,7 @@ def account_email_send(
         "role_label": Role(role).label if role in Role.values else "",
         "valid_days": EMAIL_VERIFICATION_MAX_AGE.days,
         "reset_valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "reset_link": origin.rstrip("/") + reverse("accounts:password_reset"),
     }
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"accounts/email/{kind}_subject.txt", context)
@@ -665,6 +679,8 @@ def user_erase(
         user.save()
         user.groups.clear()
         user.user_permissions.clear()
+        # The trail keeps what the account did, but no longer its address.
+        audit_actor_forget(actor_id=user.pk, identifiers=[old_email])
         # No personal data in the trail: only the row id that contributions point to.
         audit_record(action="account.erase", organisation=organisation, target=user)
 

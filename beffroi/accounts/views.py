@@ -106,7 +106,13 @@ class LoginView(auth_views.LoginView):
             query = urlencode({"next": target})
             response: HttpResponse = redirect(f"{reverse('accounts:two_factor')}?{query}")
         else:
-            response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+            # Agents come to work: the back office; residents to the commune's home page.
+            default = (
+                reverse("backoffice:home")
+                if is_agent(user, organisation)
+                else resolve_url(settings.LOGIN_REDIRECT_URL)
+            )
+            response = HttpResponseRedirect(next_url or default)
         _remember_language(response, user.language)
         return response
 
@@ -117,26 +123,24 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_signup(
-                organisation=organisation,
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                origin=request_origin(request),
+        services.user_signup(
+            organisation=organisation,
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+            origin=request_origin(request),
+        )
+        # The same answer whether the address was new or already had an account (its owner
+        # is told by e-mail): no session is opened, so nothing tells the two apart.
+        messages.success(
+            request,
+            _(
+                "We sent an e-mail to %(email)s: open the link it contains to confirm your "
+                "address, then log in."
             )
-        except ValidationError as exc:
-            form.add_error("email", exc)
-        else:
-            auth_login(request, user, backend=MODEL_BACKEND)
-            messages.success(
-                request,
-                _(
-                    "Your account is created. We sent you an e-mail: open the link it contains "
-                    "to confirm your address."
-                ),
-            )
-            return redirect("accounts:profile")
+            % {"email": form.cleaned_data["email"]},
+        )
+        return redirect("accounts:login")
     return render(request, "accounts/signup.html", {"form": form})
 
 

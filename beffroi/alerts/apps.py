@@ -13,7 +13,7 @@ def _default_templates(sender: Any, instance: Any, created: bool, raw: bool, **k
     if created and not raw:
         from beffroi.alerts.composer.services import alert_templates_defaults
 
-        alert_templates_defaults(organisation=instance)
+        alert_templates_defaults(organisation=instance, audit=False)
 
 
 class AlertsConfig(AppConfig):

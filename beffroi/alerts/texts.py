@@ -7,6 +7,7 @@ fallbacks of an empty subject or body, the STOP mention of every SMS and the e-m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -17,6 +18,14 @@ from django.utils.translation import override
 from beffroi.alerts.models import Alert
 
 BASE_LANGUAGE = "fr"
+# The texts of an alert (and of its translations) that reach residents, the public page or
+# the CAP document.
+TEXT_FIELDS = ("headline", "description", "instruction", "sms_text", "email_subject", "email_body")
+# A placeholder of a template: a few words in square brackets ("[heure]", "[secteur]") that
+# the author replaces with the real information in the crisis. A template declares its
+# placeholders by this pattern alone; an alert still holding one is refused at submission
+# and approval, or residents would read "débordement attendu vers [heure]".
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,40}\]")
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,29 @@ def exercise_marker(alert: Alert) -> str:
 
 def with_marker(marker: str, text: str) -> str:
     # A plain hyphen: an en dash is not GSM-7 and would switch every exercise SMS to UCS-2.
-    return f"{marker} - {text}" if marker and text else text
+    # A text the author already began with the marker ("EXERCICE — …") is not marked twice.
+    if not marker or not text or re.match(rf"{re.escape(marker)}\b", text):
+        return text
+    return f"{marker} - {text}"
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders left in ``text``, each once, in order."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def alert_placeholders(alert: Alert) -> list[tuple[str, str, list[str]]]:
+    """(language, field, placeholders) for every text of ``alert`` that still holds one, in
+    every language (the translations' own texts included)."""
+    found = []
+    for field in TEXT_FIELDS:
+        if left := placeholders(getattr(alert, field)):
+            found.append((BASE_LANGUAGE, field, left))
+    for version in alert.translations.all():
+        for field in TEXT_FIELDS:
+            if left := placeholders(getattr(version, field)):
+                found.append((version.language, field, left))
+    return found
 
 
 def _base_texts(alert: Alert, language: str) -> AlertTexts:

@@ -73,11 +73,14 @@ def alert_transition(
     reason: str = "",
     request: HttpRequest | None = None,
     data: dict[str, Any] | None = None,
+    action: str = "",
 ) -> Alert:
     """Move ``alert`` to ``to_status`` if allowed; write AlertTransition + audit event.
 
-    ``actor`` None means the system (dispatch). Takes the alert's row lock, so two agents
-    approving at once cannot both succeed; ``alert`` (the caller's instance) is updated.
+    ``actor`` None means the system (dispatch). ``action`` names the audit event when the
+    same move means something else (pending → draft is a rejection, or an edit: "reopen").
+    Takes the alert's row lock, so two agents approving at once cannot both succeed;
+    ``alert`` (the caller's instance) is updated.
     """
     with transaction.atomic():
         current = Alert.objects.select_for_update().values_list("status", flat=True)
@@ -114,7 +117,7 @@ def alert_transition(
             alert=alert, from_status=from_status, to_status=to_status, actor=actor, reason=reason
         )
         audit_record(
-            action=f"alert.{_transition_name(from_status, to_status)}",
+            action=f"alert.{action or _transition_name(from_status, to_status)}",
             organisation=alert.organisation,
             actor=actor,
             target=alert,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -187,7 +188,18 @@ def cap_import_endpoint(
     author = _agent(
         request, CAP_IMPORT_ROLES, _("Only alert authors and administrators may import alerts.")
     )
-    document = request.body
+    # A body past the server's upload limit cannot even be read (RequestDataTooBig): the
+    # client must learn that it was too large, not that the server failed.
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_DOCUMENT_BYTES:
+        raise HttpError(413, _("The request is too large."))
+    try:
+        document = request.body
+    except RequestDataTooBig:
+        raise HttpError(413, _("The request is too large.")) from None
     if len(document) > MAX_DOCUMENT_BYTES:
         raise HttpError(413, _("The request is too large."))
     try:

@@ -18,22 +18,11 @@ from django.http import HttpRequest
 from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
 
+from beffroi.core.clients import client_address
 from beffroi.core.ratelimit import rate_hit
 
 WINDOW_SECONDS = 60
 _CHECKED = "_beffroi_rate_wait"
-
-
-def _client_key(request: HttpRequest) -> str:
-    # Behind a reverse proxy, PROXY_COUNT tells how many X-Forwarded-For hops to trust.
-    proxies = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = str(request.META.get("REMOTE_ADDR", "") or "unknown")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            address = hops[-min(proxies, len(hops))]
-    return address[:64]
 
 
 def rate_limit_wait(request: HttpRequest) -> float | None:
@@ -42,7 +31,9 @@ def rate_limit_wait(request: HttpRequest) -> float | None:
         wait: float | None = getattr(request, _CHECKED)
         return wait
     limit = int(getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 300))
-    decision = rate_hit(f"api:{_client_key(request)}", limit=limit, window_seconds=WINDOW_SECONDS)
+    decision = rate_hit(
+        f"api:{client_address(request)}", limit=limit, window_seconds=WINDOW_SECONDS
+    )
     result = None if decision.allowed else decision.retry_after
     setattr(request, _CHECKED, result)
     return result

@@ -29,6 +29,7 @@ from beffroi.alerts.subscriptions.selectors import (
     subscribers_for_agents,
 )
 from beffroi.api.auth import agent_token
+from beffroi.core.clients import client_address
 
 router = Router(tags=["subscriptions"])
 
@@ -176,7 +177,9 @@ def _agents_subscriber(request: HttpRequest, subscriber_id: int) -> Subscriber:
     )
 
 
-def _update(subscriber: Subscriber, payload: SubscriptionIn, actor: User | None) -> dict[str, Any]:
+def _update(
+    subscriber: Subscriber, payload: SubscriptionIn, actor: User | None, client: str = ""
+) -> dict[str, Any]:
     updated = services.subscriber_update(
         subscriber=subscriber,
         full_name=payload.full_name,
@@ -187,6 +190,7 @@ def _update(subscriber: Subscriber, payload: SubscriptionIn, actor: User | None)
         topics=list(payload.topics),
         language=payload.language,
         actor=actor,
+        client=client,
     )
     return _subscription_out(updated)
 
@@ -241,7 +245,7 @@ def me_get(request: HttpRequest) -> dict[str, Any]:
     "code is sent.",
 )
 def me_put(request: HttpRequest, payload: SubscriptionIn) -> dict[str, Any]:
-    return _update(_mine(request), payload, actor=None)
+    return _update(_mine(request), payload, actor=None, client=client_address(request))
 
 
 @router.get(

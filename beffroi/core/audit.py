@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.http import HttpRequest
 
-from beffroi.core.models import AuditEvent
+from beffroi.core.models import ERASED_ACTOR_LABEL, AuditEvent
+
+__all__ = ["ERASED_ACTOR_LABEL", "audit_actor_forget", "audit_events_purge", "audit_record"]
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -42,6 +45,45 @@ def audit_record(
         data=data or {},
         ip_address=client_ip(request),
     )
+
+
+def _scrub(value: Any, identifiers: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        lowered = value.lower()
+        return ERASED_ACTOR_LABEL if any(i in lowered for i in identifiers) else value
+    if isinstance(value, dict):
+        return {key: _scrub(item, identifiers) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, identifiers) for item in value]
+    return value
+
+
+def audit_actor_forget(*, actor_id: int, identifiers: Sequence[str]) -> int:
+    """After an account's erasure: its events keep what was done and when, but no longer
+    who by name (``actor_label`` becomes ERASED_ACTOR_LABEL), and no event's data or reason
+    keeps one of ``identifiers`` (the e-mail address). Returns how many events changed.
+
+    Call inside the erasure's atomic block."""
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    wanted = [i.strip().lower() for i in identifiers if i and i.strip()]
+    changed = AuditEvent.objects.filter(actor_id=actor_id).update(actor_label=ERASED_ACTOR_LABEL)
+    if not wanted:
+        return changed
+    labelled = Q()
+    mentions = Q()
+    for identifier in wanted:
+        labelled |= Q(actor_label__iexact=identifier)
+        mentions |= Q(data_text__icontains=identifier) | Q(reason__icontains=identifier)
+    changed += AuditEvent.objects.filter(labelled).update(actor_label=ERASED_ACTOR_LABEL)
+    events = AuditEvent.objects.annotate(data_text=Cast("data", TextField())).filter(mentions)
+    for event in events:
+        event.data = _scrub(event.data, wanted)
+        event.reason = _scrub(event.reason, wanted)
+        event.save(update_fields=["data", "reason"])
+        changed += 1
+    return changed
 
 
 def audit_events_purge(*, retention_days: int) -> int:

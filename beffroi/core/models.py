@@ -14,6 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Stored instead of the e-mail of an erased account: neutral and language-free, translated
+# where the trail is shown (``AuditEvent.actor_display``).
+ERASED_ACTOR_LABEL = "[erased]"
+
 
 class AuditEvent(models.Model):
     organisation = models.ForeignKey(
@@ -50,6 +54,13 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def actor_display(self) -> str:
+        """The actor as shown in the trail: an erased account is named as such, translated."""
+        if self.actor_label == ERASED_ACTOR_LABEL:
+            return str(_("an erased account"))
+        return self.actor_label
 
 
 class RateCounter(models.Model):

@@ -54,6 +54,10 @@ _PHONE_JUNK = re.compile(r"[\s.\-/()]")
 # Country codes that share the French ten-digit plan: shown as a French agent dials them.
 _FRENCH_PLAN_CODES = frozenset({33, 262, 590, 594, 596})
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+# Premium-rate (08 9…) and shared-cost (081x, 082x) numbers bill the caller: every automated
+# call or SMS of an alert to one would cost the commune money, and a registration could be
+# used to drain its budget towards a number someone profits from.
+_BILLED_TYPES = (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST)
 
 
 def _region_candidates(digits: str) -> list[str]:
@@ -105,6 +109,15 @@ def phone_parse(raw: str, *, mobile: bool = False) -> PhoneNumber:
     if phonenumbers.region_code_for_number(number) not in PHONE_REGIONS:
         raise ValidationError(
             _("Enter a French number (mainland or overseas)."), code="foreign_phone"
+        )
+    if phonenumbers.number_type(number) in _BILLED_TYPES:
+        raise ValidationError(
+            _(
+                "Premium-rate and shared-cost numbers (08 1…, 08 2…, 08 9…) are not accepted: "
+                "each call to them would be charged to the town hall. Enter a mobile or a "
+                "landline number."
+            ),
+            code="premium_phone",
         )
     if mobile and not phone_is_mobile(number):
         raise ValidationError(

@@ -117,3 +117,47 @@ def test_it_refuses_to_erase_the_last_administrator(cast: Cast, client: Client) 
     assert response.status_code == 302
     cast.administrator.refresh_from_db()
     assert cast.administrator.erased_at is not None
+
+
+def test_it_leaves_no_address_of_an_erased_account_in_the_audit_trail(
+    cast: Cast, client: Client
+) -> None:
+    agent = cast.front_desk
+    address = agent.email
+    audit_record(action="alerts.alert_create", organisation=cast.org, actor=agent)
+    audit_record(
+        action="accounts.role_grant",
+        organisation=cast.org,
+        actor=cast.administrator,
+        target=agent,
+        reason=f"asked by {address.upper()}",
+        data={"email": address, "invited": [address, "other@example.org"], "role": "front_desk"},
+    )
+    services.user_erase(user=agent, organisation=cast.org)
+
+    trail = json.dumps(
+        list(AuditEvent.objects.values("actor_label", "reason", "data")), default=str
+    ).lower()
+    assert address.lower() not in trail
+    done = AuditEvent.objects.get(action="alerts.alert_create")
+    assert done.actor_id == agent.pk and done.actor_label == "[erased]"
+    granted = AuditEvent.objects.get(action="accounts.role_grant")
+    assert granted.actor_label == cast.administrator.email
+    assert granted.data == {
+        "email": "[erased]",
+        "invited": ["[erased]", "other@example.org"],
+        "role": "front_desk",
+    }
+    assert granted.reason == "[erased]"
+    # Shown translated, in the commune's trail.
+    with translation.override("en"):
+        assert done.actor_display == "an erased account"
+    with translation.override("fr"):
+        assert done.actor_display == "un compte supprimé"
+    login_verified(client, cast.administrator)
+    page = client.get("/backoffice/journal/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    # In the administrator's language.
+    assert "an erased account" in html or "un compte supprimé" in html
+    assert address not in html

@@ -98,12 +98,24 @@ def test_it_asks_a_two_factor_role_for_a_code_then_opens_the_back_office(
     assert client.get("/backoffice/").status_code == 200
 
 
-def test_it_sends_a_resident_with_no_two_factor_role_straight_in(
+def test_it_sends_an_agent_with_no_two_factor_role_to_the_back_office(
     cast: Cast, client: Client
 ) -> None:
     response = client.post(LOGIN, {"username": cast.front_desk.email, "password": PASSWORD})
-    assert response["Location"] == "/"
+    assert response["Location"] == "/backoffice/"
     assert client.get("/backoffice/").status_code == 200
+
+
+def test_it_sends_a_resident_to_the_home_page_and_keeps_a_safe_next(
+    cast: Cast, client: Client
+) -> None:
+    response = client.post(LOGIN, {"username": cast.resident.email, "password": PASSWORD})
+    assert response["Location"] == "/"
+    client.logout()
+    response = client.post(
+        LOGIN + "?next=/compte/", {"username": cast.front_desk.email, "password": PASSWORD}
+    )
+    assert response["Location"] == "/compte/"
 
 
 def test_it_counts_failures_whatever_the_case_of_the_address(cast: Cast, client: Client) -> None:

@@ -34,7 +34,7 @@ def test_it_signs_up_a_resident_and_sends_a_verification_link(
     with sent():
         response = client.post(SIGNUP, GOOD)
     assert response.status_code == 302
-    assert response["Location"] == "/compte/profil/"
+    assert response["Location"] == "/compte/connexion/"
     user = User.objects.get(email="nadia@example.org")
     assert user.full_name == "Nadia Roux"
     assert user.check_password(GOOD["password1"])
@@ -46,7 +46,8 @@ def test_it_signs_up_a_resident_and_sends_a_verification_link(
     assert list(RoleAssignment.objects.filter(user=user).values_list("organisation", "role")) == [
         (cast.org.pk, Role.RESIDENT)
     ]
-    assert client.session["_auth_user_id"] == str(user.pk)
+    # No session: an address that already had an account gets the very same answer.
+    assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nadia@example.org"]
     link = link_in_last_mail("/compte/verification/")
@@ -78,7 +79,6 @@ def test_it_enqueues_the_email_on_the_email_queue(cast: Cast, client: Client) ->
         ({"password2": "autre-chose-tres-long"}, "password2"),
         ({"password1": "123", "password2": "123"}, "password1"),
         ({"email": "pas-une-adresse"}, "email"),
-        ({"email": "ALICE@example.org"}, "email"),
     ],
 )
 def test_it_refuses_bad_signups_with_a_message(
@@ -164,3 +164,39 @@ def test_it_changes_the_password(cast: Cast, client: Client) -> None:
     assert response["Location"] == "/compte/mot-de-passe/change/"
     cast.resident.refresh_from_db()
     assert cast.resident.check_password(new)
+
+
+def test_it_answers_a_taken_address_as_a_new_one_and_tells_its_owner(
+    cast: Cast, client: Client, sent: Sent
+) -> None:
+    with sent():
+        fresh = client.post(SIGNUP, GOOD, follow=True)
+    client.logout()
+    mail.outbox.clear()
+    users = User.objects.count()
+    owner = User.objects.get(email="nadia@example.org")
+    owner.set_password("mot-de-passe-du-titulaire-42")
+    owner.save()
+    with sent():
+        again = client.post(
+            SIGNUP, {**GOOD, "email": "NADIA@example.org", "full_name": "Quelqu'un"}, follow=True
+        )
+    assert again.redirect_chain == fresh.redirect_chain == [("/compte/connexion/", 302)]
+    said = [str(m) for m in again.context["messages"]]
+    assert said == [str(m) for m in fresh.context["messages"]]
+    assert said == [
+        "We sent an e-mail to nadia@example.org: open the link it contains to confirm your "
+        "address, then log in."
+    ]
+    assert "_auth_user_id" not in client.session
+    # No account created, the owner's unchanged; one e-mail, to the owner.
+    assert User.objects.count() == users
+    owner.refresh_from_db()
+    assert owner.full_name == "Nadia Roux"
+    assert owner.check_password("mot-de-passe-du-titulaire-42")
+    assert [m.to for m in mail.outbox] == [["nadia@example.org"]]
+    body = mail.outbox[0].body
+    # In the owner's language (French by default).
+    assert "a essayé de créer un compte avec votre adresse e-mail" in body
+    assert "https://testserver/compte/connexion/" in body
+    assert "https://testserver/compte/mot-de-passe/oublie/" in body

@@ -1,7 +1,9 @@
 """Default alert templates for the usual PCS (Plan Communal de Sauvegarde) scenarios.
 
 The texts are in French, the language residents are warned in; placeholders in square brackets
-([heure], [secteur]…) are for the author to fill in the crisis. SMS texts avoid the letters
+([heure], [secteur]…) are for the author to fill in the crisis. A template declares them by
+that pattern alone (``beffroi.alerts.texts.PLACEHOLDER``): the composer points them out in the
+form and refuses to submit or approve an alert that still holds one. SMS texts avoid the letters
 that force UCS-2 (ê, â, î, ô, û, ç): each stays in GSM-7 and within two parts, STOP mention
 included, so an alert to 10,000 residents does not cost three times its price by accident.
 """

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.composer.defaults import TemplateData
@@ -16,6 +18,7 @@ from beffroi.alerts.composer.services import (
     TranslationData,
 )
 from beffroi.alerts.models import Alert, Channel, Topic
+from beffroi.alerts.texts import placeholders
 from beffroi.territory.models import Zone
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -116,7 +119,12 @@ class AlertForm(forms.Form):
         required=False,
     )
     is_public = forms.BooleanField(
-        label=_("Show on the public alerts page"), required=False, initial=True
+        label=_("Show on the public alerts page"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Off by default for an exercise: on the public page a drill reads as a real danger."
+        ),
     )
     en_headline = forms.CharField(label=_("Headline (English)"), max_length=160, required=False)
     en_description = forms.CharField(
@@ -145,6 +153,29 @@ class AlertForm(forms.Form):
         field.choices = [(z.pk, field.label_from_instance(by_pk[z.pk])) for z in zones]
         self.fields["onset"].label = _("Start")
         self.fields["expires"].label = _("End")
+        self.placeholder_fields = self._mark_placeholders()
+
+    def _mark_placeholders(self) -> list[tuple[BoundField, list[str]]]:
+        """The text fields still holding a template's placeholder ("[heure]"), each with a
+        note in words in its help text (read out through aria-describedby): submission is
+        refused until they are replaced, and a colour alone would not tell everyone."""
+        marked = []
+        for name in (*TRANSLATED, *(f"en_{n}" for n in TRANSLATED)):
+            value = self.data.get(name) if self.is_bound else self.initial.get(name)
+            left = placeholders(str(value or ""))
+            if not left:
+                continue
+            field = self.fields[name]
+            note = format_html(
+                '<strong class="placeholder-note">{}</strong> {}',
+                _("To replace before submitting:"),
+                ", ".join(left),
+            )
+            field.help_text = (
+                format_html("{} {}", note, field.help_text) if field.help_text else note
+            )
+            marked.append((self[name], left))
+        return marked
 
     def clean_drawn_geometry(self) -> dict[str, Any] | None:
         text = self.cleaned_data["drawn_geometry"].strip()
@@ -252,7 +283,9 @@ class ApproveForm(forms.Form):
         label=_("Justification of the emergency single-approver mode"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required only when you approve an alert you wrote yourself."),
+        help_text=_(
+            "Required only when you approve an alert you wrote, edited or submitted yourself."
+        ),
     )
 
 
@@ -283,5 +316,17 @@ class AlertSettingsForm(forms.Form):
             "An approver may then approve an alert they wrote themselves, with a written "
             "justification kept in the audit trail. Leave it off unless the commune cannot "
             "always reach two agents in a crisis."
+        ),
+    )
+    sms_daily_budget = forms.IntegerField(
+        label=_("SMS per day for registration codes"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        help_text=_(
+            "SMS parts the commune may send each day outside alerts (codes that verify "
+            "residents' numbers), so that nobody can spend its SMS through the registration "
+            "form; administrators are e-mailed when it is reached. 0: no limit. Alerts are "
+            "never limited."
         ),
     )

@@ -68,6 +68,9 @@ def alert_last_rejection(*, alert: Alert) -> AlertTransition | None:
     last = alert.transitions.order_by("-at", "-pk").first()
     if last is None or last.from_status != Alert.Status.PENDING:
         return None
+    # Sent back by one of its writers, it is their edit of a pending alert, not a rejection.
+    if last.actor_id and alert.contributors.filter(pk=last.actor_id).exists():
+        return None
     return last
 
 

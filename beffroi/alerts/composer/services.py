@@ -5,7 +5,8 @@ The states and the one way to move between them are in ``beffroi.alerts.workflow
 goes out on each channel is in ``beffroi.alerts.texts``.
 
 Four-eyes rule: approving needs an agent holding ``alert_approver`` with a proven second
-factor who is not the author — whatever the CAP status (an exercise approved by its author
+factor who did not write the content — neither created, edited nor submitted it
+(``Alert.contributors``) — whatever the CAP status (an exercise approved by its author
 would train nobody on the real procedure). The only exception is the emergency
 single-approver mode, which the organisation's administrators must have enabled beforehand,
 and which needs a written justification kept in the audit trail.
@@ -19,9 +20,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -41,6 +43,7 @@ from beffroi.alerts.models import (
 )
 from beffroi.alerts.texts import (
     BASE_LANGUAGE,
+    alert_placeholders,
     exercise_marker,
     sms_full_text,
     sms_suffix,
@@ -121,6 +124,11 @@ def _content_errors(alert: Alert, *, now: datetime) -> dict[str, list[str]]:
     return errors
 
 
+def _field_label(name: str) -> str:
+    field = Alert._meta.get_field(name)
+    return capfirst(str(field.verbose_name)) if isinstance(field, models.Field) else name
+
+
 def alert_problems(alert: Alert, *, now: datetime | None = None) -> dict[str, list[str]]:
     """Everything that stops ``alert`` from being submitted or approved (empty if none)."""
     now = now or timezone.now()
@@ -137,6 +145,20 @@ def alert_problems(alert: Alert, *, now: datetime | None = None) -> dict[str, li
         alert.email_body.strip() or alert.description.strip() or alert.instruction.strip()
     ):
         add("email_body", _("Write the e-mail text, or untick the e-mail channel."))
+    for language, name, left in alert_placeholders(alert):
+        key = name if language == BASE_LANGUAGE else f"{language}_{name}"
+        add(
+            key,
+            _(
+                "%(field)s (%(language)s) still holds text to fill in: %(placeholders)s. "
+                "Replace it with the real information."
+            )
+            % {
+                "field": _field_label(name),
+                "language": language,
+                "placeholders": ", ".join(left),
+            },
+        )
     if not alert.whole_territory and not alert.zones.exists():
         add("zones", _("Choose at least one zone, draw an area, or target the whole territory."))
     elif alert.channels and alert_audience_counts(alert=alert).messages == 0:
@@ -182,7 +204,9 @@ class AlertData:
     channels: list[str] = field(default_factory=list)
     sms_budget_segments: int = 2
     include_vulnerable: bool = False
-    is_public: bool = True
+    # None: public for a real alert or a test, not for an exercise (a drill on the public
+    # page and in the feeds that relay it would read as a real danger to whoever finds it).
+    is_public: bool | None = None
     whole_territory: bool = False
     zones: list[Zone] = field(default_factory=list)
     # A polygon drawn on the map (GeoJSON); saved as a custom zone of the organisation.
@@ -262,6 +286,8 @@ def _apply(alert: Alert, data: AlertData, actor: User) -> list[Zone]:
     for name in ALERT_SCALAR_FIELDS:
         setattr(alert, name, getattr(data, name))
     alert.headline = alert.headline.strip()
+    if data.is_public is None:
+        alert.is_public = alert.cap_status != Alert.CapStatus.EXERCISE
     alert.channels = [c for c in Channel.values if c in data.channels]
     zones = [z for z in data.zones if z.organisation_id == alert.organisation_id]
     if len(zones) != len(data.zones):
@@ -323,6 +349,7 @@ def alert_create(
         )
         zones = _apply(alert, data, actor)
         alert.save()
+        alert.contributors.add(actor)
         if data.drawn_geometry:
             zones.append(_drawn_zone(organisation, data.drawn_geometry, actor))
         alert.zones.set(zones)
@@ -345,17 +372,28 @@ def alert_create(
 def alert_update_draft(
     *, alert: Alert, actor: User, data: AlertData, request: HttpRequest | None = None
 ) -> Alert:
-    """Change a draft (a pending alert goes back to the author by rejection first)."""
+    """Change a draft. A pending alert is first sent back to draft by ``actor`` (a recorded
+    transition): it must be submitted again, and approved by someone who did not touch it."""
     _require_composer(actor, alert.organisation)
     errors = _check_choices(data)
     if errors:
         raise AlertError(errors)
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status == S.PENDING:
+            alert_transition(
+                alert=locked,
+                to_status=S.DRAFT,
+                actor=actor,
+                reason=_("Edited while waiting for approval: to be submitted again."),
+                request=request,
+                action="reopen",
+            )
         if locked.status != S.DRAFT:
-            raise AlertError({"": [_("Only a draft can be edited.")]})
+            raise AlertError({"": [_("Only a draft or a pending alert can be edited.")]})
         zones = _apply(locked, data, actor)
         locked.save()
+        locked.contributors.add(actor)
         if data.drawn_geometry:
             zones.append(_drawn_zone(alert.organisation, data.drawn_geometry, actor))
         locked.zones.set(zones)
@@ -418,7 +456,11 @@ def alert_submit(*, alert: Alert, actor: User, request: HttpRequest | None = Non
     problems = alert_problems(alert)
     if problems:
         raise AlertError(problems)
-    return alert_transition(alert=alert, to_status=S.PENDING, actor=actor, request=request)
+    with transaction.atomic():
+        alert_transition(alert=alert, to_status=S.PENDING, actor=actor, request=request)
+        # Submitting vouches for the text: the submitter is no second pair of eyes either.
+        alert.contributors.add(actor)
+    return alert
 
 
 def alert_reject(
@@ -443,6 +485,14 @@ def single_approval_allowed(organisation: Organisation) -> bool:
     return bool(alerts.get("single_approval_allowed", False))
 
 
+def alert_is_contributor(*, alert: Alert, user: Any) -> bool:
+    """Whether ``user`` (anonymous: never) created, edited or submitted ``alert``: then they
+    may not approve it."""
+    if not getattr(user, "pk", None):
+        return False
+    return alert.created_by_id == user.pk or alert.contributors.filter(pk=user.pk).exists()
+
+
 def _require_approver(actor: User, alert: Alert, verified: bool) -> None:
     if not has_role(actor, alert.organisation, *APPROVER_ROLES):
         raise AlertPermissionError(_("Only an alert approver can approve or reject an alert."))
@@ -461,15 +511,18 @@ def alert_approve(
     """pending → approved, then dispatch after commit.
 
     ``verified``: the view's ``is_verified(request.user)`` — a second factor proven in this
-    session. The author may approve their own alert only in the emergency single-approver
-    mode (organisation setting) and with a ``justification``.
+    session. Someone who created, edited or submitted the alert may approve it only in the
+    emergency single-approver mode (organisation setting) and with a ``justification``.
     """
     _require_approver(actor, alert, verified)
-    single = alert.created_by_id == actor.pk
+    single = alert_is_contributor(alert=alert, user=actor)
     if single:
         if not single_approval_allowed(alert.organisation):
             raise AlertPermissionError(
-                _("Another approver must approve this alert: you wrote it (four-eyes rule).")
+                _(
+                    "Another approver must approve this alert: you wrote, edited or "
+                    "submitted it (four-eyes rule)."
+                )
             )
         if not justification.strip():
             raise AlertError(
@@ -483,6 +536,11 @@ def alert_approve(
     if problems:
         raise AlertError(problems)
     with transaction.atomic():
+        # Checked again under the row lock: an edit committed since the first check (which
+        # sends the alert back to draft) must not let its editor's approval through.
+        Alert.objects.select_for_update().filter(pk=alert.pk).first()
+        if alert_is_contributor(alert=alert, user=actor) != single:
+            raise AlertError({"": [_("The alert changed while you reviewed it: review it again.")]})
         alert.approved_by = actor
         alert.single_approval = single
         alert.single_approval_reason = justification.strip() if single else ""
@@ -594,9 +652,11 @@ def alert_settings_update(
     organisation: Organisation,
     actor: User,
     single_approval_allowed: bool,
+    sms_daily_budget: int | None = None,
     request: HttpRequest | None = None,
 ) -> Organisation:
-    """Administrators enable or disable the emergency single-approver mode."""
+    """Administrators enable or disable the emergency single-approver mode, and set the daily
+    budget of SMS parts outside alerts (registration codes; ``None`` keeps it)."""
     if not has_role(actor, organisation, Role.ADMINISTRATOR):
         raise AlertPermissionError(_("Only administrators change the alert settings."))
     with transaction.atomic():
@@ -605,6 +665,10 @@ def alert_settings_update(
         alerts = dict(current.get("alerts") or {})
         before = bool(alerts.get("single_approval_allowed", False))
         alerts["single_approval_allowed"] = single_approval_allowed
+        changes: dict[str, Any] = {"single_approval_allowed": [before, single_approval_allowed]}
+        if sms_daily_budget is not None:
+            changes["sms_daily_budget"] = [alerts.get("sms_daily_budget"), sms_daily_budget]
+            alerts["sms_daily_budget"] = max(0, int(sms_daily_budget))
         current["alerts"] = alerts
         locked.settings = current
         locked.save(update_fields=["settings"])
@@ -613,7 +677,7 @@ def alert_settings_update(
             organisation=organisation,
             actor=actor,
             target=locked,
-            data={"single_approval_allowed": [before, single_approval_allowed]},
+            data=changes,
             request=request,
         )
     organisation.settings = locked.settings
@@ -657,9 +721,10 @@ def _template_apply(template: AlertTemplate, data: TemplateData) -> None:
 
 
 def alert_template_create(
-    *, organisation: Organisation, actor: User | None, data: TemplateData
+    *, organisation: Organisation, actor: User | None, data: TemplateData, audit: bool = True
 ) -> AlertTemplate:
-    """``actor`` None: created by a command (default templates)."""
+    """``actor`` None: created by a command (default templates); ``audit`` False: created
+    with the organisation itself (see ``alert_templates_defaults``)."""
     if actor is not None:
         _require_template_editor(actor, organisation)
     _template_errors(organisation, data, None)
@@ -668,6 +733,8 @@ def alert_template_create(
         _template_apply(template, data)
         template.save()
         template.default_zones.set(data.default_zones)
+        if not audit:
+            return template
         audit_record(
             action="alert_template.create",
             organisation=organisation,
@@ -709,8 +776,13 @@ def alert_template_delete(*, template: AlertTemplate, actor: User) -> None:
         template.delete()
 
 
-def alert_templates_defaults(*, organisation: Organisation) -> list[AlertTemplate]:
-    """Create the default PCS templates the organisation lacks (by name); return the new ones."""
+def alert_templates_defaults(
+    *, organisation: Organisation, audit: bool = True
+) -> list[AlertTemplate]:
+    """Create the default PCS templates the organisation lacks (by name); return the new ones.
+
+    ``audit`` False when they come with a new organisation: part of setting it up, not an
+    agent's decision, and ten identical events per commune would only bury the real ones."""
     created = []
     existing = set(
         AlertTemplate.objects.filter(organisation=organisation).values_list("name", flat=True)
@@ -718,5 +790,7 @@ def alert_templates_defaults(*, organisation: Organisation) -> list[AlertTemplat
     for data in DEFAULT_TEMPLATES:
         if data.name in existing:
             continue
-        created.append(alert_template_create(organisation=organisation, actor=None, data=data))
+        created.append(
+            alert_template_create(organisation=organisation, actor=None, data=data, audit=audit)
+        )
     return created

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -60,10 +61,12 @@ from beffroi.alerts.composer.selectors import (
     zone_rows,
 )
 from beffroi.alerts.composer.services import (
+    AlertPermissionError,
     alert_approve,
     alert_cancel,
     alert_create,
     alert_data_from,
+    alert_is_contributor,
     alert_problems,
     alert_reject,
     alert_settings_update,
@@ -77,6 +80,7 @@ from beffroi.alerts.composer.services import (
     single_approval_allowed,
 )
 from beffroi.alerts.models import Alert, Channel, Topic
+from beffroi.alerts.subscriptions.services import sms_daily_budget
 from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts, exercise_marker
 from beffroi.alerts.workflow import AlertError
 from beffroi.territory.models import Zone
@@ -148,8 +152,9 @@ def _alert_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
     zones = list(alert.zones.all())
     is_composer = has_role(user, organisation, *COMPOSER_ROLES)
     is_approver = has_role(user, organisation, *APPROVER_ROLES)
-    own = alert.created_by_id == user.pk
+    own = alert_is_contributor(alert=alert, user=user)
     pending = alert.status == Alert.Status.PENDING
+    editable = alert.status in (Alert.Status.DRAFT, Alert.Status.PENDING)
     show_vulnerable = (
         alert.include_vulnerable
         and has_role(user, organisation, Role.SOCIAL_AGENT)
@@ -177,11 +182,19 @@ def _alert_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "vulnerable_count": alert_vulnerable_in_target(alert=alert).count()
         if show_vulnerable
         else None,
-        "can_edit": is_composer and alert.status == Alert.Status.DRAFT,
+        "can_edit": is_composer and editable,
         "can_submit": is_composer and alert.status == Alert.Status.DRAFT,
         "can_review": is_approver
         and pending
         and (not own or single_approval_allowed(organisation)),
+        "four_eyes_blocked": is_approver
+        and pending
+        and own
+        and not single_approval_allowed(organisation),
+        "live_url": reverse("alerts_dispatch:live", args=[alert.pk])
+        if alert.status
+        in (Alert.Status.APPROVED, Alert.Status.SENDING, Alert.Status.SENT, Alert.Status.FAILED)
+        else "",
         "can_cancel": is_composer
         and alert.status
         in (
@@ -311,8 +324,8 @@ def alert_new(request: HttpRequest) -> HttpResponse:
 def alert_edit(request: HttpRequest, alert_id: int) -> HttpResponse:
     organisation = request_organisation(request)
     alert = access_alert(request, alert_id)
-    if alert.status != Alert.Status.DRAFT:
-        messages.error(request, _("Only a draft can be edited."))
+    if alert.status not in (Alert.Status.DRAFT, Alert.Status.PENDING):
+        messages.error(request, _("Only a draft or a pending alert can be edited."))
         return redirect("alerts_backoffice:alert_detail", alert_id=alert.pk)
     zones = targeting_zones(
         organisation=organisation, selected=list(alert.zones.values_list("pk", flat=True))
@@ -430,6 +443,7 @@ def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The approver's page: the full preview, the audience, approve or reject."""
     alert = access_alert(request, alert_id)
     approve_form = ApproveForm(_posted(request))
+    status = 200
     if request.method == "POST" and approve_form.is_valid():
         try:
             alert_approve(
@@ -441,6 +455,10 @@ def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
             )
         except AlertError as exc:
             _add_errors(approve_form, exc)
+        except AlertPermissionError as exc:
+            # Said on the page, not a bare 403: the approver learns why (four-eyes rule).
+            approve_form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, _("The alert was approved: sending starts now."))
             return redirect("alerts_backoffice:alert_detail", alert_id=alert.pk)
@@ -448,7 +466,7 @@ def alert_review(request: HttpRequest, alert_id: int) -> HttpResponse:
     context.update(
         {"approve_form": approve_form, "reject_form": RejectForm(), "form": approve_form}
     )
-    return render(request, "alerts/composer/alert_review.html", context)
+    return render(request, "alerts/composer/alert_review.html", context, status=status)
 
 
 @roles_required(APPROVER_ROLES)
@@ -599,13 +617,17 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     form = AlertSettingsForm(
         _posted(request),
-        initial={"single_approval_allowed": single_approval_allowed(organisation)},
+        initial={
+            "single_approval_allowed": single_approval_allowed(organisation),
+            "sms_daily_budget": sms_daily_budget(organisation),
+        },
     )
     if request.method == "POST" and form.is_valid():
         alert_settings_update(
             organisation=organisation,
             actor=_user(request),
             single_approval_allowed=form.cleaned_data["single_approval_allowed"],
+            sms_daily_budget=form.cleaned_data["sms_daily_budget"],
             request=request,
         )
         messages.success(request, _("The alert settings were saved."))

@@ -145,6 +145,12 @@ class Alert(CapFields):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_created"
     )
+    # Everyone who wrote the content (created, edited or submitted it): none of them may
+    # approve it, or one person alone could send a text to the whole commune. Kept on the alert
+    # rather than derived from the audit trail, which is purged after its retention period.
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="alerts_contributed"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

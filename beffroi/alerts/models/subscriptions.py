@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
@@ -94,7 +95,23 @@ class Subscriber(models.Model):
                 fields=["organisation", "user"],
                 condition=models.Q(user__isnull=False),
                 name="subscriber_user_unique",
-            )
+            ),
+            # One active registration per e-mail address and per mobile number: a duplicate
+            # (two agents registering the same resident at once) warns the person twice and
+            # leaves one row behind when they unsubscribe. Unsubscribed rows may share them, so
+            # that someone can register again.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organisation",
+                condition=~models.Q(email="") & models.Q(unsubscribed_at__isnull=True),
+                name="subscriber_email_unique",
+            ),
+            models.UniqueConstraint(
+                "sms_number",
+                "organisation",
+                condition=~models.Q(sms_number="") & models.Q(unsubscribed_at__isnull=True),
+                name="subscriber_sms_number_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["organisation", "email"]),

@@ -32,6 +32,7 @@ from beffroi.alerts.public.services import (
     cap_identifier,
     cap_import,
 )
+from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts
 from beffroi.core.imports import ImportRefused
 from beffroi.territory.selectors import organisation_url
 
@@ -112,9 +113,8 @@ def atom_feed(request: HttpRequest, alerts: list[Alert]) -> bytes:
         sent = format_cap_datetime(timezone.localtime(alert.sent_at))
         entry = _sub(feed, a + "entry")
         _sub(entry, a + "id", cap_url)
-        title = alert.headline
-        if alert.cap_status == Alert.CapStatus.EXERCISE:
-            title = f"{_('EXERCISE')} — {title}"
+        # The headline as it goes out: an exercise or a test is marked once, by texts.py.
+        title = alert_texts(alert, BASE_LANGUAGE).headline
         if alert.msg_type != Alert.MsgType.ALERT:
             title = f"{alert.get_msg_type_display()} — {title}"
         _sub(entry, a + "title", title)

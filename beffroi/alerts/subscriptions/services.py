@@ -8,9 +8,15 @@ nothing is written in that case.
 
 Decisions worth knowing:
 - An anonymous registration whose e-mail or mobile number already belongs to a subscriber
-  of the organisation creates nothing: the existing subscriber is sent its management link
-  (to that very address or number) and the person is told so. No duplicate alerts, and no
-  way to take over or read someone else's registration by typing their e-mail.
+  of the organisation creates nothing: when the e-mail matches, the existing subscriber is
+  e-mailed its management link, and the person is told so. No duplicate alerts, and no
+  way to take over or read someone else's registration by typing their e-mail. A match by
+  the mobile number alone sends nothing: an SMS per sign-up let anyone spend the commune's
+  SMS and flood a number by submitting the form again and again.
+- Every SMS outside alerts (codes) is limited per number, per client address and by the
+  organisation's daily budget of SMS parts (``sms_quota_take``, ``_sms_send``), counted with
+  ``core.ratelimit`` so that simultaneous requests cannot all pass. Alerts never go through
+  these functions: a spent budget never delays a warning.
 - SMS codes are generated inside the sending task, so the plain code never sits in the task
   queue's table; only an HMAC keyed with SECRET_KEY is stored (a leaked database alone does
   not give the 10^6 codes away by brute force).
@@ -28,9 +34,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -40,18 +47,19 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from beffroi.alerts.models import Channel, ChannelVerification, Place, Subscriber, Topic
 from beffroi.core.audit import audit_record
 from beffroi.core.phone import phone_e164, phone_parse
+from beffroi.core.ratelimit import rate_hit, rate_peek
 from beffroi.territory.geojson import geometry_shape
 from beffroi.territory.models import Address, Commune
 from beffroi.territory.selectors import organisation_url
@@ -320,6 +328,43 @@ def _active_subscribers(organisation: Organisation) -> QuerySet[Subscriber]:
     return Subscriber.objects.filter(organisation=organisation, unsubscribed_at__isnull=True)
 
 
+class ContactTaken(ValidationError):
+    """The e-mail or mobile number is another active subscriber's (keyed by field)."""
+
+
+def _taken(
+    organisation: Organisation, contact: Contact, *, exclude: int | None = None
+) -> dict[str, list[str]]:
+    others = _active_subscribers(organisation)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    errors: dict[str, list[str]] = {}
+    if contact.email and others.filter(email__iexact=contact.email).exists():
+        errors["email"] = [_("A resident is already registered with this e-mail address.")]
+    if contact.sms_number and others.filter(sms_number=contact.sms_number).exists():
+        errors["sms_number"] = [_("A resident is already registered with this mobile number.")]
+    return errors
+
+
+@contextlib.contextmanager
+def _contact_unique(subscriber: Subscriber) -> Iterator[None]:
+    """Write ``subscriber`` in a savepoint; the database's uniqueness of active e-mails and
+    mobile numbers, hit by a concurrent registration, becomes the duplicate's answer."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        contact = Contact(
+            email=subscriber.email,
+            sms_number=str(subscriber.sms_number or ""),
+            voice_number=str(subscriber.voice_number or ""),
+        )
+        taken = _taken(subscriber.organisation, contact, exclude=subscriber.pk)
+        if not taken:
+            raise
+        raise ContactTaken(taken) from exc
+
+
 def subscriber_matching(
     *, organisation: Organisation, email: str = "", numbers: Sequence[str] = ()
 ) -> Subscriber | None:
@@ -384,16 +429,29 @@ def _check_registration(details: RegistrationDetails) -> _Checked:
 
 
 def subscriber_register_anonymous(
-    *, organisation: Organisation, details: RegistrationDetails
+    *, organisation: Organisation, details: RegistrationDetails, client: str = ""
 ) -> Registration:
     """Register someone without an account, from the public form or the API.
 
     If the e-mail or mobile number already belongs to a subscriber of the organisation,
-    nothing is created: the owner is sent their management link (to that very address or
-    number) and the caller gets the same answer as for a new registration, so that nobody
-    learns whether someone else is registered, nor takes their registration over.
+    nothing is created: when the e-mail matches, the owner is e-mailed their management
+    link; a match by the mobile number alone sends nothing (the owner asks for a code from
+    the management page they already have). The caller gets the same answer either way, so
+    that nobody learns by which detail someone else is registered, nor takes their
+    registration over. ``client`` is the caller's address, for the limits on SMS.
     """
     checked = _check_registration(details)
+    try:
+        return _register_anonymous_once(organisation, details, checked, client)
+    except ContactTaken:
+        # A concurrent registration of the same details won: now it is found, and this one
+        # gets the answer of any duplicate.
+        return _register_anonymous_once(organisation, details, checked, client)
+
+
+def _register_anonymous_once(
+    organisation: Organisation, details: RegistrationDetails, checked: _Checked, client: str
+) -> Registration:
     with transaction.atomic():
         existing = subscriber_matching(
             organisation=organisation,
@@ -404,19 +462,18 @@ def subscriber_register_anonymous(
             by_email = bool(checked.contact.email) and existing.email.lower() == (
                 checked.contact.email
             )
-            _enqueue_after_commit(
-                send_management_link,
-                subscriber_id=existing.pk,
-                channel=Channel.EMAIL if by_email else Channel.SMS,
-            )
+            if by_email:
+                _enqueue_after_commit(
+                    send_management_link, subscriber_id=existing.pk, channel=Channel.EMAIL
+                )
             return Registration(subscriber=existing, created=False)
         subscriber = _subscriber_create(organisation, details, checked)
-        _start_verifications(subscriber, anonymous=True)
+        _start_verifications(subscriber, anonymous=True, client=client)
     return Registration(subscriber=subscriber, created=True)
 
 
 def subscriber_register_resident(
-    *, organisation: Organisation, user: User, details: RegistrationDetails
+    *, organisation: Organisation, user: User, details: RegistrationDetails, client: str = ""
 ) -> Registration:
     """Register a logged-in resident: one registration per account and organisation, so a
     second one updates the first (and re-subscribes it). The e-mail of an account whose
@@ -439,11 +496,13 @@ def subscriber_register_resident(
                 channels=checked.channels,
                 topics=checked.topics,
                 language=details.language,
+                client=client,
             )
             record_consent(subscriber, now)
             subscriber.unsubscribed_at = None
             subscriber.unsubscribe_reason = ""
-            subscriber.save()
+            with _contact_unique(subscriber):
+                subscriber.save()
             for place in details.places:
                 address = _resolve_place(organisation, place)
                 Place.objects.get_or_create(
@@ -456,7 +515,7 @@ def subscriber_register_resident(
         subscriber = _subscriber_create(
             organisation, details, checked, user=user, email_verified=account_email
         )
-        _start_verifications(subscriber, anonymous=False)
+        _start_verifications(subscriber, anonymous=False, client=client)
     return Registration(subscriber=subscriber, created=True)
 
 
@@ -475,6 +534,10 @@ def subscriber_register_by_agent(
     """
     checked = _check_registration(details)
     with transaction.atomic():
+        # Agents may see every registration: they are told the resident is already there.
+        taken = _taken(organisation, checked.contact)
+        if taken:
+            raise ContactTaken(taken)
         subscriber = _subscriber_create(
             organisation,
             details,
@@ -526,7 +589,8 @@ def _subscriber_create(
         registered_by=registered_by,
     )
     record_consent(subscriber, now)
-    subscriber.save()
+    with _contact_unique(subscriber):
+        subscriber.save()
     seen: set[int] = set()
     for place, address in zip(details.places, addresses, strict=True):
         if address.pk in seen:
@@ -542,9 +606,13 @@ def record_consent(subscriber: Subscriber, now: Any) -> None:
     subscriber.consent_text_hash = consent_text_hash()
 
 
-def _start_verifications(subscriber: Subscriber, *, anonymous: bool) -> None:
+def _start_verifications(subscriber: Subscriber, *, anonymous: bool, client: str = "") -> None:
     """Send what proves each unverified channel; an anonymous registrant's first message
-    also carries the management link (their only way back to their registration)."""
+    also carries the management link (their only way back to their registration).
+
+    Raises ``ValidationError`` on ``sms_number`` when no more code may be sent to it: the
+    registration is then refused whole (call inside its ``transaction.atomic()``), rather
+    than kept with a number nobody can verify."""
     link_sent = False
     if subscriber.email and subscriber.email_verified_at is None:
         _enqueue_after_commit(
@@ -555,7 +623,12 @@ def _start_verifications(subscriber: Subscriber, *, anonymous: bool) -> None:
         _enqueue_after_commit(send_management_link, subscriber_id=subscriber.pk, channel="email")
         link_sent = True
     if subscriber.sms_number and subscriber.sms_verified_at is None:
-        sms_code_request(subscriber=subscriber, include_link=anonymous and not link_sent)
+        try:
+            sms_code_request(
+                subscriber=subscriber, include_link=anonymous and not link_sent, client=client
+            )
+        except ValidationError as exc:
+            raise ValidationError({"sms_number": exc.messages}) from exc
 
 
 def subscriber_update(
@@ -570,9 +643,11 @@ def subscriber_update(
     language: str | None = None,
     actor: User | None = None,
     confirmed_on_phone: bool = False,
+    client: str = "",
 ) -> Subscriber:
     """Change contact details and preferences (``None`` keeps a value). A changed e-mail or
-    number loses its verification and a new one is sent."""
+    number loses its verification and a new one is sent (``client``: the resident's address,
+    for the limits on SMS)."""
     contact, errors = _clean_contact(
         subscriber.email if email is None else email,
         str(subscriber.sms_number or "") if sms_number is None else sms_number,
@@ -613,7 +688,8 @@ def subscriber_update(
         subscriber.channels = chosen
         subscriber.topics = chosen_topics
         subscriber.language = subscriber.language if language is None else language
-        subscriber.save()
+        with _contact_unique(subscriber):
+            subscriber.save()
         if actor is not None:
             audit_record(
                 action="alerts.subscriber_update",
@@ -629,7 +705,7 @@ def subscriber_update(
         if sms_changed and subscriber.sms_number and subscriber.sms_verified_at is None:
             # Rate-limited: the change stands; "send me a new code" works a bit later.
             with contextlib.suppress(ValidationError):
-                sms_code_request(subscriber=subscriber)
+                sms_code_request(subscriber=subscriber, client=client)
     return subscriber
 
 
@@ -646,9 +722,166 @@ def _code_hash(verification_id: int, code: str) -> str:
     return salted_hmac(_CODE_SALT, f"{verification_id}:{code}", algorithm="sha256").hexdigest()
 
 
-def sms_code_request(*, subscriber: Subscriber, include_link: bool = False) -> ChannelVerification:
+# --- Limits on SMS outside alerts ----------------------------------------------------------
+
+_HOUR = 3600
+_DAY = 86_400
+
+
+def sms_daily_budget(organisation: Organisation) -> int:
+    """SMS parts the organisation may send per day outside alerts (0: no limit): what its
+    administrators set on the alert settings page, else ``SMS_DAILY_BUDGET``."""
+    alerts = (organisation.settings or {}).get("alerts") or {}
+    value = alerts.get("sms_daily_budget")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return int(settings.SMS_DAILY_BUDGET)
+
+
+def _budget_key(organisation: Organisation) -> str:
+    return f"sms:budget:{organisation.pk}"
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 120:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def sms_quota_take(*, organisation: Organisation, number: str, client: str = "") -> None:
+    """Count one SMS outside alerts to ``number`` (E.164) asked from ``client`` (an IP
+    address; empty for an agent, who answers for what they send) against the limits per
+    number and per client, and refuse it when the organisation's daily budget is already
+    spent (the budget itself is counted in SMS parts when sending).
+
+    Raises ``ValidationError`` on ``code`` saying when to come back. Each hit is one atomic
+    increment: sixteen simultaneous requests cannot all pass. Inside a transaction, a
+    refusal rolled back with it is not counted; what is committed was counted.
+    """
+    budget = sms_daily_budget(organisation)
+    if budget and rate_peek(_budget_key(organisation), window_seconds=_DAY) >= budget:
+        raise ValidationError(
+            {
+                "code": [
+                    _(
+                        "The town hall has sent all the SMS codes it can send today: try "
+                        "again tomorrow, or choose e-mail."
+                    )
+                ]
+            }
+        )
+    number_message = _("Too many codes were sent to this number: try again in %(wait)s.")
+    checks = [
+        (f"sms:number:{number}", settings.SMS_CODES_PER_NUMBER_PER_HOUR, _HOUR, number_message),
+        (f"sms:number-day:{number}", settings.SMS_CODES_PER_NUMBER_PER_DAY, _DAY, number_message),
+    ]
+    if client:
+        checks.append(
+            (
+                f"sms:client:{client}",
+                settings.SMS_CODES_PER_CLIENT_PER_HOUR,
+                _HOUR,
+                _("Too many codes were asked from your connection: try again in %(wait)s."),
+            )
+        )
+    for key, limit, window, message in checks:
+        decision = rate_hit(key, limit=int(limit), window_seconds=window)
+        if not decision.allowed:
+            raise ValidationError({"code": [message % {"wait": _wait_text(decision.retry_after)}]})
+
+
+def _sms_send(organisation: Organisation, *, key: str, to: str, text: str) -> bool:
+    """Send one SMS outside alerts, within the organisation's daily budget of SMS parts.
+    Over budget, nothing is sent and the administrators are told (once that day)."""
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.registry import get_sms_transport
+    from beffroi.messaging.sms import sms_info
+
+    budget = sms_daily_budget(organisation)
+    decision = rate_hit(
+        _budget_key(organisation),
+        limit=budget,
+        window_seconds=_DAY,
+        cost=sms_info(text).segments,
+    )
+    # Told when this SMS fills the budget (or finds it full): from now on residents are
+    # refused codes, and the administrators must know why before they call the town hall.
+    reached = budget and decision.count >= budget
+    if (
+        reached
+        and rate_hit(f"sms:budget-told:{organisation.pk}", limit=1, window_seconds=_DAY).allowed
+    ):
+        sms_budget_spent_notify(organisation=organisation, budget=budget)
+    if not decision.allowed:
+        logger.warning("SMS %s not sent: the daily budget of %s is spent.", key, organisation)
+        return False
+    with get_sms_transport() as transport:
+        [outcome] = transport.send_many([SmsOut(key=key, to=to, text=text)])
+    if outcome.error is not None:
+        logger.warning("SMS %s not sent: %s", key, outcome.error.message)
+        return False
+    return True
+
+
+def sms_budget_spent_notify(*, organisation: Organisation, budget: int) -> int:
+    """Tell the organisation's administrators that today's SMS budget outside alerts is
+    spent (an e-mail to each, and the audit trail). Returns how many were e-mailed."""
+    from django.core.mail import EmailMessage
+
+    from beffroi.accounts.models import Role, RoleAssignment, User
+
+    audit_record(
+        action="alerts.sms_budget_spent", organisation=organisation, data={"budget": budget}
+    )
+    administrators = User.objects.filter(
+        is_active=True,
+        pk__in=RoleAssignment.objects.filter(
+            organisation=organisation, role=Role.ADMINISTRATOR
+        ).values("user_id"),
+    ).exclude(email="")
+    path = reverse("alerts_backoffice:settings")
+    told = 0
+    for admin in administrators.order_by("pk"):
+        with translation.override(admin.language or settings.LANGUAGE_CODE):
+            subject = _("%(org)s: the SMS budget for codes is spent for today") % {
+                "org": organisation.name
+            }
+            body = "\n".join(
+                [
+                    _("Hello,"),
+                    "",
+                    _(
+                        "%(org)s has sent today the %(budget)d SMS parts allowed for "
+                        "registration codes. No more codes are sent until tomorrow; alerts "
+                        "are not affected."
+                    )
+                    % {"org": organisation.name, "budget": budget},
+                    _(
+                        "If residents are registering in large numbers (an event, a "
+                        "campaign), raise the budget on the alert settings page; if not, "
+                        "someone may be abusing the registration form."
+                    ),
+                    organisation_url(organisation, path),
+                ]
+            )
+        try:
+            EmailMessage(subject=subject, body=body, to=[admin.email]).send()
+        except Exception:
+            # The notice must not stop the work in hand; the audit trail keeps the event.
+            logger.warning("SMS budget notice to %s not sent.", admin.pk, exc_info=True)
+            continue
+        told += 1
+    return told
+
+
+def sms_code_request(
+    *, subscriber: Subscriber, include_link: bool = False, client: str = ""
+) -> ChannelVerification:
     """Ask for a 6-digit code by SMS to the subscriber's mobile (rate-limited: one a minute,
-    five an hour). The code itself is generated and sent by a task."""
+    five an hour for the subscriber, and ``sms_quota_take`` for the number, the ``client``
+    address and the organisation). The code itself is generated and sent by a task."""
     if not subscriber.sms_number:
         raise ValidationError({"code": [_("There is no mobile number to verify.")]})
     now = timezone.now()
@@ -666,6 +899,9 @@ def sms_code_request(*, subscriber: Subscriber, include_link: bool = False) -> C
             raise ValidationError(
                 {"code": [_("Too many codes were sent in the last hour: try again later.")]}
             )
+        sms_quota_take(
+            organisation=subscriber.organisation, number=str(subscriber.sms_number), client=client
+        )
         verification = ChannelVerification.objects.create(
             subscriber=subscriber,
             channel=Channel.SMS,
@@ -681,10 +917,8 @@ def sms_code_request(*, subscriber: Subscriber, include_link: bool = False) -> C
 
 def sms_code_send(*, verification_id: int, include_link: bool = False) -> bool:
     """Generate the code of a pending verification, store its hash and send it by SMS.
-    Returns False when there is nothing to send or the gateway refused it."""
-    from beffroi.messaging.base import SmsOut
-    from beffroi.messaging.registry import get_sms_transport
-
+    Returns False when there is nothing to send, the organisation's budget is spent or the
+    gateway refused it."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         verification = (
@@ -707,14 +941,9 @@ def sms_code_send(*, verification_id: int, include_link: bool = False) -> bool:
         }
         if include_link:
             text += " " + _("Manage: %(url)s") % {"url": management_url(subscriber)}
-    with get_sms_transport() as transport:
-        [outcome] = transport.send_many(
-            [SmsOut(key=f"verify-{verification.pk}", to=verification.target, text=text)]
-        )
-    if outcome.error is not None:
-        logger.warning("SMS code %s not sent: %s", verification.pk, outcome.error.message)
-        return False
-    return True
+    return _sms_send(
+        subscriber.organisation, key=f"verify-{verification.pk}", to=verification.target, text=text
+    )
 
 
 def sms_code_verify(*, subscriber: Subscriber, code: str) -> Subscriber:
@@ -894,10 +1123,9 @@ def email_verify(*, organisation: Organisation, token: str) -> Subscriber:
 
 
 def management_link_send(*, subscriber_id: int, channel: str) -> bool:
-    """Send an existing subscriber the link to manage their registration."""
-    from beffroi.messaging.base import SmsOut
-    from beffroi.messaging.registry import get_sms_transport
-
+    """E-mail an existing subscriber the link to manage their registration. Never by SMS:
+    anyone can ask for this link by typing a number into the form, so an SMS here would
+    let them spend the commune's SMS and flood that number."""
     subscriber = (
         Subscriber.objects.select_related("organisation")
         .filter(pk=subscriber_id, unsubscribed_at__isnull=True)
@@ -923,20 +1151,6 @@ def management_link_send(*, subscriber_id: int, channel: str) -> bool:
                 subject=_("Your registration to the alerts of %(org)s") % {"org": org},
                 text=text,
             )
-        if subscriber.sms_number:
-            text = _("%(org)s alerts: manage your registration: %(url)s") % {
-                "org": org,
-                "url": management_url(subscriber),
-            }
-            with get_sms_transport() as transport:
-                [outcome] = transport.send_many(
-                    [
-                        SmsOut(
-                            key=f"manage-{subscriber.pk}", to=str(subscriber.sms_number), text=text
-                        )
-                    ]
-                )
-            return outcome.error is None
     return False
 
 
@@ -1050,24 +1264,81 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def subscriber_erase(*, subscriber: Subscriber, reason: str, actor: User | None = None) -> None:
+    """Delete ``subscriber`` for good (GDPR art. 17): their places, the points they placed on
+    the map, their verifications. Their deliveries stay, anonymised (no subscriber, no
+    address or number, not in the gateways' errors either), so that an alert's report and
+    live view still count every message sent. The audit event names no one."""
+    from django.db.models import Value
+    from django.db.models.functions import Replace
+
+    from beffroi.alerts.models import Delivery
+
+    with transaction.atomic():
+        locked = Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
+        if locked is None:
+            return
+        subscriber = locked
+        point_ids = list(
+            Place.objects.filter(subscriber=subscriber, address__street__isnull=True).values_list(
+                "address_id", flat=True
+            )
+        )
+        deliveries = Delivery.objects.filter(subscriber=subscriber)
+        # A gateway's error often quotes the address it refused ("550 <jeanne@…>: unknown").
+        for target in set(deliveries.exclude(target="").values_list("target", flat=True)):
+            deliveries.filter(last_error__contains=target).update(
+                last_error=Replace("last_error", Value(target), Value("…"))
+            )
+        erased = deliveries.update(subscriber=None, target="")
+        audit_record(
+            action="alerts.subscriber_erase",
+            organisation=subscriber.organisation,
+            actor=actor,
+            target=subscriber,
+            reason=reason[:200],
+            data={"places": subscriber.places.count(), "deliveries": erased},
+        )
+        subscriber.delete()
+        for address_id in point_ids:
+            _delete_orphan_point(address_id)
+
+
+def unsubscribed_retention_days(organisation: Organisation) -> int:
+    """How long ``organisation`` keeps an unsubscribed resident's registration: its own
+    ``settings["alerts"]["unsubscribed_retention_days"]``, else UNSUBSCRIBED_RETENTION_DAYS."""
+    own = (organisation.settings or {}).get("alerts", {}).get("unsubscribed_retention_days")
+    if isinstance(own, int) and not isinstance(own, bool) and own >= 1:
+        return own
+    return int(settings.UNSUBSCRIBED_RETENTION_DAYS)
+
+
+def subscribers_purge_unsubscribed() -> int:
+    """Erase every subscriber unsubscribed for longer than their organisation's retention;
+    returns how many. A registration kept forever after "stop" is data kept without a
+    purpose (GDPR art. 5(1)(e)); the delay leaves time to prove the consent and the
+    unsubscription if asked."""
+    from beffroi.territory.models import Organisation
+
+    now = timezone.now()
+    count = 0
+    for organisation in Organisation.objects.filter(
+        subscribers__unsubscribed_at__isnull=False
+    ).distinct():
+        cutoff = now - timedelta(days=unsubscribed_retention_days(organisation))
+        for subscriber in Subscriber.objects.filter(
+            organisation=organisation, unsubscribed_at__lt=cutoff
+        ).iterator():
+            subscriber_erase(subscriber=subscriber, reason="retention")
+            count += 1
+    return count
+
+
 def erase_subscriptions(user: User) -> None:
     """Delete the user's subscriptions, their hand-placed points, and the addresses kept on
     past deliveries (the delivery counts of alerts stay)."""
-    from beffroi.alerts.models import Delivery
-
-    subscribers = list(Subscriber.objects.filter(user=user))
-    if not subscribers:
-        return
-    point_ids = list(
-        Place.objects.filter(subscriber__in=subscribers, address__street__isnull=True).values_list(
-            "address_id", flat=True
-        )
-    )
-    Delivery.objects.filter(subscriber__in=subscribers).update(target="")
-    for subscriber in subscribers:
-        subscriber.delete()
-    for address_id in point_ids:
-        _delete_orphan_point(address_id)
+    for subscriber in Subscriber.objects.filter(user=user):
+        subscriber_erase(subscriber=subscriber, reason="account erased")
 
 
 # --- Tasks: fetch by id, call the service ------------------------------------------------
@@ -1086,3 +1357,8 @@ def send_email_verification(*, subscriber_id: int, include_link: bool = False) -
 @task(queue_name="alerts")
 def send_management_link(*, subscriber_id: int, channel: str) -> bool:
     return management_link_send(subscriber_id=subscriber_id, channel=channel)
+
+
+@task(queue_name="default")
+def purge_unsubscribed() -> int:
+    return subscribers_purge_unsubscribed()

@@ -31,7 +31,7 @@ from beffroi.alerts.access import (
     access_subscriber,
 )
 from beffroi.alerts.models import Channel, Subscriber, Topic
-from beffroi.alerts.subscriptions import imports
+from beffroi.alerts.subscriptions import challenge, imports
 from beffroi.alerts.subscriptions import services as services
 from beffroi.alerts.subscriptions.forms import (
     AgentPreferencesForm,
@@ -48,6 +48,7 @@ from beffroi.alerts.subscriptions.selectors import (
     subscriber_places,
     subscribers_for_agents,
 )
+from beffroi.core.clients import client_address
 from beffroi.core.imports import ImportRefused, ImportReport
 from beffroi.territory.selectors import address_search
 
@@ -169,9 +170,24 @@ def _registration(
             "matches": matches,
             "query": form.data.get("q", "") if form.is_bound else "",
             "chosen_address": _chosen_address(request, form) if form.is_bound else None,
+            **_challenge_context(request, registered_by=registered_by),
             **_territory_context(request),
         },
     )
+
+
+def _challenge_context(request: HttpRequest, *, registered_by: User | None) -> dict[str, Any]:
+    """A fresh proof-of-work challenge for the anonymous form when sign-ups come fast."""
+    if registered_by is not None or _user(request) is not None:
+        return {}
+    if not challenge.challenge_needed(
+        organisation=request_organisation(request), client=client_address(request)
+    ):
+        return {}
+    return {
+        "challenge": challenge.challenge_issue(),
+        "challenge_bits": challenge.challenge_difficulty(),
+    }
 
 
 def _register(
@@ -203,11 +219,19 @@ def _register(
             confirmed_on_phone=bool(data.get("confirmed_on_phone")),
         )
     user = _user(request)
+    client = client_address(request)
     if user is not None:
         return services.subscriber_register_resident(
-            organisation=organisation, user=user, details=details
+            organisation=organisation, user=user, details=details, client=client
         )
-    return services.subscriber_register_anonymous(organisation=organisation, details=details)
+    if challenge.signup_attempt(organisation=organisation, client=client):
+        challenge.challenge_verify(
+            challenge=str(request.POST.get("challenge", "")),
+            nonce=str(request.POST.get("nonce", "")),
+        )
+    return services.subscriber_register_anonymous(
+        organisation=organisation, details=details, client=client
+    )
 
 
 def _registered(
@@ -306,6 +330,11 @@ class _ManagePage:
     def actor(self) -> User | None:
         return _user(self.request) if self.agent else None
 
+    @property
+    def client(self) -> str:
+        """The resident's address, for the limits on SMS; agents answer for what they send."""
+        return "" if self.agent else client_address(self.request)
+
     def done(self, message: str) -> HttpResponse:
         messages.success(self.request, message)
         return redirect(self.self_url)
@@ -334,6 +363,7 @@ def _manage_update(page: _ManagePage) -> HttpResponse | None:
             subscriber=page.subscriber,
             actor=page.actor,
             confirmed_on_phone=bool(form.cleaned_data.get("confirmed_on_phone")),
+            client=page.client,
             **values,
         )
     except ValidationError as exc:
@@ -405,7 +435,7 @@ def _resend(page: _ManagePage, send: Callable[[], object], sent: str) -> HttpRes
 def _manage_resend_code(page: _ManagePage) -> HttpResponse | None:
     return _resend(
         page,
-        lambda: services.sms_code_request(subscriber=page.subscriber),
+        lambda: services.sms_code_request(subscriber=page.subscriber, client=page.client),
         _("A new code is on its way by SMS."),
     )
 
@@ -426,6 +456,26 @@ def _manage_unsubscribe(page: _ManagePage) -> HttpResponse | None:
     return redirect("subscribers_backoffice:list" if page.agent else "subscriptions:register")
 
 
+def _manage_erase(page: _ManagePage) -> HttpResponse | None:
+    """The resident's own erasure: a confirmation page first (a stray click must not delete
+    someone's only warning channel), then everything goes and a page says so."""
+    if page.agent:
+        return None
+    organisation = page.subscriber.organisation
+    if page.request.POST.get("confirm") != "yes":
+        return render(
+            page.request,
+            "alerts/subscriptions/erase.html",
+            {"subscriber": page.subscriber, "self_url": page.self_url},
+        )
+    services.subscriber_erase(subscriber=page.subscriber, reason="manage page")
+    return render(
+        page.request,
+        "alerts/subscriptions/erase.html",
+        {"done": True, "organisation": organisation},
+    )
+
+
 _MANAGE_ACTIONS: dict[str, Callable[[_ManagePage], HttpResponse | None]] = {
     "update": _manage_update,
     "search_place": _manage_search_place,
@@ -435,6 +485,7 @@ _MANAGE_ACTIONS: dict[str, Callable[[_ManagePage], HttpResponse | None]] = {
     "resend_code": _manage_resend_code,
     "resend_email": _manage_resend_email,
     "unsubscribe": _manage_unsubscribe,
+    "erase": _manage_erase,
 }
 
 

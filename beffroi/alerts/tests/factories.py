@@ -250,11 +250,15 @@ def make_subscriber(
 
 
 def make_subscribers(
-    organisation: Organisation, count: int, *, channels: tuple[str, ...] = ("email", "sms")
+    organisation: Organisation,
+    count: int,
+    *,
+    channels: tuple[str, ...] = ("email", "sms"),
+    first: int = 0,
 ) -> list[Subscriber]:
-    """``count`` residents at one address of the commune, resident ``i`` reachable at
-    ``email(i)`` and ``number(i)``; saved in bulk, as the dispatch tests need up to a
-    thousand."""
+    """``count`` residents at one address of the commune, resident ``i`` (from ``first``)
+    reachable at ``email(i)`` and ``number(i)``; saved in bulk, as the dispatch tests need
+    up to a thousand."""
     home = make_address(organisation, 4.0, 45.0)
     subscribers = Subscriber.objects.bulk_create(
         make_subscriber(
@@ -265,7 +269,7 @@ def make_subscribers(
             channels=channels,
             save=False,
         )
-        for i in range(count)
+        for i in range(first, first + count)
     )
     Place.objects.bulk_create(Place(subscriber=s, address=home) for s in subscribers)
     return subscribers

@@ -100,3 +100,18 @@ def test_it_is_the_only_module_that_parses_numbers() -> None:
         if "tests" not in path.parts and "phonenumbers.parse(" in path.read_text(encoding="utf-8")
     )
     assert callers == ["core/phone.py"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["08 99 12 34 56", "0891234567", "+33 8 92 12 34 56", "0812345678", "0821234567"]
+)
+def test_it_refuses_premium_rate_and_shared_cost_numbers(typed: str) -> None:
+    # Every automated call to such a number is billed to the commune.
+    with pytest.raises(ValidationError) as caught:
+        phone_parse(typed)
+    assert caught.value.code == "premium_phone"
+    assert "08 9" in caught.value.messages[0]
+
+
+def test_it_still_accepts_freephone_numbers() -> None:
+    assert phone_e164(phone_parse("0800 12 34 56")) == "+33800123456"

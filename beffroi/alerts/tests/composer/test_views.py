@@ -14,7 +14,6 @@ from beffroi.alerts.composer.services import (
     AlertData,
     alert_create,
     alert_submit,
-    alert_templates_defaults,
 )
 from beffroi.alerts.models import Alert, AlertTemplate, VulnerablePerson
 from beffroi.alerts.tests.factories import (
@@ -140,8 +139,7 @@ def test_it_refuses_to_submit_an_empty_target(client: Client, cast: Cast, zone: 
 
 
 def test_it_prefills_a_new_alert_from_a_template(client: Client, cast: Cast, zone: Zone) -> None:
-    alert_templates_defaults(organisation=cast.org)
-    template = AlertTemplate.objects.get(name="Canicule")
+    template = AlertTemplate.objects.get(organisation=cast.org, name="Canicule")
     client.force_login(cast.alert_author)
     listing = client.get(reverse("alerts_backoffice:template_list")).content.decode()
     assert "New alert from “Canicule”" in listing
@@ -173,14 +171,14 @@ def test_it_manages_templates(client: Client, cast: Cast, zone: Zone) -> None:
     }
     response = client.post(reverse("alerts_backoffice:template_new"), data)
     assert response.status_code == 302
-    template = AlertTemplate.objects.get()
+    template = AlertTemplate.objects.get(name="Crue éclair")
     assert template.default_channels == ["sms"]
     assert list(template.default_zones.all()) == [zone]
     data["headline"] = "Crue éclair imminente"
     client.post(reverse("alerts_backoffice:template_edit", args=[template.pk]), data)
-    assert AlertTemplate.objects.get().headline == "Crue éclair imminente"
+    assert AlertTemplate.objects.get(pk=template.pk).headline == "Crue éclair imminente"
     client.post(reverse("alerts_backoffice:template_delete", args=[template.pk]))
-    assert not AlertTemplate.objects.exists()
+    assert not AlertTemplate.objects.filter(pk=template.pk).exists()
     client.force_login(cast.resident)
     assert client.get(reverse("alerts_backoffice:template_new")).status_code == 403
 

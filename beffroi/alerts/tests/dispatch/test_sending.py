@@ -20,7 +20,7 @@ from beffroi.alerts.dispatch.services import (
     deliveries_requeue_stale,
     deliveries_send,
 )
-from beffroi.alerts.models import Alert, AlertTransition, Delivery
+from beffroi.alerts.models import Alert, AlertTransition, Delivery, Subscriber
 from beffroi.alerts.tests.factories import (
     RunOnCommit,
     email,
@@ -246,8 +246,8 @@ def test_it_fails_permanent_errors_with_the_reason_and_no_retry(
 def test_it_fails_the_alert_when_nothing_could_be_sent(
     cast: Cast, gateways: Gateways, on_commit: RunOnCommit
 ) -> None:
-    make_subscribers(cast.org, 2, channels=("email",))
-    cast.org.subscribers.update(email="broken")
+    for i, subscriber in enumerate(make_subscribers(cast.org, 2, channels=("email",))):
+        Subscriber.objects.filter(pk=subscriber.pk).update(email=f"broken-{i}")
     alert = make_alert(
         cast.org, cast.alert_author, channels=["email"], status=Alert.Status.APPROVED
     )
@@ -435,7 +435,7 @@ def test_the_fan_out_writes_the_audience_in_steps_each_recipient_once(
     smtp, smsc = gateways
     monkeypatch.setattr(dispatch, "FANOUT_ID_SPAN", 3)
     make_subscribers(cast.org, 8)
-    unreachable = make_subscribers(cast.org, 1, channels=("voice",))
+    unreachable = make_subscribers(cast.org, 1, channels=("voice",), first=8)
     alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED)
     with on_commit():
         assert alert_dispatch(alert=alert) == 16

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -162,4 +163,18 @@ def test_it_refuses_cap_import_without_the_author_role(cast: Cast, client: Clien
     approver = bearer(make_token(cast.alert_approver, cast.org))
     response = client.post(url, document, content_type="application/xml", headers=approver)
     assert response.status_code == 403
+    assert not Alert.objects.exists()
+
+
+def test_it_answers_an_oversized_cap_import_with_413(
+    cast: Cast, client: Client, settings: Any
+) -> None:
+    token = bearer(make_token(cast.alert_author, cast.org))
+    url = "/api/v1/alerts/cap-import"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    # Past the server's own body limit: Django refuses to read it at all.
+    huge = b"<alert>" + b" " * (128 * 1024) + b"</alert>"
+    response = client.post(url, huge, content_type="application/cap+xml", headers=token)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is too large."}
     assert not Alert.objects.exists()

@@ -288,3 +288,17 @@ def test_it_keeps_the_import_page_from_other_roles(cast: Cast, client: Client) -
     client.logout()
     response = client.get("/backoffice/alertes/import-cap/")
     assert response.status_code == 302
+
+
+def test_it_refuses_an_oversized_upload_in_the_back_office_with_a_message(
+    cast: Cast, client: Client, settings: object
+) -> None:
+    # Past both CAP's 5 MB and the server's body limit: the page answers, nothing is written.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # type: ignore[attr-defined]
+    login_verified(client, cast.alert_author)
+    huge = b"<alert>" + b" " * (5 * 1024 * 1024 + 1) + b"</alert>"
+    upload = SimpleUploadedFile("cap.xml", huge, content_type="application/cap+xml")
+    response = client.post("/backoffice/alertes/import-cap/", {"document": upload})
+    assert response.status_code == 200
+    assert "The file is larger than 5 MB." in response.content.decode()
+    assert not Alert.objects.exists()

@@ -195,3 +195,26 @@ def test_it_publishes_an_atom_feed_linking_valid_cap_documents(cast: Cast, clien
         cap = client.get(link.get("href", "").removeprefix("https://testserver"))
         assert cap.status_code == 200
         assert cap_validate(cap.content) == []
+
+
+def test_it_marks_an_exercise_once_in_the_atom_feed(cast: Cast, client: Client) -> None:
+    for headline, cap_status, ago in (
+        ("EXERCICE — Mise à l'abri autour du silo", Alert.CapStatus.EXERCISE, 1),
+        ("Crue simulée", Alert.CapStatus.EXERCISE, 2),
+        ("Essai des sirènes", Alert.CapStatus.TEST, 3),
+    ):
+        make_alert(
+            cast.org,
+            cast.alert_author,
+            status=Alert.Status.SENT,
+            sent_ago=timedelta(hours=ago),
+            headline=headline,
+            cap_status=cap_status,
+        )
+    feed = etree.fromstring(client.get("/alertes/flux.atom").content)
+    titles = [entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")]
+    assert titles == [
+        "EXERCICE — Mise à l'abri autour du silo",
+        "EXERCICE - Crue simulée",
+        "TEST - Essai des sirènes",
+    ]
