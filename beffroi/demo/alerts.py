@@ -363,33 +363,11 @@ def demo_registry(*, organisation: Organisation, agent: User) -> int:
         return 0
     for seed in VULNERABLE_PERSONS:
         address = rng.choice(flooded if seed.in_flood_zone and flooded else addresses)
-        data = VulnerablePersonData(
-            last_name=seed.last_name,
-            first_name=seed.first_name,
-            birth_date=seed.birth_date,
-            situation=seed.situation,
-            address=address,
-            requested_on=seed.requested_on,
-            address_complement=seed.address_complement,
-            phone=_e164(seed.phone),
-            email=seed.email,
-            lives_alone=seed.lives_alone,
-            contact_name=seed.contact_name,
-            contact_relation=seed.contact_relation,
-            contact_phone=_e164(seed.contact_phone),
-            doctor_name=seed.doctor_name,
-            doctor_phone=_e164(seed.doctor_phone),
-            home_help=seed.home_help,
-            home_help_phone=_e164(seed.home_help_phone),
-            reduced_mobility=seed.reduced_mobility,
-            electricity_dependent=seed.electricity_dependent,
-            hearing_impaired=seed.hearing_impaired,
-            visually_impaired=seed.visually_impaired,
-            preferred_channel=seed.preferred_channel,
-            notes=seed.notes,
-            request_source=seed.request_source,
-            requested_by=seed.requested_by,
-        )
+        details: dict[str, Any] = {
+            name: _e164(value) if name.endswith("phone") else value
+            for name, value in seed.details.items()
+        }
+        data = VulnerablePersonData(address=address, **details)
         vulnerable_person_create(organisation=organisation, actor=agent, data=data)
     return len(VULNERABLE_PERSONS)
 

@@ -6,6 +6,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from beffroi.demo import constants as c
 
@@ -155,33 +156,16 @@ def generate(count: int = c.RESIDENT_COUNT) -> list[Resident]:
 
 @dataclass(frozen=True)
 class VulnerablePersonSeed:
-    """A person of the CCAS's registry (décret 2004-926), as the CCAS recorded them."""
+    """A person of the CCAS's registry (décret 2004-926), as the CCAS recorded them:
+    ``details`` are the registry's own fields (``VulnerablePersonData``, phones typed as
+    an agent would), ``in_flood_zone`` says where the demo places them."""
 
-    last_name: str
-    first_name: str
-    birth_date: date
-    situation: str  # VulnerablePerson.Situation value
-    phone: str
-    preferred_channel: str  # VulnerablePerson.Channel value
-    requested_on: date
+    details: dict[str, Any]
     in_flood_zone: bool = False
-    address_complement: str = ""
-    email: str = ""
-    lives_alone: bool = False
-    contact_name: str = ""
-    contact_relation: str = ""
-    contact_phone: str = ""
-    doctor_name: str = ""
-    doctor_phone: str = ""
-    home_help: str = ""
-    home_help_phone: str = ""
-    reduced_mobility: bool = False
-    electricity_dependent: bool = False
-    hearing_impaired: bool = False
-    visually_impaired: bool = False
-    notes: str = ""
-    request_source: str = "self"
-    requested_by: str = ""
+
+
+def _seed(*, in_flood_zone: bool = False, **details: Any) -> VulnerablePersonSeed:
+    return VulnerablePersonSeed(details=details, in_flood_zone=in_flood_zone)
 
 
 _DOCTOR = ("Dr Anne Thiéry", f"{LANDLINE_PREFIX} 18 40")
@@ -192,7 +176,7 @@ _NURSES = ("Cabinet infirmier de la Halle", f"{LANDLINE_PREFIX} 18 62")
 # oxygen at home (a power cut is an emergency), people who cannot hear a call or read an SMS,
 # a younger adult in a wheelchair. Fictitious people, numbers from the fiction ranges.
 VULNERABLE_PERSONS = (
-    VulnerablePersonSeed(
+    _seed(
         last_name="Vautrin",
         first_name="Simone",
         birth_date=date(1936, 3, 14),
@@ -211,7 +195,7 @@ VULNERABLE_PERSONS = (
         home_help_phone=_HOME_HELP[1],
         notes="Rez-de-chaussée. Aide à domicile le matin en semaine.",
     ),
-    VulnerablePersonSeed(
+    _seed(
         last_name="Colson",
         first_name="Marcel",
         birth_date=date(1941, 11, 2),
@@ -232,7 +216,7 @@ VULNERABLE_PERSONS = (
         request_source="third_party",
         requested_by="Dr Anne Thiéry, médecin traitant",
     ),
-    VulnerablePersonSeed(
+    _seed(
         last_name="Barthélemy",
         first_name="Geneviève",
         birth_date=date(1948, 7, 22),
@@ -248,7 +232,7 @@ VULNERABLE_PERSONS = (
         contact_phone=f"{MOBILE_PREFIX} 73 41",
         notes="Malentendante : ne pas appeler, écrire par SMS ou passer.",
     ),
-    VulnerablePersonSeed(
+    _seed(
         last_name="Perrot",
         first_name="Lucien",
         birth_date=date(1963, 1, 9),
@@ -266,7 +250,7 @@ VULNERABLE_PERSONS = (
         doctor_phone=_DOCTOR[1],
         notes="Non-voyant. Pas d'ascenseur.",
     ),
-    VulnerablePersonSeed(
+    _seed(
         last_name="Haddad",
         first_name="Karim",
         birth_date=date(1987, 5, 30),
@@ -280,7 +264,7 @@ VULNERABLE_PERSONS = (
         home_help_phone=_NURSES[1],
         notes="Fauteuil roulant : évacuation avec aide.",
     ),
-    VulnerablePersonSeed(
+    _seed(
         last_name="Mangin",
         first_name="Jeanne",
         birth_date=date(1931, 9, 8),

@@ -155,8 +155,9 @@ def test_it_gives_residents_numbers_that_parse_as_mobiles() -> None:
     from beffroi.demo.people import VULNERABLE_PERSONS, generate
 
     numbers = [resident.phone for resident in generate()]
-    numbers += [p.phone for p in VULNERABLE_PERSONS if p.preferred_channel in ("mobile", "sms")]
-    numbers += [p.contact_phone for p in VULNERABLE_PERSONS if p.contact_phone]
+    persons = [seed.details for seed in VULNERABLE_PERSONS]
+    numbers += [p["phone"] for p in persons if p["preferred_channel"] in ("mobile", "sms")]
+    numbers += [p["contact_phone"] for p in persons if p.get("contact_phone")]
     for raw in numbers:
         assert phone_e164(phone_parse(raw, mobile=True)).startswith("+33641")
 

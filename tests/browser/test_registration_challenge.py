@@ -5,7 +5,6 @@ registration goes through."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,41 +12,28 @@ import pytest
 # Playwright's sync API runs an asyncio loop in the test thread (see tests/browser/conftest).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from beffroi.alerts.models import Subscriber
 from beffroi.alerts.tests.factories import INSIDE, Territory, territory
 from beffroi.core.ratelimit import rate_hit
-from conftest import service_unavailable
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, axe_violations, describe, new_context
+from tests.browser.support import axe_violations, describe, new_context
 
 __all__ = ["territory"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        service_unavailable("Chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_solves_the_challenge_in_the_browser_and_registers(
-    chromium: Browser, live_server: LiveServer, territory: Territory, settings: Any
+    browser: Browser, live_server: LiveServer, territory: Territory, settings: Any
 ) -> None:
     settings.REGISTRATION_CHALLENGE_PER_CLIENT = 1
     settings.REGISTRATION_CHALLENGE_BITS = 12
     # This address already signed up once in the last minutes: the next one is checked.
     rate_hit("signup:client:127.0.0.1", limit=1, window_seconds=600)
-    context = new_context(chromium, language="en")
+    context = new_context(browser, language="en")
     context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
