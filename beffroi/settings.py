@@ -349,6 +349,10 @@ AXES_USERNAME_CALLABLE = "beffroi.accounts.lockout.axes_username"
 # (owned by beffroi/alerts/dispatch/services.py)
 # Deliveries per send task: one transport connection per channel and task.
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500, minimum=1)
+# Outcomes are written after every this many messages of a batch: what a killed worker may
+# send twice. Smaller costs throughput (more write transactions; 100 cost 25 % and 250 cost
+# 6 % of the fan-out rate on SQLite, see BENCHMARKS.md).
+DISPATCH_RECORD_EVERY = env_int("DISPATCH_RECORD_EVERY", 250, minimum=1)
 # A delivery claimed longer ago than this by a worker that died is sent again.
 DISPATCH_CLAIM_TIMEOUT_SECONDS = env_int("DISPATCH_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
 # Temporary errors: retried after 30 s, 2 min, 8 min… (×4, with jitter), then given up.

@@ -81,9 +81,6 @@ logger = logging.getLogger(__name__)
 FANOUT_ID_SPAN = 25_000
 # Ids the sweep reads per query when it re-enqueues overdue deliveries.
 CREATE_CHUNK = 2_000
-# Outcomes are written after every this many messages of a batch, over the same connection:
-# what a killed worker resends (it was sent, not yet recorded) is at most one group.
-RECORD_GROUP = 100
 # Words a resident may answer to stop SMS (French operators' usage, and English).
 STOP_WORDS = frozenset({"STOP", "STOP SMS", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESINSCRIPTION"})
 # Channels with a transport in beffroi.messaging; a delivery on any other channel is refused
@@ -578,15 +575,15 @@ def _send_channel(
     messages: list[EmailOut | SmsOut],
     on_outcomes: Callable[[list[EmailOut | SmsOut], list[Outcome]], None],
 ) -> None:
-    """Send over one connection, handing the outcomes of every ``RECORD_GROUP`` messages to
-    ``on_outcomes`` as soon as the gateway answered them: a worker killed in the middle of
-    a batch then resends at most the group in flight, not the whole batch. A transport that
-    breaks is a temporary error for what it had not answered (the rows must not stay
-    claimed until the stale timeout)."""
+    """Send over one connection, handing the outcomes of every ``DISPATCH_RECORD_EVERY``
+    messages to ``on_outcomes`` as soon as the gateway answered them: a worker killed in
+    the middle of a batch then resends at most the group in flight, not the whole batch. A
+    transport that breaks is a temporary error for what it had not answered (the rows must
+    not stay claimed until the stale timeout)."""
     handed = 0
     try:
         with _transport_for(channel) as transport:
-            for group in _chunks(messages, RECORD_GROUP):
+            for group in _chunks(messages, settings.DISPATCH_RECORD_EVERY):
                 outcomes = transport.send_many(group)  # type: ignore[arg-type]
                 handed += len(group)
                 on_outcomes(group, outcomes)
