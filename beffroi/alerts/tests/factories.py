@@ -487,3 +487,36 @@ def sent(
     """``with sent(): …`` is ``on_commit`` with the gateways up: the messages really go
     out."""
     return _running_on_commit(django_capture_on_commit_callbacks)
+
+
+def composer_form(zone: Zone | None, **overrides: Any) -> dict[str, Any]:
+    """What the composer's alert form posts for a complete flood alert (French and English)."""
+    data: dict[str, Any] = {
+        "cap_status": "Actual",
+        "topic": "flood",
+        "category": "Met",
+        "urgency": "Expected",
+        "severity": "Moderate",
+        "certainty": "Likely",
+        "headline": "Crue de la Vence",
+        "description": "La Vence déborde.",
+        "instruction": "Montez à l'étage.",
+        "channels": ["email", "sms"],
+        "sms_text": "Crue: montez a l'etage.",
+        "sms_budget_segments": "2",
+        "email_subject": "Alerte crue",
+        "email_body": "",
+        "onset": "",
+        "expires": (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "zones": [zone.pk] if zone else [],
+        "drawn_geometry": "",
+        "is_public": "on",
+        "en_headline": "Flood",
+        "en_description": "",
+        "en_instruction": "",
+        "en_sms_text": "Flood: go upstairs.",
+        "en_email_subject": "",
+        "en_email_body": "",
+    }
+    data.update(overrides)
+    return data

@@ -28,6 +28,7 @@ from beffroi.alerts.composer.services import (
 )
 from beffroi.alerts.models import Alert
 from beffroi.alerts.tests.factories import (
+    composer_form,
     dispatched,
     give_territory,
     make_address,
@@ -193,28 +194,6 @@ def test_it_fills_the_contributors_of_existing_alerts(cast: Cast, zone: Zone) ->
 # -- composer pages ---------------------------------------------------------------------------
 
 
-def _form(zone: Zone, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "cap_status": "Actual",
-        "topic": "flood",
-        "category": "Met",
-        "urgency": "Expected",
-        "severity": "Moderate",
-        "certainty": "Likely",
-        "headline": "Crue de la Vence",
-        "description": "La Vence déborde.",
-        "instruction": "Montez à l'étage.",
-        "channels": ["email", "sms"],
-        "sms_text": "Crue: montez a l'etage.",
-        "sms_budget_segments": "2",
-        "expires": (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
-        "zones": [zone.pk],
-        "is_public": "on",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_it_refuses_on_the_pages_an_approver_who_edited_and_submitted(
     client: Client, cast: Cast, zone: Zone, second_approver: User
 ) -> None:
@@ -224,7 +203,7 @@ def test_it_refuses_on_the_pages_an_approver_who_edited_and_submitted(
     # A pending alert can be edited: it goes back to draft, then is submitted again.
     edit = reverse("alerts_backoffice:alert_edit", args=[alert.pk])
     assert client.get(edit).status_code == 200
-    response = client.post(edit, _form(zone, headline="Crue majeure"))
+    response = client.post(edit, composer_form(zone, headline="Crue majeure"))
     assert response.status_code == 302
     assert Alert.objects.get(pk=alert.pk).status == Alert.Status.DRAFT
     client.post(reverse("alerts_backoffice:alert_submit", args=[alert.pk]))

@@ -17,6 +17,7 @@ from beffroi.alerts.composer.services import (
 )
 from beffroi.alerts.models import Alert, AlertTemplate, VulnerablePerson
 from beffroi.alerts.tests.factories import (
+    composer_form,
     dispatched,
     make_address,
     make_subscriber,
@@ -59,45 +60,13 @@ def _pending(cast: Cast, zone: Zone, author: User | None = None, **fields: Any) 
     return alert_submit(alert=alert, actor=author)
 
 
-def _form(zone: Zone | None, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "cap_status": "Actual",
-        "topic": "flood",
-        "category": "Met",
-        "urgency": "Expected",
-        "severity": "Moderate",
-        "certainty": "Likely",
-        "headline": "Crue de la Vence",
-        "description": "La Vence déborde.",
-        "instruction": "Montez à l'étage.",
-        "channels": ["email", "sms"],
-        "sms_text": "Crue: montez a l'etage.",
-        "sms_budget_segments": "2",
-        "email_subject": "Alerte crue",
-        "email_body": "",
-        "onset": "",
-        "expires": (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
-        "zones": [zone.pk] if zone else [],
-        "drawn_geometry": "",
-        "is_public": "on",
-        "en_headline": "Flood",
-        "en_description": "",
-        "en_instruction": "",
-        "en_sms_text": "Flood: go upstairs.",
-        "en_email_subject": "",
-        "en_email_body": "",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_it_composes_a_draft_and_shows_its_audience(client: Client, cast: Cast, zone: Zone) -> None:
     client.force_login(cast.alert_author)
     page = client.get(reverse("alerts_backoffice:alert_new"))
     assert page.status_code == 200
     assert "Le Bourg (Hamlet) — 1 addresses" in page.content.decode()
     assert 'id="sms-info"' in page.content.decode()
-    response = client.post(reverse("alerts_backoffice:alert_new"), _form(zone))
+    response = client.post(reverse("alerts_backoffice:alert_new"), composer_form(zone))
     alert = Alert.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("alerts_backoffice:alert_detail", args=[alert.pk])
@@ -117,7 +86,7 @@ def test_it_shows_clear_errors_and_saves_nothing(client: Client, cast: Cast, zon
     past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         reverse("alerts_backoffice:alert_new"),
-        _form(zone, expires=past, sms_text="x" * 400),
+        composer_form(zone, expires=past, sms_text="x" * 400),
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -129,7 +98,7 @@ def test_it_shows_clear_errors_and_saves_nothing(client: Client, cast: Cast, zon
 
 def test_it_refuses_to_submit_an_empty_target(client: Client, cast: Cast, zone: Zone) -> None:
     client.force_login(cast.alert_author)
-    client.post(reverse("alerts_backoffice:alert_new"), _form(None))
+    client.post(reverse("alerts_backoffice:alert_new"), composer_form(None))
     alert = Alert.objects.get()
     detail = client.get(reverse("alerts_backoffice:alert_detail", args=[alert.pk]))
     assert "Choose at least one zone" in detail.content.decode()
@@ -149,7 +118,7 @@ def test_it_prefills_a_new_alert_from_a_template(client: Client, cast: Cast, zon
     assert f'name="template" value="{template.pk}"' in html
     response = client.post(
         reverse("alerts_backoffice:alert_new"),
-        _form(zone, topic="heat", headline=template.headline, template=str(template.pk)),
+        composer_form(zone, topic="heat", headline=template.headline, template=str(template.pk)),
     )
     assert response.status_code == 302
     assert Alert.objects.get().template == template
@@ -365,13 +334,13 @@ def test_it_lists_and_filters_alerts(client: Client, cast: Cast, zone: Zone) -> 
 
 def test_it_edits_a_draft(client: Client, cast: Cast, zone: Zone) -> None:
     client.force_login(cast.alert_author)
-    client.post(reverse("alerts_backoffice:alert_new"), _form(zone))
+    client.post(reverse("alerts_backoffice:alert_new"), composer_form(zone))
     alert = Alert.objects.get()
     page = client.get(reverse("alerts_backoffice:alert_edit", args=[alert.pk]))
     assert "Crue de la Vence" in page.content.decode()
     client.post(
         reverse("alerts_backoffice:alert_edit", args=[alert.pk]),
-        _form(zone, headline="Crue majeure", cap_status="Exercise"),
+        composer_form(zone, headline="Crue majeure", cap_status="Exercise"),
     )
     alert.refresh_from_db()
     assert alert.headline == "Crue majeure" and alert.cap_status == "Exercise"
