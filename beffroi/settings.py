@@ -361,6 +361,11 @@ DISPATCH_RETRY_BASE_SECONDS = env_int("DISPATCH_RETRY_BASE_SECONDS", 30, minimum
 DISPATCH_RETRY_MAX_SECONDS = env_int("DISPATCH_RETRY_MAX_SECONDS", 3600, minimum=1)
 # How often `beffroi dispatch_worker` re-queues stale claims and overdue retries.
 DISPATCH_SWEEP_SECONDS = env_int("DISPATCH_SWEEP_SECONDS", 30, minimum=1)
+# A worker writes its heartbeat this often; a worker on another machine that has not for
+# WORKER_HEARTBEAT_TIMEOUT_SECONDS is gone, and its claims are sent again at once (on the
+# same machine a worker whose process is gone is known at once, without waiting).
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_HEARTBEAT_TIMEOUT_SECONDS = env_int("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 60, minimum=2)
 # Secret in the URL of the HTTP SMS provider's delivery webhook (empty: webhook disabled).
 SMS_HTTP_WEBHOOK_TOKEN = env_str("SMS_HTTP_WEBHOOK_TOKEN", "")
 # End of alert dispatch --------------------------------------------------------------------

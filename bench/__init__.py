@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from beffroi.territory.models import Organisation
 
 # Modules holding benchmarks, imported in this order.
-MODULES: tuple[str, ...] = ("bench.territory", "bench.alerts")
+MODULES: tuple[str, ...] = ("bench.territory", "bench.alerts", "bench.imports")
 
 
 @dataclass(frozen=True)

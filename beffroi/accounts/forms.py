@@ -137,6 +137,16 @@ class TwoFactorCodeForm(forms.Form):
     )
 
 
+class TwoFactorVerifyForm(TwoFactorCodeForm):
+    """The code asked at login: the page is only this field, so it takes the focus. No
+    ``inputmode="numeric"``: backup codes have letters, and a digits-only keypad would keep
+    an agent who lost their phone from typing one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),

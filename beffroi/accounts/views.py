@@ -46,6 +46,7 @@ from beffroi.accounts.forms import (
     RoleGrantForm,
     SignupForm,
     TwoFactorCodeForm,
+    TwoFactorVerifyForm,
     request_origin,
 )
 from beffroi.accounts.models import Role, User
@@ -325,7 +326,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return _two_factor_setup(request, user, next_url)
     if is_verified(user):
         return redirect(next_url)
-    form = TwoFactorCodeForm(request.POST or None)
+    form = TwoFactorVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             device = services.two_factor_verify(user=user, code=form.cleaned_data["code"])

@@ -111,6 +111,18 @@ class AlertsConfig(AppConfig):
                 order=310,
             )
         )
+        # "My neighbourhood": the alerts in force at an address, and registering there.
+        from beffroi.alerts.public.neighbourhood import address_panel_context
+        from beffroi.territory.panels import AddressPanel, register_address_panel
+
+        register_address_panel(
+            AddressPanel(
+                key="alerts",
+                template="alerts/subscriptions/_address_panel.html",
+                context=address_panel_context,
+                order=100,
+            )
+        )
         gdpr.register_exporter("alert_subscriptions", subscription_services.export_subscriptions)
         gdpr.register_eraser("alert_subscriptions", subscription_services.erase_subscriptions)
         # Receipts and "STOP" replies that reach a sending session (some SMSCs push them on

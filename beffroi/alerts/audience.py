@@ -36,6 +36,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
+    Count,
     ExpressionWrapper,
     F,
     Q,
@@ -318,6 +319,24 @@ def target_audience_counts(target: Target) -> AudienceCounts:
         per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
         persons=persons,
     )
+
+
+def target_channel_languages(target: Target, channel: str) -> dict[str, int]:
+    """Recipients of ``target`` on ``channel`` per language ("fr" when none is set): each
+    language gets its own SMS, STOP mention included, so the composer prices each."""
+    queryset = _audience_queryset(target)
+    if queryset is None or channel not in _channels(target):
+        return {}
+    rows = (
+        queryset.filter(**{f"to_{channel}": True})
+        .order_by()
+        .values_list("language")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[str, int] = {}
+    for language, n in rows:
+        counts[language or "fr"] = counts.get(language or "fr", 0) + int(n)
+    return counts
 
 
 def alert_audience_counts(*, alert: Alert) -> AudienceCounts:

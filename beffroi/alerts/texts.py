@@ -8,14 +8,19 @@ fallbacks of an empty subject or body, the STOP mention of every SMS and the e-m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from beffroi.alerts.models import Alert
+from beffroi.alerts.models import Alert, AlertTranslation
+from beffroi.messaging.email import sender_address
+from beffroi.territory.models import Organisation
+from beffroi.territory.selectors import organisation_url
 
 BASE_LANGUAGE = "fr"
 # The texts of an alert (and of its translations) that reach residents, the public page or
@@ -75,7 +80,9 @@ def alert_placeholders(alert: Alert) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def _base_texts(alert: Alert, language: str) -> AlertTexts:
+def _base_texts(
+    alert: Alert, language: str, translations: Iterable[AlertTranslation] | None = None
+) -> AlertTexts:
     texts = AlertTexts(
         headline=alert.headline,
         sms=alert.sms_text,
@@ -86,7 +93,8 @@ def _base_texts(alert: Alert, language: str) -> AlertTexts:
     )
     if language == BASE_LANGUAGE:
         return texts
-    translation = next((t for t in alert.translations.all() if t.language == language), None)
+    versions = alert.translations.all() if translations is None else translations
+    translation = next((t for t in versions if t.language == language), None)
     if translation is None:
         return texts
     # A field left empty in a language falls back to the base text: a resident gets the
@@ -101,13 +109,16 @@ def _base_texts(alert: Alert, language: str) -> AlertTexts:
     )
 
 
-def alert_texts(alert: Alert, language: str) -> AlertTexts:
+def alert_texts(
+    alert: Alert, language: str, translations: Iterable[AlertTranslation] | None = None
+) -> AlertTexts:
     """The texts of ``alert`` in ``language`` as they go out on every channel.
 
     Empty subject and body fall back to the headline and the description + instructions; an
-    exercise or a test is marked on each of them.
+    exercise or a test is marked on each of them. ``translations`` stands for the alert's
+    own (the composer's preview of a form not saved yet).
     """
-    texts = _base_texts(alert, language)
+    texts = _base_texts(alert, language, translations)
     subject = texts.subject or texts.headline
     body = texts.body or "\n\n".join(p for p in (texts.description, texts.instruction) if p)
     texts = replace(texts, subject=subject, body=body)
@@ -153,18 +164,92 @@ def sms_full_text(alert: Alert, language: str) -> str:
     return outgoing_sms(texts, language) if texts.sms else ""
 
 
-def email_text(texts: AlertTexts) -> str:
-    """The e-mail body without its footer."""
-    parts = [texts.body or texts.description or texts.headline]
-    if texts.instruction and texts.instruction not in parts[0]:
+def _closing(body: str) -> tuple[str, str]:
+    """``body`` split into the message and its closing ("La mairie", "Cordialement,\n\nLe
+    maire"), or (body, "") when it has none.
+
+    A closing is the last paragraph of a body of several, made of at most three short lines
+    that do not end a sentence; a short paragraph ending with a comma just before it
+    ("Cordialement,") belongs to it. The instructions and the link to the alert's page go
+    before it: after a signature, residents stop reading.
+    """
+    paragraphs = [p.strip() for p in _PARAGRAPHS.split(body.strip()) if p.strip()]
+    if len(paragraphs) < 2:
+        return body, ""
+    last = paragraphs[-1]
+    lines = last.splitlines()
+    if len(lines) > 3 or any(len(line) > _CLOSING_LINE for line in lines) or last[-1] in ".!?:;…":
+        return body, ""
+    cut = len(paragraphs) - 1
+    before = paragraphs[cut - 1]
+    if cut >= 2 and before.endswith(",") and len(before) <= _CLOSING_LINE:
+        cut -= 1
+    return "\n\n".join(paragraphs[:cut]), "\n\n".join(paragraphs[cut:])
+
+
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+_CLOSING_LINE = 60
+
+
+def email_text(texts: AlertTexts, *, language: str = BASE_LANGUAGE, page_url: str = "") -> str:
+    """The e-mail body without its footer: the text, the instructions (unless the text
+    already holds them), the link to the alert's public page, then the text's closing."""
+    body = texts.body or texts.description or texts.headline
+    message, closing = _closing(body)
+    parts = [message]
+    if texts.instruction and texts.instruction not in body:
         parts.append(texts.instruction)
+    if page_url:
+        with translation.override(language):
+            parts.append(_("Follow this alert and its updates: %(url)s") % {"url": page_url})
+    parts.append(closing)
     return "\n\n".join(part for part in parts if part)
+
+
+def email_subject(texts: AlertTexts) -> str:
+    return texts.subject or texts.headline
 
 
 def email_footer(language: str, url: str) -> str:
     """The footer of every alert e-mail: how to stop receiving them."""
     with translation.override(language):
         return "\n\n-- \n" + _("To stop receiving these alerts: %(url)s") % {"url": url}
+
+
+def email_sender(organisation: Organisation) -> str:
+    """The From of the organisation's alert e-mails: its name, the configured address."""
+    return sender_address(settings.ALERT_EMAIL_FROM, organisation.name)
+
+
+def alert_page_url(alert: Alert) -> str:
+    """The absolute link to the public page of ``alert``; "" when it is not public. An alert
+    not saved yet (the composer's preview) has "…" for its number."""
+    if not alert.is_public:
+        return ""
+    path = reverse("alerts:detail", args=[alert.pk or 1])
+    if not alert.pk:
+        path = path.replace("/1/", "/…/")
+    return organisation_url(alert.organisation, path)
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    sender: str  # the From header, display name included
+    subject: str
+    text: str  # the body, footer included
+
+
+def outgoing_email(
+    alert: Alert, texts: AlertTexts, language: str, *, unsubscribe_url: str
+) -> OutgoingEmail:
+    """The e-mail of ``alert`` in ``language`` as dispatch sends it to the resident whose
+    unsubscribe link is ``unsubscribe_url`` (what the composer's preview shows)."""
+    return OutgoingEmail(
+        sender=email_sender(alert.organisation),
+        subject=email_subject(texts),
+        text=email_text(texts, language=language, page_url=alert_page_url(alert))
+        + email_footer(language, unsubscribe_url),
+    )
 
 
 def sms_unit_price() -> float:

@@ -84,3 +84,29 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window}: {self.count}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker that is running, or was: what it claims is tagged with ``worker_id``.
+
+    A worker writes its row when it starts, refreshes ``beat_at`` every
+    WORKER_HEARTBEAT_SECONDS and deletes it when it stops cleanly. A worker is *gone* when
+    its process no longer exists on this machine (``machine`` equal to ours, ``pid`` dead or
+    reused) or, on another machine, when it has not beaten for WORKER_HEARTBEAT_TIMEOUT_SECONDS:
+    its claims are then taken back at once instead of after the claim timeout.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    queues = models.CharField(max_length=200, blank=True)
+    # Host name and PID namespace: two containers on one host never take each other's
+    # processes for their own.
+    machine = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    # The process's start time as the kernel counts it (empty where /proc is missing): a PID
+    # reused by another process after the worker died is not mistaken for it.
+    process_start = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.machine} pid {self.pid})"

@@ -6,11 +6,19 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from beffroi.core.sections import visible_sections
 from beffroi.core.tiles import render_tile
+
+# The home page's first call to action, by section key (core knows no domain): the alert
+# registration, because being warned of a flood is what a resident most needs from the site.
+# The first of these sections that is installed and visible leads the hero.
+CALLS_TO_ACTION = ("alerts_subscribe",)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    sections = {section.key: section for section in visible_sections(request)}
+    call = next((sections[key] for key in CALLS_TO_ACTION if key in sections), None)
+    return render(request, "core/home.html", {"call_to_action": call})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

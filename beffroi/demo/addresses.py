@@ -156,7 +156,9 @@ def ban_csv(addresses: list[DemoAddress]) -> bytes:
                 f"{address.lat:.7f}",
                 "entrée",
                 "",
-                "" if address.place in {"le Bourg"} else address.place.capitalize(),
+                ""
+                if address.place in {"le Bourg"}
+                else address.place[:1].upper() + address.place[1:],
                 c.COMMUNE_NAME.upper(),
                 _ascii_upper(address.street),
                 "commune",

@@ -106,6 +106,9 @@ class EmailOut:
     unsubscribe_url: str = ""
     unsubscribe_mailto: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The display name of From ("Commune de Valmont"): residents recognise who warns them.
+    # The address stays the transport's configured sender (SPF, DKIM and bounces rely on it).
+    sender_name: str = ""
 
 
 @dataclass(frozen=True)

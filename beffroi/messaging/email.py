@@ -38,7 +38,14 @@ from beffroi.messaging.base import (
 )
 from beffroi.messaging.throttle import shared_throttle
 
-__all__ = ["DELIVERY_HEADER", "Bounce", "SmtpConfig", "SmtpTransport", "parse_bounce"]
+__all__ = [
+    "DELIVERY_HEADER",
+    "Bounce",
+    "SmtpConfig",
+    "SmtpTransport",
+    "parse_bounce",
+    "sender_address",
+]
 
 DELIVERY_HEADER = "X-Beffroi-Delivery"
 # Bounce matching and threading depend on these: a caller's extra headers may not replace them.
@@ -127,6 +134,19 @@ def _smtp_error(code: int, reply: bytes | str, what: str) -> TransportError:
     return TransportError(f"SMTP {code} {what}: {text}", permanent=500 <= code < 600)
 
 
+def sender_address(from_email: str, sender_name: str = "") -> str:
+    """The From of a message: ``from_email`` (the configured sender), its display name
+    replaced by ``sender_name`` when one is given ("Commune de Valmont <alertes@…>").
+    Whitespace in the name is folded to single spaces: a line break would inject headers."""
+    name = " ".join(sender_name.split())
+    address = parseaddr(from_email)[1]
+    if not name or not address:
+        return from_email
+    # Address quotes a name with specials ("Valmont, commune") and keeps it readable; the
+    # transport encodes it for the wire.
+    return str(Address(display_name=name, addr_spec=address))
+
+
 class SmtpTransport(Transport):
     channel = "email"
     kind = "smtp"
@@ -152,7 +172,7 @@ class SmtpTransport(Transport):
         self.ssl_context = ssl_context
         self._smtp: smtplib.SMTP | None = None
         self.sessions_opened = 0
-        self._from_cache: str | None = None
+        self._from_cache: dict[str, str] = {}
         self._subjects: dict[str, str] = {}
 
     @classmethod
@@ -233,7 +253,7 @@ class SmtpTransport(Transport):
         lines = []
         for name, value, free_text in self._headers(out, message_id):
             if name == "From":
-                value = self._from_header()
+                value = self._from_header(out.sender_name)
             elif name == "Subject":
                 value = self._subject_header(value)
             elif free_text:
@@ -258,7 +278,7 @@ class SmtpTransport(Transport):
         """The headers of ``out`` before encoding, in order: (name, value, free text?).
         Free text may need RFC 2047 encoded-words; the others must be ASCII as they are."""
         headers = [
-            ("From", self.from_email, True),
+            ("From", sender_address(self.from_email, out.sender_name), True),
             ("To", out.to, False),
             ("Subject", out.subject, True),
             ("Date", format_datetime(datetime.now(UTC)), False),
@@ -283,13 +303,17 @@ class SmtpTransport(Transport):
             headers.append((name, value, True))
         return headers
 
-    def _from_header(self) -> str:
-        if self._from_cache is None:
-            name, address = parseaddr(self.from_email)
+    def _from_header(self, sender_name: str = "") -> str:
+        # A batch comes from one or a few organisations: encode each From once.
+        cached = self._from_cache.get(sender_name)
+        if cached is None:
+            name, address = parseaddr(sender_address(self.from_email, sender_name))
             if not address or not address.isascii():
                 raise ValueError(f"unusable sender address {self.from_email!r}")
-            self._from_cache = formataddr((name, address), charset="utf-8")
-        return self._from_cache
+            cached = formataddr((name, address), charset="utf-8")
+            if len(self._from_cache) < 64:
+                self._from_cache[sender_name] = cached
+        return cached
 
     def _subject_header(self, subject: str) -> str:
         # A batch shares one subject per language: encode each once.

@@ -169,18 +169,32 @@ _STREET_CUTOFF = 62.0
 _MAX_STREETS = 25
 
 
-def _street_scores(query: str, names: list[str]) -> Any:
-    """Score each normalised street name against the query, 0–100, in C (rapidfuzz.cdist).
+# The subset and partial scores are discounted (× 0.97, × 0.9): they never exceed this.
+_DISCOUNTED_MAX = 97.0
+
+
+def _street_scores(
+    queries: list[str], names: list[str], *, workers: int = 1, cheap_only: bool = False
+) -> Any:
+    """Score each normalised street name against each query, 0–100, in C (rapidfuzz.cdist):
+    one row per query.
 
     ``ratio`` rewards near-identical strings (typos), ``token_sort_ratio`` word order,
     ``token_set_ratio`` a query that is a subset of the name ("mairie" → "place mairie");
-    the subset score is discounted so that the full name wins a tie.
+    the subset score is discounted so that the full name wins a tie. ``cheap_only``: the
+    first two alone (vectorised, some fifty times faster): a lower bound of the score, and
+    the score itself wherever it exceeds ``_DISCOUNTED_MAX``.
     """
-    ratio = process.cdist([query], names, scorer=fuzz.ratio, dtype=np.float32)[0]
-    sort = process.cdist([query], names, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]
-    subset = process.cdist([query], names, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-    partial = process.cdist([query], names, scorer=fuzz.partial_ratio, dtype=np.float32)[0]
-    return np.maximum.reduce([ratio, sort, subset * 0.97, partial * 0.9])
+
+    def scored(scorer: Any) -> Any:
+        return process.cdist(queries, names, scorer=scorer, dtype=np.float32, workers=workers)
+
+    cheap = np.maximum(scored(fuzz.ratio), scored(fuzz.token_sort_ratio))
+    if cheap_only:
+        return cheap
+    return np.maximum.reduce(
+        [cheap, scored(fuzz.token_set_ratio) * 0.97, scored(fuzz.partial_ratio) * 0.9]
+    )
 
 
 def _split_commune(parsed: ParsedQuery, communes: list[Commune]) -> tuple[list[str], int | None]:
@@ -201,6 +215,140 @@ def _split_commune(parsed: ParsedQuery, communes: list[Commune]) -> tuple[list[s
     return words[: -best[1]], best[2]
 
 
+type _StreetRow = tuple[int, str, int]  # id, normalised name, commune id
+
+
+def _street_candidates(
+    scores: Any, streets: list[_StreetRow], commune_id: int | None
+) -> dict[int, float]:
+    """The best-scoring streets (at most ``_MAX_STREETS``, above the cutoff) and their
+    score, with a bonus for those of the commune named in the query."""
+    order = np.argsort(-scores, kind="stable")[:_MAX_STREETS]
+    street_score: dict[int, float] = {}
+    for position in order:
+        score = float(scores[position])
+        if score < _STREET_CUTOFF:
+            break
+        street_id, _name, street_commune = streets[position]
+        if commune_id is not None and street_commune == commune_id:
+            score += 2
+        street_score[street_id] = score
+    return street_score
+
+
+def _number_of(address: Address) -> int:
+    # Numbers are text in the BAN model: "10" must come after "9".
+    return int(address.number) if address.number.isdigit() else 0
+
+
+@dataclass
+class _StreetAddresses:
+    """A street's addresses in number order, and what the ranking reads of them."""
+
+    items: list[Address]
+    numbered: list[Address]
+    by_number: dict[int, list[Address]]
+    postcodes: set[str]
+
+    @classmethod
+    def of(cls, addresses: list[Address]) -> _StreetAddresses:
+        items = sorted(addresses, key=lambda a: (_number_of(a), a.suffix))
+        numbered = [a for a in items if a.number.isdigit()]
+        by_number: dict[int, list[Address]] = {}
+        for address in numbered:
+            by_number.setdefault(int(address.number), []).append(address)
+        return cls(items, numbered, by_number, {a.postcode for a in items})
+
+    def with_postcode(self, postcode: str) -> _StreetAddresses | None:
+        if postcode not in self.postcodes:
+            return None
+        if len(self.postcodes) == 1:
+            return self
+        return _StreetAddresses.of([a for a in self.items if a.postcode == postcode])
+
+
+def _streets_addresses(addresses: list[Address]) -> dict[int, _StreetAddresses]:
+    """Addresses grouped by street, in street id order."""
+    groups: dict[int, list[Address]] = {}
+    for address in addresses:
+        # Filtered on street_id by the callers: map points (no street) never reach here.
+        assert address.street_id is not None
+        groups.setdefault(address.street_id, []).append(address)
+    return {street_id: _StreetAddresses.of(groups[street_id]) for street_id in sorted(groups)}
+
+
+def _addresses_ranked(
+    parsed: ParsedQuery,
+    street_score: dict[int, float],
+    streets: dict[int, _StreetAddresses],
+    limit: int,
+) -> list[tuple[float, int, Address]]:
+    """Pick the addresses of the candidate streets: the house number's (the nearest
+    existing number, with a lower score, when the exact one does not exist), or the first
+    ones of the best streets when the query has no number."""
+    candidates = {
+        street_id: streets[street_id] for street_id in sorted(street_score) if street_id in streets
+    }
+    if parsed.postcode and any(parsed.postcode in s.postcodes for s in candidates.values()):
+        candidates = {
+            street_id: kept
+            for street_id, s in candidates.items()
+            if (kept := s.with_postcode(parsed.postcode)) is not None
+        }
+    ranked: list[tuple[float, int, Address]] = []
+    if parsed.number:
+        wanted = int(parsed.number)
+        for street_id, street in candidates.items():
+            base = street_score[street_id]
+            exact = street.by_number.get(wanted)
+            if exact:
+                for address in exact:
+                    same_suffix = normalize_suffix(address.suffix) == parsed.suffix
+                    ranked.append((base if same_suffix else base - 3, wanted, address))
+            elif street.numbered:
+                nearest = min(
+                    street.numbered, key=lambda a: (abs(int(a.number) - wanted), a.suffix)
+                )
+                distance = abs(int(nearest.number) - wanted)
+                ranked.append((base - 8 - min(distance, 10), int(nearest.number), nearest))
+            else:
+                ranked.append((base - 10, 0, street.items[0]))
+    else:
+        top = max(street_score.values())
+        strong = [s for s, score in street_score.items() if score >= top - 5]
+        per_street = limit if len(strong) == 1 else 3
+        for street_id, street in candidates.items():
+            for address in street.items[:per_street]:
+                ranked.append((street_score[street_id] - 1, _number_of(address), address))
+    ranked.sort(
+        key=lambda item: (
+            -item[0],
+            item[2].street.name if item[2].street else "",
+            item[1],
+            item[2].suffix,
+        )
+    )
+    return ranked[:limit]
+
+
+def _address_match(score: float, address: Address) -> AddressMatch:
+    return AddressMatch(
+        address_id=address.pk,
+        label=address.label,
+        lon=address.lon,
+        lat=address.lat,
+        score=round(min(score, 100.0), 1),
+    )
+
+
+def _streets_of(organisation: Organisation) -> list[_StreetRow]:
+    return list(
+        Street.objects.filter(organisation=organisation).values_list(
+            "id", "normalized", "commune_id"
+        )
+    )
+
+
 def address_search(
     *, organisation: Organisation, query: str, limit: int = 10
 ) -> list[AddressMatch]:
@@ -218,97 +366,122 @@ def address_search(
     text = " ".join(words)
     if not text:
         return []
-    streets = list(
-        Street.objects.filter(organisation=organisation).values_list(
-            "id", "normalized", "commune_id"
-        )
-    )
+    streets = _streets_of(organisation)
     if not streets:
         return []
     names = [s[1] for s in streets]
-    scores = _street_scores(text, names)
+    scores = _street_scores([text], names)[0]
     if text != parsed.text:
         # The query without the commune name, or with it if it was part of the street name
         # ("rue de valmont"), whichever matches better.
-        scores = np.maximum(scores, _street_scores(parsed.text, names) - 1)
-    order = np.argsort(-scores, kind="stable")[:_MAX_STREETS]
-    street_score: dict[int, float] = {}
-    for position in order:
-        score = float(scores[position])
-        if score < _STREET_CUTOFF:
-            break
-        street_id, _name, street_commune = streets[position]
-        if commune_id is not None and street_commune == commune_id:
-            score += 2
-        street_score[street_id] = score
+        scores = np.maximum(scores, _street_scores([parsed.text], names)[0] - 1)
+    street_score = _street_candidates(scores, streets, commune_id)
     if not street_score:
         return []
-    addresses = list(
-        Address.objects.filter(
-            organisation=organisation, street_id__in=list(street_score)
-        ).select_related("street", "commune")
-    )
-
-    def street_of(address: Address) -> int:
-        # Filtered on street_id above: map points (no street) never reach here.
-        assert address.street_id is not None
-        return address.street_id
-
-    # Numbers are text in the BAN model: "10" must come after "9".
-    addresses.sort(
-        key=lambda a: (street_of(a), int(a.number) if a.number.isdigit() else 0, a.suffix)
-    )
-    if parsed.postcode:
-        with_postcode = [a for a in addresses if a.postcode == parsed.postcode]
-        if with_postcode:
-            addresses = with_postcode
-    ranked: list[tuple[float, int, Address]] = []
-    if parsed.number:
-        wanted = int(parsed.number)
-        by_street: dict[int, list[Address]] = {}
-        for address in addresses:
-            by_street.setdefault(street_of(address), []).append(address)
-        for street_id, items in by_street.items():
-            base = street_score[street_id]
-            numbered = [a for a in items if a.number.isdigit()]
-            exact = [a for a in numbered if int(a.number) == wanted]
-            if exact:
-                for address in exact:
-                    same_suffix = normalize_suffix(address.suffix) == parsed.suffix
-                    ranked.append((base if same_suffix else base - 3, int(address.number), address))
-            elif numbered:
-                nearest = min(numbered, key=lambda a: (abs(int(a.number) - wanted), a.suffix))
-                distance = abs(int(nearest.number) - wanted)
-                ranked.append((base - 8 - min(distance, 10), int(nearest.number), nearest))
-            else:
-                ranked.append((base - 10, 0, items[0]))
-    else:
-        top = max(street_score.values())
-        strong = [s for s, score in street_score.items() if score >= top - 5]
-        per_street = limit if len(strong) == 1 else 3
-        counts: dict[int, int] = {}
-        for address in addresses:
-            taken = counts.get(street_of(address), 0)
-            if taken >= per_street:
-                continue
-            counts[street_of(address)] = taken + 1
-            number = int(address.number) if address.number.isdigit() else 0
-            ranked.append((street_score[street_of(address)] - 1, number, address))
-    ranked.sort(
-        key=lambda item: (
-            -item[0],
-            item[2].street.name if item[2].street else "",
-            item[1],
-            item[2].suffix,
+    addresses = _streets_addresses(
+        list(
+            Address.objects.filter(
+                organisation=organisation, street_id__in=list(street_score)
+            ).select_related("street", "commune")
         )
     )
-    return [
-        AddressMatch(
-            address_id=address.pk,
-            label=address.label,
-            lon=address.lon,
-            lat=address.lat,
-            score=round(min(score, 100.0), 1),
-        )
-        for score, _number, address in ranked[:limit]
-    ]
+    ranked = _addresses_ranked(parsed, street_score, addresses, limit)
+    return [_address_match(score, address) for score, _number, address in ranked]
+
+
+# Queries scored per ``cdist`` call by ``addresses_resolve``: bounds the score matrices
+# (queries × streets × 4 bytes) whatever the size of the list.
+_RESOLVE_CHUNK = 1_000
+# Street ids per ``IN (…)`` when loading the candidates' addresses.
+_RESOLVE_IN_SIZE = 500
+
+
+def addresses_resolve(
+    *, organisation: Organisation, queries: list[str]
+) -> list[AddressMatch | None]:
+    """The best match of each query (``address_search(…, limit=1)``'s answer, or None),
+    for a whole list at once: what an import of thousands of typed addresses needs.
+
+    The same scoring and ranking as ``address_search``, but the communes and streets are read
+    once, each distinct text is scored once, in chunks of ``_RESOLVE_CHUNK`` queries on every
+    core, and the addresses of the candidate streets are read in a few queries. The costly
+    scores (subset, partial) are skipped where they cannot change the answer: they never
+    exceed ``_DISCOUNTED_MAX`` (+ 2 for the commune named), so a best address scoring above
+    that with the cheap scores alone — the street typed right, its number found, its postcode
+    the one typed — is the answer; every other query is scored in full.
+    """
+    results: list[AddressMatch | None] = [None] * len(queries)
+    streets = _streets_of(organisation)
+    if not queries or not streets:
+        return results
+    communes = list(Commune.objects.filter(organisation=organisation))
+    names = [s[1] for s in streets]
+    # Distinct queries: a list repeats the same address for the people of one household.
+    distinct: dict[str, list[int]] = {}
+    for position, query in enumerate(queries):
+        distinct.setdefault(query[:300], []).append(position)
+    pending: list[tuple[str, ParsedQuery, str, int | None]] = []
+    for query in distinct:
+        parsed = parse_address_query(query)
+        words, commune_id = _split_commune(parsed, communes)
+        if words:
+            pending.append((query, parsed, " ".join(words), commune_id))
+    addresses: dict[int, _StreetAddresses] = {}
+    read: set[int] = set()  # streets whose addresses were read (some have none)
+    commune_of = {commune.pk: commune for commune in communes}
+
+    def load(street_ids: set[int]) -> None:
+        # Streets and communes are shared by many addresses: read once and attached, rather
+        # than one joined instance of each per address (``select_related``).
+        wanted = sorted(street_ids - read)
+        street_field = Address._meta.get_field("street")
+        commune_field = Address._meta.get_field("commune")
+        loaded: list[Address] = []
+        for start in range(0, len(wanted), _RESOLVE_IN_SIZE):
+            ids = wanted[start : start + _RESOLVE_IN_SIZE]
+            street_of = Street.objects.in_bulk(ids)
+            for address in Address.objects.filter(organisation=organisation, street_id__in=ids):
+                street_field.set_cached_value(address, street_of[address.street_id])
+                commune_field.set_cached_value(address, commune_of[address.commune_id])
+                loaded.append(address)
+        addresses.update(_streets_addresses(loaded))
+        read.update(wanted)
+
+    def score(
+        items: list[tuple[str, ParsedQuery, str, int | None]], *, cheap_only: bool
+    ) -> list[tuple[str, ParsedQuery, dict[int, float]]]:
+        scored = []
+        for start in range(0, len(items), _RESOLVE_CHUNK):
+            chunk = items[start : start + _RESOLVE_CHUNK]
+            texts = list(dict.fromkeys(t for _q, p, text, _c in chunk for t in (text, p.text)))
+            row_of = {text: row for row, text in enumerate(texts)}
+            matrix = _street_scores(texts, names, workers=-1, cheap_only=cheap_only)
+            for query, parsed, text, commune_id in chunk:
+                scores = matrix[row_of[text]]
+                if text != parsed.text:
+                    scores = np.maximum(scores, matrix[row_of[parsed.text]] - 1)
+                street_score = _street_candidates(scores, streets, commune_id)
+                if street_score:
+                    scored.append((query, parsed, street_score))
+        load({street_id for _q, _p, street_score in scored for street_id in street_score})
+        return scored
+
+    def answer(query: str, score: float, address: Address) -> None:
+        match = _address_match(score, address)
+        for position in distinct[query]:
+            results[position] = match
+
+    full: set[str] = {query for query, _p, _t, _c in pending}
+    for query, parsed, street_score in score(pending, cheap_only=True):
+        best = _addresses_ranked(parsed, street_score, addresses, 1)
+        if best and best[0][0] > _DISCOUNTED_MAX + 2:
+            address = best[0][2]
+            if not parsed.postcode or address.postcode == parsed.postcode:
+                answer(query, best[0][0], address)
+                full.discard(query)
+    rest = [item for item in pending if item[0] in full]
+    for query, parsed, street_score in score(rest, cheap_only=False):
+        best = _addresses_ranked(parsed, street_score, addresses, 1)
+        if best:
+            answer(query, best[0][0], best[0][2])
+    return results

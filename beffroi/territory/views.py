@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
 
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
@@ -23,9 +24,11 @@ from beffroi.territory.access import (
     access_zone,
     can_edit_territory,
 )
+from beffroi.territory.basemap import base_map
 from beffroi.territory.forms import AddressQueryForm, ZoneForm, ZoneImportForm, ZoneKindFilterForm
 from beffroi.territory.geojson import MAX_FILE_BYTES
 from beffroi.territory.models import Address
+from beffroi.territory.panels import address_panels
 from beffroi.territory.selectors import (
     address_search,
     address_zones,
@@ -94,8 +97,20 @@ def my_address(request: HttpRequest) -> HttpResponse:
             "zones": zones,
             "zones_geojson": zones_feature_collection(zones),
             "point": {"lon": selected.lon, "lat": selected.lat} if selected else None,
+            # What the domains say about this address (the alerts: in force here, sign-up).
+            "panels": address_panels(request=request, address=selected) if selected else [],
         },
     )
+
+
+@require_GET
+@cache_control(public=True, max_age=600)
+def base_map_view(request: HttpRequest) -> JsonResponse:
+    """Streets and place names that maps draw when no tile server is configured.
+
+    Public like the BAN it comes from: the residents' point picker draws it too.
+    """
+    return JsonResponse(base_map(organisation=request_organisation(request)))
 
 
 # ---------------------------------------------------------------------------------------------

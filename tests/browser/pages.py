@@ -326,6 +326,62 @@ def submit_with(selector: str) -> Callable[[Page], None]:
     return prepare
 
 
+UNSUBSCRIBE_BUTTON = "main form:has(input[name=action][value=unsubscribe]) button[type=submit]"
+
+
+def unsubscribe_from_management(*, confirm: bool) -> Callable[[Page], None]:
+    """On the management page, "Unsubscribe": the confirmation; then, with ``confirm``, the
+    result page offering to undo it."""
+
+    def prepare(page: Page) -> None:
+        submit_with(UNSUBSCRIBE_BUTTON)(page)
+        if confirm:
+            submit_with(UNSUBSCRIBE_BUTTON)(page)
+
+    return prepare
+
+
+def register_for_an_address() -> str:
+    """The sign-up form reached from My neighbourhood's "Get alerts for this address"."""
+    from beffroi.territory.models import Address
+
+    address = Address.objects.annotate(n=Count("memberships")).order_by("-n", "pk").first()
+    assert address is not None, "the data has no address"
+    return url("subscriptions:register", query=f"address={address.pk}")
+
+
+IMPORT_FILE = (
+    b"nom;prenom;email;mobile;adresse\n"
+    b"Martin;Paul;paul.martin@example.org;06 41 98 77 01;3 Rue Saint-Firmin\n"
+    b"Durand;Jeanne;;06 41 98 77 02;5 Rue Saint-Firmin\n"
+)
+
+
+def import_residents(*, commit: bool) -> Callable[[Page], None]:
+    """Upload a small list with the commune's consent certified: the preview with the reach
+    of each kind of alert; then, with ``commit``, the import done."""
+
+    def prepare(page: Page) -> None:
+        page.locator("main input[type=file]").set_input_files(
+            {"name": "habitants.csv", "mimeType": "text/csv", "buffer": IMPORT_FILE}
+        )
+        page.locator("main input[name=consent]").check()
+        submit_with("main form button[type=submit]")(page)
+        if commit:
+            submit_with("main form:has(input[value=commit]) button[type=submit]")(page)
+
+    return prepare
+
+
+def imported_subscriber() -> str:
+    """The back-office page of a resident whose channels the commune's consent verified."""
+    from beffroi.alerts.models import Subscriber
+
+    subscriber = Subscriber.objects.exclude(consent_import=None).order_by("pk").first()
+    assert subscriber is not None, "no resident imported with consent (run the import row)"
+    return url("subscribers_backoffice:detail", subscriber.pk)
+
+
 PAGES: list[PageSpec] = [
     # Public pages.
     PageSpec("/", ANONYMOUS, "home page", screenshot="home.png"),
@@ -512,6 +568,23 @@ PAGES: list[PageSpec] = [
         subscriber_path("subscriptions:unsubscribe"), ANONYMOUS, "alerts: unsubscribe confirmation"
     ),
     PageSpec(
+        subscriber_management,
+        ANONYMOUS,
+        "alerts: unsubscribing everything from the management page asks for confirmation",
+        prepare=unsubscribe_from_management(confirm=False),
+    ),
+    PageSpec(
+        subscriber_management,
+        ANONYMOUS,
+        "alerts: unsubscribed from the management page, with the undo",
+        prepare=unsubscribe_from_management(confirm=True),
+    ),
+    PageSpec(
+        register_for_an_address,
+        ANONYMOUS,
+        "alerts: registration form for an address chosen in My neighbourhood",
+    ),
+    PageSpec(
         lambda: url("subscriptions:verify_email", "not-a-valid-token"),
         ANONYMOUS,
         "alerts: e-mail verification link not valid",
@@ -534,6 +607,19 @@ PAGES: list[PageSpec] = [
         prepare=submit_with("main form button[value=register]"),
     ),
     PageSpec(lambda: url("subscribers_backoffice:import"), ALERT_AUTHOR, "subscribers: import"),
+    PageSpec(
+        lambda: url("subscribers_backoffice:import"),
+        ALERT_AUTHOR,
+        "subscribers: import preview, consent certified, with the reach of each kind of alert",
+        prepare=import_residents(commit=False),
+    ),
+    PageSpec(
+        lambda: url("subscribers_backoffice:import"),
+        ALERT_AUTHOR,
+        "subscribers: import done",
+        prepare=import_residents(commit=True),
+    ),
+    PageSpec(imported_subscriber, ALERT_AUTHOR, "subscribers: resident imported with consent"),
     # Alerts: CAP import.
     PageSpec(lambda: url("alerts_import:cap_import"), ALERT_AUTHOR, "alerts: CAP import"),
     # Alerts: dispatch.
@@ -613,6 +699,7 @@ PAGES: list[PageSpec] = [
 # it), so that a new page cannot escape the accessibility audit.
 NOT_PAGES: dict[str, str] = {
     "core:tile": "map tile image",
+    "territory:base_map": "GeoJSON of the base map (streets and place names) read by map.js",
     "core:healthz": "health check for the load balancer",
     "accounts:logout": "POST action, redirects",
     "accounts:verify_email_resend": "POST action, redirects",

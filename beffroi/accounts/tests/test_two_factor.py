@@ -149,3 +149,20 @@ def test_an_administrator_resets_an_agents_two_factor(cast: Cast, client: Client
     assert event.actor == cast.administrator
     assert event.target_id == str(cast.social_agent.pk)
     assert event.organisation == cast.org
+
+
+def test_it_focuses_the_code_field_and_lets_backup_codes_be_typed(
+    cast: Cast, client: Client
+) -> None:
+    user = cast.social_agent
+    client.force_login(user)
+    _device, codes = setup_two_factor(client, user)
+    client.logout()
+    client.force_login(user)
+    body = client.get(TWO_FACTOR).content.decode()
+    [field] = re.findall(r"<input[^>]*name=\"code\"[^>]*>", body)
+    assert "autofocus" in field
+    assert 'autocomplete="one-time-code"' in field
+    # Backup codes have letters: no digits-only keypad, no digits-only pattern.
+    assert any(not code.isdigit() for code in codes)
+    assert "inputmode" not in field and "pattern" not in field

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from beffroi.alerts.composer.defaults import TemplateData
 from beffroi.alerts.composer.services import (
     ALERT_SCALAR_FIELDS,
+    MAX_RETENTION_DAYS,
     MAX_SMS_BUDGET,
+    MIN_RETENTION_DAYS,
     AlertData,
     TranslationData,
 )
@@ -328,5 +330,16 @@ class AlertSettingsForm(forms.Form):
             "residents' numbers), so that nobody can spend its SMS through the registration "
             "form; administrators are e-mailed when it is reached. 0: no limit. Alerts are "
             "never limited."
+        ),
+    )
+    unsubscribed_retention_days = forms.IntegerField(
+        label=_("Days an unsubscribed resident's registration is kept"),
+        required=False,
+        min_value=MIN_RETENTION_DAYS,
+        max_value=MAX_RETENTION_DAYS,
+        help_text=_(
+            "After this delay the registration of a resident who unsubscribed is erased "
+            "(GDPR: no data kept without a purpose); until then the commune can prove the "
+            "consent and the unsubscription if asked. Between 1 and 3650 days."
         ),
     )

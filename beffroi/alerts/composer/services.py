@@ -61,6 +61,10 @@ S = Alert.Status
 
 LANGUAGES = ("fr", "en")
 MAX_SMS_BUDGET = 10
+# How long an organisation may keep an unsubscribed resident's registration: at least a day
+# (the unsubscription must be provable), at most ten years (the audit trail's own retention).
+MIN_RETENTION_DAYS = 1
+MAX_RETENTION_DAYS = 3650
 
 
 class AlertPermissionError(PermissionDenied):
@@ -653,12 +657,26 @@ def alert_settings_update(
     actor: User,
     single_approval_allowed: bool,
     sms_daily_budget: int | None = None,
+    unsubscribed_retention_days: int | None = None,
     request: HttpRequest | None = None,
 ) -> Organisation:
-    """Administrators enable or disable the emergency single-approver mode, and set the daily
-    budget of SMS parts outside alerts (registration codes; ``None`` keeps it)."""
+    """Administrators enable or disable the emergency single-approver mode, set the daily
+    budget of SMS parts outside alerts (registration codes) and the days an unsubscribed
+    resident's registration is kept before ``purge_unsubscribed`` erases it (``None`` keeps
+    either as it is)."""
     if not has_role(actor, organisation, Role.ADMINISTRATOR):
         raise AlertPermissionError(_("Only administrators change the alert settings."))
+    if unsubscribed_retention_days is not None and not (
+        MIN_RETENTION_DAYS <= unsubscribed_retention_days <= MAX_RETENTION_DAYS
+    ):
+        raise AlertError(
+            {
+                "unsubscribed_retention_days": [
+                    _("Keep an unsubscribed registration between %(min)d and %(max)d days.")
+                    % {"min": MIN_RETENTION_DAYS, "max": MAX_RETENTION_DAYS}
+                ]
+            }
+        )
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         current = dict(locked.settings or {})
@@ -669,6 +687,12 @@ def alert_settings_update(
         if sms_daily_budget is not None:
             changes["sms_daily_budget"] = [alerts.get("sms_daily_budget"), sms_daily_budget]
             alerts["sms_daily_budget"] = max(0, int(sms_daily_budget))
+        if unsubscribed_retention_days is not None:
+            changes["unsubscribed_retention_days"] = [
+                alerts.get("unsubscribed_retention_days"),
+                unsubscribed_retention_days,
+            ]
+            alerts["unsubscribed_retention_days"] = int(unsubscribed_retention_days)
         current["alerts"] = alerts
         locked.settings = current
         locked.save(update_fields=["settings"])

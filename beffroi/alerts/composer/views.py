@@ -38,8 +38,10 @@ from beffroi.alerts.audience import (
     alert_audience_counts,
     alert_vulnerable_in_target,
     target_audience_counts,
+    target_channel_languages,
 )
 from beffroi.alerts.composer.forms import (
+    TRANSLATED,
     AlertFilterForm,
     AlertForm,
     AlertSettingsForm,
@@ -49,11 +51,13 @@ from beffroi.alerts.composer.forms import (
     TemplateForm,
 )
 from beffroi.alerts.composer.selectors import (
+    alert_history,
     alert_last_rejection,
     alert_status_counts,
-    alert_transitions,
     alerts_for_agents,
+    channel_labels,
     channel_rows,
+    email_previews,
     sms_summary,
     target_geojson,
     targeting_zones,
@@ -79,11 +83,11 @@ from beffroi.alerts.composer.services import (
     alert_update_from,
     single_approval_allowed,
 )
-from beffroi.alerts.models import Alert, Channel, Topic
-from beffroi.alerts.subscriptions.services import sms_daily_budget
-from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts, exercise_marker
+from beffroi.alerts.models import Alert, AlertTranslation, Channel, Topic
+from beffroi.alerts.subscriptions.services import sms_daily_budget, unsubscribed_retention_days
+from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts
 from beffroi.alerts.workflow import AlertError
-from beffroi.territory.models import Zone
+from beffroi.territory.models import Organisation, Zone
 
 
 def _user(request: HttpRequest) -> User:
@@ -166,17 +170,17 @@ def _alert_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "counts": counts,
         "zone_rows": zone_rows(counts, zones),
         "channel_rows": channel_rows(counts),
+        "channel_labels": channel_labels(alert.channels or ()),
         "sms": sms_summary(
-            text=alert.sms_text,
-            marker=exercise_marker(alert),
-            language=BASE_LANGUAGE,
+            alert=alert,
             budget=alert.sms_budget_segments,
-            recipients=counts.channel(Channel.SMS),
+            recipients=target_channel_languages(Target.of(alert), Channel.SMS),
         )
         if Channel.SMS in alert.channels
         else None,
+        "emails": email_previews(alert=alert) if Channel.EMAIL in alert.channels else [],
         "target_geojson": target_geojson(alert=alert),
-        "transitions": alert_transitions(alert=alert),
+        "transitions": alert_history(alert=alert),
         "rejection": alert_last_rejection(alert=alert),
         "problems": alert_problems(alert) if alert.status == Alert.Status.DRAFT else {},
         "vulnerable_count": alert_vulnerable_in_target(alert=alert).count()
@@ -231,11 +235,10 @@ def _form_page(
     template_id: int | None = None,
 ) -> HttpResponse:
     organisation = request_organisation(request)
-    data = form.data if form.is_bound else None
-    sms_text = (data.get("sms_text", "") if data else form.initial.get("sms_text", "")) or ""
-    cap_status = (data.get("cap_status") if data else form.initial.get("cap_status")) or ""
-    budget = data.get("sms_budget_segments") if data else form.initial.get("sms_budget_segments")
-    sms_recipients = alert_audience_counts(alert=alert).channel(Channel.SMS) if alert else None
+    values = form.data if form.is_bound else form.initial
+    recipients = (
+        target_channel_languages(Target.of(alert), Channel.SMS) if alert is not None else None
+    )
     return render(
         request,
         "alerts/composer/alert_form.html",
@@ -246,13 +249,7 @@ def _form_page(
                 "type": "FeatureCollection",
                 "features": [_zone_feature(z) for z in zones],
             },
-            "sms": sms_summary(
-                text=str(sms_text),
-                marker=_marker_of(str(cap_status)),
-                language=BASE_LANGUAGE,
-                budget=_int(budget, 2),
-                recipients=sms_recipients,
-            ),
+            **_message_preview(organisation, values, recipients),
             "organisation": organisation,
             "template_id": template_id,
         },
@@ -265,8 +262,40 @@ def _zone_feature(zone: Zone) -> dict[str, Any]:
     return zone_feature(zone, address_count=getattr(zone, "address_count", None))
 
 
-def _marker_of(cap_status: str) -> str:
-    return exercise_marker(Alert(cap_status=cap_status))
+def _probe(organisation: Organisation, values: Any) -> tuple[Alert, list[AlertTranslation]]:
+    """An unsaved alert (and its English version) from the form's values as they stand:
+    what the preview shows before anything is saved. ``values``: posted data or initial."""
+
+    def text(name: str) -> str:
+        value = values.get(name)
+        return "" if value is None else str(value).strip()
+
+    alert = Alert(
+        organisation=organisation,
+        cap_status=text("cap_status"),
+        is_public=values.get("is_public") in (True, "on", "true", "1"),
+        **{name: text(name) for name in TRANSLATED},
+    )
+    english = AlertTranslation(language="en", **{name: text(f"en_{name}") for name in TRANSLATED})
+    has_english = any(getattr(english, name) for name in TRANSLATED)
+    return alert, [english] if has_english else []
+
+
+def _message_preview(
+    organisation: Organisation, values: Any, recipients: dict[str, int] | None
+) -> dict[str, Any]:
+    """The SMS and e-mails of the form's alert exactly as dispatch would send them, and the
+    cost of the SMS for ``recipients`` (SMS recipients per language; None: target unknown)."""
+    alert, translations = _probe(organisation, values)
+    return {
+        "sms": sms_summary(
+            alert=alert,
+            translations=translations,
+            budget=_int(values.get("sms_budget_segments"), 2),
+            recipients=recipients,
+        ),
+        "emails": email_previews(alert=alert, translations=translations),
+    }
 
 
 def _int(value: Any, default: int) -> int:
@@ -349,22 +378,15 @@ def alert_edit(request: HttpRequest, alert_id: int) -> HttpResponse:
 @roles_required(COMPOSER_ROLES)
 @require_POST
 def alert_sms_preview(request: HttpRequest) -> HttpResponse:
-    """htmx: the SMS counter (encoding, parts, characters left, cost) as the author types."""
+    """htmx: the SMS as sent in each language (encoding, parts, characters left, cost for
+    the target ticked) and the e-mails as sent, as the author types."""
     organisation = request_organisation(request)
-    post = request.POST
     target = _posted_target(request)
-    recipients = target_audience_counts(target).channel(Channel.SMS) if target else None
-    summary = sms_summary(
-        text=post.get("sms_text", ""),
-        marker=_marker_of(post.get("cap_status", "")),
-        language=BASE_LANGUAGE,
-        budget=_int(post.get("sms_budget_segments"), 2),
-        recipients=recipients,
-    )
+    recipients = target_channel_languages(target, Channel.SMS) if target else None
     return render(
         request,
-        "alerts/composer/_sms_info.html",
-        {"sms": summary, "organisation": organisation},
+        "alerts/composer/_message_preview.html",
+        {**_message_preview(organisation, request.POST, recipients), "organisation": organisation},
     )
 
 
@@ -620,16 +642,22 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         initial={
             "single_approval_allowed": single_approval_allowed(organisation),
             "sms_daily_budget": sms_daily_budget(organisation),
+            "unsubscribed_retention_days": unsubscribed_retention_days(organisation),
         },
     )
     if request.method == "POST" and form.is_valid():
-        alert_settings_update(
-            organisation=organisation,
-            actor=_user(request),
-            single_approval_allowed=form.cleaned_data["single_approval_allowed"],
-            sms_daily_budget=form.cleaned_data["sms_daily_budget"],
-            request=request,
-        )
-        messages.success(request, _("The alert settings were saved."))
-        return redirect("alerts_backoffice:settings")
+        try:
+            alert_settings_update(
+                organisation=organisation,
+                actor=_user(request),
+                single_approval_allowed=form.cleaned_data["single_approval_allowed"],
+                sms_daily_budget=form.cleaned_data["sms_daily_budget"],
+                unsubscribed_retention_days=form.cleaned_data["unsubscribed_retention_days"],
+                request=request,
+            )
+        except AlertError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The alert settings were saved."))
+            return redirect("alerts_backoffice:settings")
     return render(request, "alerts/composer/settings.html", {"form": form})

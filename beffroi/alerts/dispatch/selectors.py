@@ -10,7 +10,8 @@ from django.db.models import Case, Count, Max, Min, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from beffroi.alerts.models import Alert, AlertTransition, Channel, Delivery
+from beffroi.alerts.composer.selectors import TransitionRow, alert_history
+from beffroi.alerts.models import Alert, Channel, Delivery
 from beffroi.messaging.base import ErrorKind, error_kind
 from beffroi.territory.models import Organisation
 
@@ -293,5 +294,6 @@ def dispatch_failure_reasons(*, alert: Alert, limit: int = 20) -> list[tuple[str
     return [(channel, reason, int(n)) for channel, reason, n in rows[:limit]]
 
 
-def dispatch_timeline(*, alert: Alert) -> QuerySet[AlertTransition]:
-    return alert.transitions.select_related("actor").order_by("at", "pk")
+def dispatch_timeline(*, alert: Alert) -> list[TransitionRow]:
+    """The alert's changes of status, the statuses by their translated names."""
+    return alert_history(alert=alert)

@@ -46,9 +46,17 @@ from django.utils.translation import gettext
 
 from beffroi.alerts.audience import Target, audience_select_sql
 from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
-from beffroi.alerts.texts import alert_texts, email_footer, email_text, outgoing_sms
+from beffroi.alerts.texts import (
+    alert_page_url,
+    alert_texts,
+    email_footer,
+    email_subject,
+    email_text,
+    outgoing_sms,
+)
 from beffroi.alerts.workflow import alert_transition
 from beffroi.core.phone import phone_parse_e164
+from beffroi.core.workers import current_worker, workers_forget, workers_gone
 from beffroi.messaging.base import EmailOut, Outcome, Receipt, SmsOut, Transport, TransportError
 from beffroi.messaging.email import Bounce
 from beffroi.messaging.registry import get_sms_transport, get_transport
@@ -124,7 +132,7 @@ def alert_dispatch(*, alert: Alert) -> int:
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status in (Alert.Status.APPROVED, Alert.Status.SENDING, Alert.Status.FAILED):
             Alert.objects.filter(pk=locked.pk).update(
-                fanout_heartbeat_at=timezone.now(), fanout_done_at=None
+                fanout_heartbeat_at=timezone.now(), fanout_done_at=None, fanout_by=current_worker()
             )
         if locked.status == Alert.Status.APPROVED:
             alert_transition(alert=locked, to_status=Alert.Status.SENDING, actor=None)
@@ -168,7 +176,9 @@ def alert_dispatch(*, alert: Alert) -> int:
                 # Sending starts while the fan-out goes on: the first residents are
                 # warned seconds after approval, not after the whole audience is written.
                 last_enqueued = _enqueue_pending_after(alert, last_enqueued)
-                Alert.objects.filter(pk=alert.pk).update(fanout_heartbeat_at=timezone.now())
+                Alert.objects.filter(pk=alert.pk).update(
+                    fanout_heartbeat_at=timezone.now(), fanout_by=current_worker()
+                )
     if last_enqueued == 0:
         # Nothing new to create (a repeated call): still enqueue what an earlier,
         # interrupted call left pending. Otherwise the first chunk already did.
@@ -194,20 +204,24 @@ def alert_dispatch_enqueue(*, alert_id: int) -> None:
     task.enqueue(alert_id=alert_id)
 
 
-def alerts_restart_stalled_fanouts(*, timeout: timedelta, now: datetime) -> list[int]:
+def alerts_restart_stalled_fanouts(
+    *, timeout: timedelta, now: datetime, gone: Sequence[str] = ()
+) -> list[int]:
     """Approved or sending alerts whose fan-out shows no sign of life for ``timeout`` (its
-    task was lost, or its worker died mid-way): enqueue the fan-out again. ``alert_dispatch``
-    is idempotent, so a slow fan-out restarted by mistake only costs duplicate work."""
+    task was lost, or its worker died mid-way), or whose fan-out ran in a worker now
+    ``gone`` (``beffroi.core.workers``): enqueue the fan-out again. ``alert_dispatch`` is
+    idempotent, so a slow fan-out restarted by mistake only costs duplicate work."""
     stalled = Alert.objects.filter(
         Q(fanout_heartbeat_at__lt=now - timeout)
-        | Q(fanout_heartbeat_at__isnull=True, approved_at__lt=now - timeout),
+        | Q(fanout_heartbeat_at__isnull=True, approved_at__lt=now - timeout)
+        | Q(fanout_by__in=gone),
         status__in=(Alert.Status.APPROVED, Alert.Status.SENDING),
         fanout_done_at__isnull=True,
     )
     ids = list(stalled.values_list("pk", flat=True))
     if ids:
         # Not restarted again by the next sweep before another full timeout.
-        Alert.objects.filter(pk__in=ids).update(fanout_heartbeat_at=now)
+        Alert.objects.filter(pk__in=ids).update(fanout_heartbeat_at=now, fanout_by="")
         for alert_id in ids:
             transaction.on_commit(partial(alert_dispatch_enqueue, alert_id=alert_id))
     return ids
@@ -333,12 +347,19 @@ def deliveries_claim(*, delivery_ids: Sequence[int], now: datetime | None = None
     # Only quoted identifiers and "%s" placeholders are interpolated; values are parameters.
     sql = (
         f"UPDATE {qn(Delivery._meta.db_table)} "  # noqa: S608
-        f"SET {qn('status')} = %s, {qn('claimed_at')} = %s "
+        f"SET {qn('status')} = %s, {qn('claimed_at')} = %s, {qn('claimed_by')} = %s "
         f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
         f"AND ({qn('next_attempt_at')} IS NULL OR {qn('next_attempt_at')} <= %s) "
         f"RETURNING {qn('id')}"
     )
-    params: list[Any] = [Delivery.Status.SENDING, stamp, *ids, Delivery.Status.PENDING, stamp]
+    params: list[Any] = [
+        Delivery.Status.SENDING,
+        stamp,
+        current_worker(),
+        *ids,
+        Delivery.Status.PENDING,
+        stamp,
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(int(row[0]) for row in cursor.fetchall())
@@ -351,6 +372,9 @@ def deliveries_requeue_stale(
     pending row whose (re)try is overdue (its task was lost: a crash between commit and
     enqueue, a backend that cannot defer). Returns the number of deliveries enqueued.
 
+    A worker is known dead at once when it left a heartbeat and is gone
+    (``beffroi.core.workers``); a claim without a worker tag waits for the claim timeout.
+
     A message that kills its worker every time must not loop forever: a stale claim counts
     as an attempt, and the row fails after ``DISPATCH_MAX_ATTEMPTS``.
     """
@@ -360,12 +384,13 @@ def deliveries_requeue_stale(
         if timeout_seconds is not None
         else settings.DISPATCH_CLAIM_TIMEOUT_SECONDS
     )
+    gone = workers_gone(now)
     with transaction.atomic():
-        alerts_restart_stalled_fanouts(timeout=timeout, now=now)
+        alerts_restart_stalled_fanouts(timeout=timeout, now=now, gone=gone)
     with _in_flight_lock:
         mine = list(_in_flight)
     stale = Delivery.objects.filter(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - timeout
+        Q(claimed_at__lt=now - timeout) | Q(claimed_by__in=gone), status=Delivery.Status.SENDING
     ).exclude(pk__in=mine)
     with transaction.atomic():
         given_up = stale.filter(attempts__gte=settings.DISPATCH_MAX_ATTEMPTS - 1).update(
@@ -394,6 +419,7 @@ def deliveries_requeue_stale(
             # Not enqueued again by the next sweep before another full timeout.
             Delivery.objects.filter(pk__in=chunk).update(next_attempt_at=now)
             deliveries_enqueue(delivery_ids=chunk, retry=True)
+    workers_forget(gone)
     if given_up:
         for alert_id in set(
             Delivery.objects.filter(
@@ -540,8 +566,8 @@ def _build_messages(
         if key not in bodies:
             text = alert_texts(alert, language)
             bodies[key] = (
-                text.subject or text.headline,
-                email_text(text),
+                email_subject(text),
+                email_text(text, language=language, page_url=alert_page_url(alert)),
                 outgoing_sms(text, language),
             )
         subject, body_text, sms_text = bodies[key]
@@ -559,6 +585,7 @@ def _build_messages(
                     text=body_text + before + url + after,
                     unsubscribe_url=url,
                     headers={"X-Beffroi-Alert": alert.identifier},
+                    sender_name=alert.organisation.name,
                 )
             )
         else:

@@ -19,6 +19,7 @@ from beffroi.alerts.models.subscriptions import (
     ChannelVerification,
     Place,
     Subscriber,
+    SubscriberImport,
     Topic,
     _token,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Delivery",
     "Place",
     "Subscriber",
+    "SubscriberImport",
     "Topic",
     "VulnerablePerson",
     "_token",

@@ -168,6 +168,7 @@ class Alert(CapFields):
     # life, and its end. Until the end is stamped the alert cannot be "sent", however many
     # send tasks already finished; a fan-out silent for the claim timeout is restarted.
     fanout_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    fanout_by = models.CharField(max_length=64, blank=True, default="")  # worker running it
     fanout_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

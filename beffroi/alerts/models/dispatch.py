@@ -36,6 +36,9 @@ class Delivery(models.Model):
     provider_id = models.CharField(max_length=128, blank=True, db_index=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker holding the claim (``beffroi.core.workers``): "" when claimed by a process
+    # that is not a registered worker, whose claims only the timeout takes back.
+    claimed_by = models.CharField(max_length=64, blank=True, db_default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

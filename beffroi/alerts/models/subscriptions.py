@@ -81,6 +81,17 @@ class Subscriber(models.Model):
         blank=True,
         related_name="+",
     )
+    # The import by which an agent recorded that the commune holds this person's consent (a
+    # signed paper form, a CCAS file): the channels it verified are those whose
+    # ``*_verified_at`` is that import's time.
+    consent_import = models.ForeignKey(
+        "SubscriberImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subscribers",
+        verbose_name=_("consent recorded by import"),
+    )
     unsubscribe_token = models.CharField(max_length=64, unique=True, default=_token)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     unsubscribe_reason = models.CharField(max_length=200, blank=True)
@@ -120,6 +131,62 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.email or str(self.sms_number)
+
+    def channels_verified_by_import(self) -> list[str]:
+        """The channels whose verification is the commune's consent recorded at import
+        (not since verified again, nor changed)."""
+        batch = self.consent_import
+        if batch is None:
+            return []
+        verified = {
+            Channel.EMAIL: (self.email, self.email_verified_at),
+            Channel.SMS: (self.sms_number, self.sms_verified_at),
+            Channel.VOICE: (self.voice_number, self.voice_verified_at),
+        }
+        return [
+            str(channel)
+            for channel, (target, at) in verified.items()
+            if target and at == batch.imported_at
+        ]
+
+    @property
+    def channel_labels_verified_by_import(self) -> list[str]:
+        return [str(Channel(channel).label) for channel in self.channels_verified_by_import()]
+
+
+class SubscriberImport(models.Model):
+    """One import of a list of residents: who ran it, when, from which file, and whether the
+    agent certified that the commune holds the consent of the persons listed.
+
+    With that certificate the channels of the file count as verified (they reach routine
+    alerts, not only emergencies), and this record is the proof of where that came from.
+    """
+
+    organisation = models.ForeignKey(
+        "territory.Organisation", on_delete=models.CASCADE, related_name="subscriber_imports"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    imported_at = models.DateTimeField(_("imported at"))
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    created = models.PositiveIntegerField(_("residents registered"), default=0)
+    updated = models.PositiveIntegerField(_("residents updated"), default=0)
+    consent_held = models.BooleanField(_("the commune holds their consent"), default=False)
+
+    class Meta:
+        verbose_name = _("import of residents")
+        verbose_name_plural = _("imports of residents")
+
+    def __str__(self) -> str:
+        return str(_("import #%(number)d")) % {"number": self.pk or 0}
 
 
 class Place(models.Model):

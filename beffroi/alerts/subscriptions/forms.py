@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.models import Channel, Place, Topic
@@ -19,6 +20,36 @@ LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
 # Service error keys that have no field of their own.
 ERROR_FIELDS = {"point": "lat", "address": "q", "kind": "kind"}
+# The fields that together give a place: one error about the place is enough.
+PLACE_FIELDS = ("kind", "q", "address", "lat", "lon")
+
+
+def summary_label[F: forms.Field](field: F, label: str | Promise) -> F:
+    """Name ``field`` with ``label`` in the error summary (includes/form_errors.html), when
+    its own label is a question or a long text such as the consent, which would bury the
+    error it introduces."""
+    setattr(field, "summary_label", label)  # noqa: B010 - an attribute Field does not declare
+    return field
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` back on ``form``'s fields, one error per field:
+    a field that already has one (from parsing, or an earlier check) keeps it, and an error
+    about the place is dropped when one of the place's fields already says what is wrong."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in error.message_dict.items():
+        name = ERROR_FIELDS.get(key, key)
+        if name not in form.fields:
+            for message in messages:
+                form.add_error(None, message)
+            continue
+        related = PLACE_FIELDS if name in PLACE_FIELDS else (name,)
+        if any(form.has_error(other) for other in related if other in form.fields):
+            continue
+        form.add_error(name, messages[0])
 
 
 class PreferencesForm(forms.Form):
@@ -51,17 +82,23 @@ class PreferencesForm(forms.Form):
         help_text=_("A landline or a mobile; kept for voice alerts."),
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    channels = forms.MultipleChoiceField(
-        label=_("How do you want to be warned?"),
-        choices=CHANNEL_CHOICES,
-        error_messages={"required": _("Choose at least one way to be warned.")},
-        widget=forms.CheckboxSelectMultiple,
+    channels = summary_label(
+        forms.MultipleChoiceField(
+            label=_("How do you want to be warned?"),
+            choices=CHANNEL_CHOICES,
+            error_messages={"required": _("Choose at least one way to be warned.")},
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        _("Ways to be warned"),
     )
-    topics = forms.MultipleChoiceField(
-        label=_("What about?"),
-        choices=Topic.choices,
-        error_messages={"required": _("Choose at least one topic.")},
-        widget=forms.CheckboxSelectMultiple,
+    topics = summary_label(
+        forms.MultipleChoiceField(
+            label=_("What about?"),
+            choices=Topic.choices,
+            error_messages={"required": _("Choose at least one topic.")},
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        _("Topics"),
     )
     language = forms.ChoiceField(
         label=_("Language of the messages"),
@@ -71,14 +108,7 @@ class PreferencesForm(forms.Form):
     )
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in error.message_dict.items():
-            name = ERROR_FIELDS.get(key, key)
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+        add_service_errors(self, error)
 
 
 class AgentFieldsMixin(forms.Form):
@@ -122,18 +152,24 @@ class PlaceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (data.get("lat") is None) != (data.get("lon") is None):
-            raise ValidationError(_("Give both the latitude and the longitude of the point."))
+        # On the empty one (unless it did not parse: its own error says so), so that the
+        # summary links to the field to fill in.
+        for name, other in (("lat", "lon"), ("lon", "lat")):
+            if data.get(name) is None and data.get(other) is not None and not self.has_error(name):
+                self.add_error(name, _("Give both the latitude and the longitude of the point."))
         return data
 
     def add_service_errors(self, error: ValidationError) -> None:
-        PreferencesForm.add_service_errors(self, error)  # type: ignore[arg-type]
+        add_service_errors(self, error)
 
 
 class RegistrationForm(PreferencesForm, PlaceForm):
-    consent = forms.BooleanField(
-        label=CONSENT_TEXT,
-        error_messages={"required": _("Tick the box to agree to the use of your details.")},
+    consent = summary_label(
+        forms.BooleanField(
+            label=CONSENT_TEXT,
+            error_messages={"required": _("Tick the box to agree to the use of your details.")},
+        ),
+        _("Consent"),
     )
 
     field_order = [
@@ -192,4 +228,16 @@ class ImportForm(forms.Form):
             "in UTF-8 or ISO-8859-1. At most 10 MB."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    consent = forms.BooleanField(
+        required=False,
+        label=_(
+            "I certify that the commune holds the consent of every person in this file to "
+            "be warned on the contact details it lists (signed form, CCAS file)."
+        ),
+        help_text=_(
+            "Their channels then count as verified, with this import as the source: they "
+            "receive every alert. Unticked, they receive emergency alerts only until they "
+            "verify their number or address themselves."
+        ),
     )

@@ -39,7 +39,7 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import shapely
@@ -408,13 +408,27 @@ class _Checked:
     topics: list[str]
 
 
+def _merge_errors(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    """One error per field, the first found: a mistyped number is "not a valid phone
+    number", not also "enter the mobile number" (the second follows from the first)."""
+    for name, messages in more.items():
+        errors.setdefault(name, messages)
+
+
+def registration_check(*, details: RegistrationDetails) -> None:
+    """Raise every error of ``details`` at once (``ValidationError`` keyed by field), writing
+    nothing. The form calls it even when some of its fields did not parse, so that one
+    submission lists every problem instead of revealing them round after round."""
+    _check_registration(details)
+
+
 def _check_registration(details: RegistrationDetails) -> _Checked:
     """Every error of the registration at once (``ValidationError`` keyed by field)."""
     contact, errors = _clean_contact(details.email, details.sms_number, details.voice_number)
     chosen, chosen_topics, more = clean_preferences(
         contact, details.channels, details.topics, details.language
     )
-    errors.update({k: errors.get(k, []) + v for k, v in more.items()})
+    _merge_errors(errors, more)
     if not details.consent:
         errors["consent"] = [_("Tick the box to agree to the use of your details.")]
     if not details.places:
@@ -659,7 +673,7 @@ def subscriber_update(
         subscriber.topics if topics is None else topics,
         subscriber.language if language is None else language,
     )
-    errors.update({k: errors.get(k, []) + v for k, v in more.items()})
+    _merge_errors(errors, more)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -1186,6 +1200,50 @@ def subscriber_unsubscribe(
             target=subscriber,
             reason=reason[:200],
             data={"channel": channel or "all"},
+        )
+    return subscriber
+
+
+# How long "unsubscribe everything" can be undone from the unsubscribe page. It is an undo
+# for a click regretted (or a link clicked by someone else in the household), not a way to
+# revive an old registration: past this, registering again goes through the form and a fresh
+# consent. The purge may come sooner if the organisation keeps unsubscribed data less long.
+RESUBSCRIBE_WINDOW = timedelta(days=30)
+
+
+def resubscribe_deadline(subscriber: Subscriber) -> datetime | None:
+    """Until when ``subscriber``'s unsubscription can be undone, or None when it cannot:
+    still registered, past the window, or no channel left to restore ("STOP" by SMS took
+    the last one: the resident chooses again on the form)."""
+    if subscriber.unsubscribed_at is None or not subscriber.channels:
+        return None
+    deadline = subscriber.unsubscribed_at + RESUBSCRIBE_WINDOW
+    return deadline if timezone.now() < deadline else None
+
+
+def subscriber_resubscribe(*, subscriber: Subscriber, reason: str) -> Subscriber:
+    """Undo "unsubscribe everything": the registration comes back as it was (channels,
+    verifications, topics, places and the consent given then), within
+    ``RESUBSCRIBE_WINDOW``. Raises ``ValidationError`` past the window, or when another
+    registration took the e-mail or mobile number in the meantime."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.unsubscribed_at is None:
+            return subscriber
+        if resubscribe_deadline(subscriber) is None:
+            raise ValidationError(
+                _("This registration can no longer be restored: please register again."),
+                code="expired",
+            )
+        subscriber.unsubscribed_at = None
+        subscriber.unsubscribe_reason = ""
+        with _contact_unique(subscriber):
+            subscriber.save(update_fields=["unsubscribed_at", "unsubscribe_reason", "updated_at"])
+        audit_record(
+            action="alerts.subscriber_resubscribe",
+            organisation=subscriber.organisation,
+            target=subscriber,
+            reason=reason[:200],
         )
     return subscriber
 

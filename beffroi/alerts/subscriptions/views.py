@@ -71,6 +71,22 @@ def _matches(request: HttpRequest, query: str) -> list[Any]:
     )
 
 
+# A best match this far ahead of the next one is the address meant: the address search
+# keeps streets within 5 points of the best as real competitors.
+_UNAMBIGUOUS_LEAD = 5.0
+
+
+def _unambiguous(matches: list[Any]) -> int | None:
+    """The id of the address to preselect among ``matches``: the only one, or one clearly
+    ahead (the exact house number asked for, on the only street that fits). Several
+    numbers of one street (no number typed) or look-alike streets leave the choice open."""
+    if len(matches) == 1:
+        return int(matches[0].address_id)
+    if len(matches) > 1 and matches[0].score - matches[1].score >= _UNAMBIGUOUS_LEAD:
+        return int(matches[0].address_id)
+    return None
+
+
 def _place_input(form: PlaceForm | RegistrationForm) -> list[services.PlaceInput]:
     data = form.cleaned_data
     kind = data.get("kind") or "home"
@@ -91,7 +107,9 @@ def _territory_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _chosen_address(request: HttpRequest, form: PlaceForm | RegistrationForm) -> Any:
-    raw = form.data.get("address", "")
+    """The address ticked in the form, or on a fresh form the one its link names
+    (?address=, from "get alerts for this address" on the "My neighbourhood" page)."""
+    raw = form.data.get("address", "") if form.is_bound else form.initial.get("address", "")
     if not str(raw).isdigit():
         return None
     from beffroi.territory.models import Address
@@ -115,16 +133,19 @@ def register(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if request.method == "GET" and request.GET.get("suggest"):
         query = request.GET.get("q", "")[:200]
+        matches = _matches(request, query)
         return render(
             request,
             "alerts/subscriptions/_suggestions.html",
-            {"matches": _matches(request, query), "query": query.strip()},
+            {"matches": matches, "preselected": _unambiguous(matches), "query": query.strip()},
         )
     if user is not None and subscriber_of_user(organisation=organisation, user=user):
         existing = subscriber_of_user(organisation=organisation, user=user)
         if existing is not None and existing.unsubscribed_at is None:
             return redirect("subscriptions:mine")
     initial: dict[str, Any] = {"topics": list(Topic.values), "channels": [Channel.EMAIL]}
+    if request.GET.get("address", "").isdigit():
+        initial["address"] = request.GET["address"]
     if user is not None:
         initial.update(email=user.email, full_name=user.full_name, language=user.language)
     form = RegistrationForm(request.POST or None, initial=initial)
@@ -139,15 +160,20 @@ def _registration(
     template: str,
 ) -> HttpResponse:
     matches: list[Any] = []
+    searched = False
     if request.method == "POST" and request.POST.get("action") == "search":
         # Searching an address is not submitting: the rest of the form is not judged yet.
         form._errors = ErrorDict()  # type: ignore[attr-defined]
         form.cleaned_data = {}
         matches = _matches(request, str(form.data.get("q", "")))
-    elif request.method == "POST" and form.is_valid():
+        searched = True
+    elif request.method == "POST":
+        # Every error in one answer: the fields that parsed are checked by the service even
+        # when others did not, and an address typed but not chosen is said along with them.
+        form.is_valid()
         places = _place_input(form)
         query = form.cleaned_data.get("q", "").strip()
-        if not places and query:
+        if not places and query and not form.has_error("q"):
             matches = _matches(request, query)
             form.add_error(
                 "q",
@@ -155,7 +181,11 @@ def _registration(
                 if matches
                 else _("No address matches: check the spelling or place a point on the map."),
             )
-        else:
+        try:
+            services.registration_check(details=_details(form, places))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        if not form.errors:
             try:
                 result = _register(request, form, places, registered_by=registered_by)
             except ValidationError as exc:
@@ -168,11 +198,32 @@ def _registration(
         {
             "form": form,
             "matches": matches,
+            "preselected": _unambiguous(matches),
+            "searched": searched,
             "query": form.data.get("q", "") if form.is_bound else "",
-            "chosen_address": _chosen_address(request, form) if form.is_bound else None,
+            "chosen_address": _chosen_address(request, form),
             **_challenge_context(request, registered_by=registered_by),
             **_territory_context(request),
         },
+    )
+
+
+def _details(
+    form: RegistrationForm, places: list[services.PlaceInput]
+) -> services.RegistrationDetails:
+    """What the form collected; a field that did not parse counts as empty (its own error
+    already says what is wrong, and the service's about it is then not shown)."""
+    data = form.cleaned_data
+    return services.RegistrationDetails(
+        email=data.get("email") or "",
+        sms_number=data.get("sms_number") or "",
+        voice_number=data.get("voice_number") or "",
+        full_name=data.get("full_name") or "",
+        channels=data.get("channels") or [],
+        topics=data.get("topics") or [],
+        language=data.get("language") or "fr",
+        places=places,
+        consent=bool(data.get("consent")),
     )
 
 
@@ -200,17 +251,7 @@ def _register(
     """The service for who is registering: an agent, a logged-in resident or anyone."""
     organisation = request_organisation(request)
     data = form.cleaned_data
-    details = services.RegistrationDetails(
-        email=data["email"],
-        sms_number=data["sms_number"],
-        voice_number=data["voice_number"],
-        full_name=data["full_name"],
-        channels=data["channels"],
-        topics=data["topics"],
-        language=data["language"],
-        places=places,
-        consent=data["consent"],
-    )
+    details = _details(form, places)
     if registered_by is not None:
         return services.subscriber_register_by_agent(
             organisation=organisation,
@@ -449,11 +490,22 @@ def _manage_resend_email(page: _ManagePage) -> HttpResponse | None:
 
 
 def _manage_unsubscribe(page: _ManagePage) -> HttpResponse | None:
-    services.subscriber_unsubscribe(
+    """Ending every alert takes a confirmation (a stray click must not silence someone's
+    warnings, and it works without JavaScript); the resident then lands on the unsubscribe
+    page, which offers to undo it."""
+    if page.request.POST.get("confirm") != "yes":
+        return render(
+            page.request,
+            "alerts/subscriptions/unsubscribe.html",
+            {"subscriber": page.subscriber, "self_url": page.self_url, "agent": page.agent},
+        )
+    subscriber = services.subscriber_unsubscribe(
         subscriber=page.subscriber, reason="agent" if page.agent else "manage page"
     )
-    messages.success(page.request, _("The registration is ended: no more alerts will be sent."))
-    return redirect("subscribers_backoffice:list" if page.agent else "subscriptions:register")
+    if page.agent:
+        messages.success(page.request, _("The registration is ended: no more alerts will be sent."))
+        return redirect("subscribers_backoffice:list")
+    return redirect("subscriptions:unsubscribe", token=subscriber.unsubscribe_token)
 
 
 def _manage_erase(page: _ManagePage) -> HttpResponse | None:
@@ -505,6 +557,8 @@ def _manage_render(page: _ManagePage) -> HttpResponse:
             "place_form": place_form,
             "code_form": page.code_form,
             "matches": page.matches,
+            "preselected": _unambiguous(page.matches),
+            "searched": _action(page.request) == "search_place",
             "query": place_form.data.get("q", "") if place_form.is_bound else "",
             "chosen_address": _chosen_address(page.request, place_form)
             if place_form.is_bound
@@ -541,6 +595,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ).first()
     if subscriber is None:
         raise Http404("No such registration.")
+    if request.method == "POST" and request.POST.get("action") == "resubscribe":
+        return _resubscribe(request, subscriber)
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         if subscriber.unsubscribed_at is None:
@@ -550,16 +606,42 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             )
         if one_click:
             return HttpResponse(status=200)
-        return render(
-            request,
-            "alerts/subscriptions/unsubscribe.html",
-            {"subscriber": subscriber, "done": True},
-        )
+    return _unsubscribed_page(request, subscriber)
+
+
+def _unsubscribed_page(
+    request: HttpRequest, subscriber: Subscriber, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The question (still registered) or the result with its undo, while it is possible."""
+    subscriber.refresh_from_db()
     return render(
         request,
         "alerts/subscriptions/unsubscribe.html",
-        {"subscriber": subscriber, "done": subscriber.unsubscribed_at is not None},
+        {
+            "subscriber": subscriber,
+            "done": subscriber.unsubscribed_at is not None,
+            "resubscribe_until": services.resubscribe_deadline(subscriber),
+            "error": error,
+        },
+        status=status,
     )
+
+
+def _resubscribe(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
+    """Undo "unsubscribe everything" from the unsubscribe page: the token in its address is
+    the authorisation, as for unsubscribing."""
+    try:
+        subscriber = services.subscriber_resubscribe(
+            subscriber=subscriber, reason="undo on the unsubscribe page"
+        )
+    except ValidationError as exc:
+        return _unsubscribed_page(request, subscriber, error=" ".join(exc.messages), status=409)
+    messages.success(
+        request, _("You are registered again, with the same choices: alerts will reach you.")
+    )
+    if subscriber.user_id is not None and subscriber.user_id == getattr(request.user, "pk", None):
+        return redirect("subscriptions:mine")
+    return redirect("subscriptions:manage", token=services.management_token(subscriber))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -614,7 +696,9 @@ def agent_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agent_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview (checked, nothing written) → import (the same file, from the
-    session). One refused line refuses the file; every refused line is listed."""
+    session). One refused line refuses the file; every refused line is listed. The agent
+    may certify that the commune holds the residents' consent: the preview and the import
+    then count their channels as verified."""
     organisation = request_organisation(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report: ImportReport | None = None
@@ -628,7 +712,11 @@ def agent_import(request: HttpRequest) -> HttpResponse:
         data = bytes.fromhex(stored["data"])
         try:
             report = imports.subscribers_import(
-                organisation=organisation, data=data, actor=_user(request)
+                organisation=organisation,
+                data=data,
+                actor=_user(request),
+                file_name=stored.get("name", ""),
+                consent=bool(stored.get("consent")),
             )
         except ImportRefused as exc:
             report, rejected = exc.report, True
@@ -646,13 +734,19 @@ def agent_import(request: HttpRequest) -> HttpResponse:
             )
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        consent = form.cleaned_data["consent"]
         if upload.size > imports.IMPORT_MAX_BYTES:
             form.add_error("file", _("The file is larger than 10 MB."))
         else:
             data = upload.read()
             try:
                 report = imports.subscribers_import(
-                    organisation=organisation, data=data, actor=_user(request), dry_run=True
+                    organisation=organisation,
+                    data=data,
+                    actor=_user(request),
+                    file_name=upload.name,
+                    consent=consent,
+                    dry_run=True,
                 )
             except ImportRefused as exc:
                 report, rejected = exc.report, True
@@ -662,6 +756,8 @@ def agent_import(request: HttpRequest) -> HttpResponse:
                     request.session[_IMPORT_SESSION_KEY] = {
                         "fingerprint": fingerprint,
                         "data": data.hex(),
+                        "name": upload.name,
+                        "consent": consent,
                     }
                 else:
                     form.add_error(

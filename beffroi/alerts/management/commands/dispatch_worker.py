@@ -1,8 +1,9 @@
 """``beffroi dispatch_worker``: the task worker of the "alerts" queue, with its sweeper.
 
-It re-queues stale claims at start (a worker that was killed comes back and finishes its
-predecessor's work) and every DISPATCH_SWEEP_SECONDS, then runs django-tasks-db's
-``db_worker`` on the "alerts" queue. Extra options are passed on to ``db_worker``.
+It registers a heartbeat (``beffroi.core.workers``) that tags everything it claims, re-queues
+at start the claims of workers that are gone (a worker that was killed comes back and at once
+finishes its predecessor's work) and stale claims, sweeps again every DISPATCH_SWEEP_SECONDS,
+then runs django-tasks-db's ``db_worker`` on the "alerts" queue.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from beffroi.alerts.dispatch.services import deliveries_requeue_stale
+from beffroi.core.workers import worker_beat, worker_register, worker_unregister
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,16 @@ def _sweep_forever(stop: threading.Event, every: float) -> None:
             close_old_connections()
 
 
+def _beat_forever(stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        try:
+            worker_beat()
+        except Exception:
+            logger.exception("Worker heartbeat failed")
+        finally:
+            close_old_connections()
+
+
 class Command(BaseCommand):
     help = "Run the alerts task worker, re-queuing stale deliveries at start and periodically."
 
@@ -42,24 +54,26 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = worker_register(queues=options["queue_name"], worker_id=options["worker_id"])
         count = deliveries_requeue_stale()
-        self.stdout.write(f"Deliveries re-queued at start: {count}.")
+        self.stdout.write(f"Worker {worker_id}: deliveries re-queued at start: {count}.")
         stop = threading.Event()
-        threading.Thread(
-            target=_sweep_forever,
-            args=(stop, float(settings.DISPATCH_SWEEP_SECONDS)),
-            name="dispatch-sweeper",
-            daemon=True,
-        ).start()
+        for target, every, name in (
+            (_sweep_forever, settings.DISPATCH_SWEEP_SECONDS, "dispatch-sweeper"),
+            (_beat_forever, settings.WORKER_HEARTBEAT_SECONDS, "worker-heartbeat"),
+        ):
+            threading.Thread(
+                target=target, args=(stop, float(every)), name=name, daemon=True
+            ).start()
         worker_options: dict[str, Any] = {
             "queue_name": options["queue_name"],
             "interval": options["interval"],
             "startup_delay": False,
             "reload": False,
         }
-        if options["worker_id"]:
-            worker_options["worker_id"] = options["worker_id"]
+        worker_options["worker_id"] = worker_id
         try:
             call_command("db_worker", **worker_options)
         finally:
             stop.set()
+            worker_unregister()

@@ -1,5 +1,6 @@
-"""``beffroi import_subscribers FILE.csv [--organisation SLUG] [--dry-run]``: register the
-residents of a CSV list (all or nothing, each refused line reported)."""
+"""``beffroi import_subscribers FILE.csv [--organisation SLUG] [--dry-run]
+[--consent-held-by EMAIL]``: register the residents of a CSV list (all or nothing, each
+refused line reported), and say how many each kind of alert reaches."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from beffroi.accounts.models import User
 from beffroi.alerts.subscriptions.imports import subscribers_import
 from beffroi.core.imports import ImportRefused
 from beffroi.core.progress import ProgressBar
@@ -30,12 +32,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the file and report; write nothing."
         )
+        parser.add_argument(
+            "--consent-held-by",
+            metavar="EMAIL",
+            default="",
+            help="The agent (an account's e-mail) who certifies that the commune holds the "
+            "consent of every person in the file: their channels then count as verified "
+            "(every alert reaches them, not only emergencies), with this import as the source.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = organisation_from_option(options["organisation"])
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(_("%(path)s: no such file.") % {"path": path})
+        agent = None
+        if options["consent_held_by"]:
+            agent = User.objects.filter(email__iexact=options["consent_held_by"]).first()
+            if agent is None:
+                raise CommandError(
+                    _("No account with the e-mail address %(email)s.")
+                    % {"email": options["consent_held_by"]}
+                )
         # The wrapped stream itself: OutputWrapper.write would end each redraw with a newline.
         stream: TextIO = self.stderr._out  # type: ignore[assignment]
         bar = ProgressBar(_("Importing %(file)s") % {"file": path.name}, stream=stream)
@@ -43,6 +61,9 @@ class Command(BaseCommand):
             report = subscribers_import(
                 organisation=organisation,
                 data=path.read_bytes(),
+                actor=agent,
+                file_name=path.name,
+                consent=agent is not None,
                 dry_run=options["dry_run"],
                 progress=bar.update,
             )
@@ -71,4 +92,17 @@ class Command(BaseCommand):
         }
         if report.dry_run:
             summary += " " + _("Dry run: nothing was written.")
+        elif report.import_id is not None:
+            summary += " " + _("Recorded as import #%(number)d.") % {"number": report.import_id}
         self.stdout.write(self.style.SUCCESS(summary))
+        self.stdout.write(
+            _("Commune's consent recorded: channels verified.")
+            if report.consent
+            else _(
+                "Consent not recorded: unverified channels, emergency alerts only "
+                "(--consent-held-by EMAIL to record it)."
+            )
+        )
+        self.stdout.write(_("Residents of the file reached (routine alert / emergency alert):"))
+        for row in report.reach:
+            self.stdout.write(f"  {row.label}: {row.routine} / {row.emergency}")

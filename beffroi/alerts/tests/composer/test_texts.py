@@ -112,3 +112,35 @@ def test_it_refuses_a_duplicate_template_name(cast: Cast) -> None:
         alert_template_create(organisation=cast.org, actor=cast.alert_author, data=data)
     assert "name" in excinfo.value.errors
     assert AlertTemplate.objects.filter(name="Crue").count() == 1
+
+
+def test_the_email_puts_the_instructions_and_the_page_before_the_closing() -> None:
+    from beffroi.alerts.texts import AlertTexts, email_text
+
+    def texts(body: str, instruction: str = "Montez à l'étage.") -> AlertTexts:
+        return AlertTexts(
+            headline="Crue",
+            sms="",
+            subject="",
+            body=body,
+            instruction=instruction,
+            description="",
+        )
+
+    signed = email_text(
+        texts("Madame, Monsieur,\n\nLa Vence déborde.\n\nCordialement,\n\nLa mairie"),
+        page_url="https://valmont.example/alertes/7/",
+    )
+    assert signed == (
+        "Madame, Monsieur,\n\nLa Vence déborde.\n\nMontez à l'étage.\n\n"
+        "Suivez cette alerte et ses mises à jour : https://valmont.example/alertes/7/\n\n"
+        "Cordialement,\n\nLa mairie"
+    )
+    # No closing: the instructions follow the text; a last sentence is not a signature.
+    assert email_text(texts("La Vence déborde.\n\nRestez prudents.")) == (
+        "La Vence déborde.\n\nRestez prudents.\n\nMontez à l'étage."
+    )
+    # Instructions already in the text are not repeated; no link for a private alert.
+    assert email_text(texts("La Vence déborde. Montez à l'étage.\n\nLa mairie")) == (
+        "La Vence déborde. Montez à l'étage.\n\nLa mairie"
+    )

@@ -390,6 +390,53 @@ def test_it_lets_administrators_enable_single_approval(client: Client, cast: Cas
     assert cast.org.settings["alerts"]["single_approval_allowed"] is True
 
 
+def test_it_lets_administrators_set_the_retention_of_unsubscribed_residents(
+    client: Client, cast: Cast, settings: Any
+) -> None:
+    from beffroi.alerts.subscriptions.services import unsubscribed_retention_days
+
+    settings.UNSUBSCRIBED_RETENTION_DAYS = 90
+    login_verified(client, cast.administrator)
+    url = reverse("alerts_backoffice:settings")
+    page = client.get(url).content.decode()
+    assert 'name="unsubscribed_retention_days"' in page
+    assert 'value="90"' in page  # the installation's default until the commune sets its own
+
+    response = client.post(url, {"unsubscribed_retention_days": "30"})
+    assert response.status_code == 302
+    cast.org.refresh_from_db()
+    assert cast.org.settings["alerts"]["unsubscribed_retention_days"] == 30
+    assert unsubscribed_retention_days(cast.org) == 30  # what purge_unsubscribed reads
+    assert AuditEvent.objects.filter(
+        action="alert.settings_update", data__unsubscribed_retention_days=[None, 30]
+    ).exists()
+
+    for wrong in ("0", "3651", "-5", "trente"):
+        response = client.post(url, {"unsubscribed_retention_days": wrong})
+        assert response.status_code == 200, wrong
+        assert response.context["form"].errors["unsubscribed_retention_days"], wrong
+    cast.org.refresh_from_db()
+    assert cast.org.settings["alerts"]["unsubscribed_retention_days"] == 30
+
+    client.post(url, {})  # left empty: kept as it is
+    cast.org.refresh_from_db()
+    assert cast.org.settings["alerts"]["unsubscribed_retention_days"] == 30
+
+
+def test_it_refuses_a_retention_out_of_range_in_the_service(cast: Cast) -> None:
+    from beffroi.alerts.composer.services import alert_settings_update
+    from beffroi.alerts.workflow import AlertError
+
+    with pytest.raises(AlertError) as error:
+        alert_settings_update(
+            organisation=cast.org,
+            actor=cast.administrator,
+            single_approval_allowed=False,
+            unsubscribed_retention_days=5000,
+        )
+    assert "unsubscribed_retention_days" in error.value.errors
+
+
 def test_it_shows_the_vulnerable_count_only_to_verified_social_agents(
     client: Client, cast: Cast, zone: Zone, place: Address
 ) -> None:

@@ -82,6 +82,55 @@ def test_it_sends_one_email_and_one_sms_per_recipient_with_unsubscribe(
     assert moves == ["sending", "sent"]
 
 
+def test_the_email_comes_from_the_commune_and_signs_after_instructions_and_link(
+    cast: Cast, gateways: Gateways, on_commit: RunOnCommit, settings: Any
+) -> None:
+    from email.utils import parseaddr
+
+    settings.ALERT_EMAIL_FROM = "Beffroi <alertes@valmont.example>"
+    settings.PUBLIC_URL_SCHEME = "http"
+    settings.PUBLIC_URL_PORT = 8123
+    smtp, _smsc = gateways
+    make_subscribers(cast.org, 1)
+    alert = make_alert(
+        cast.org,
+        cast.alert_author,
+        status=Alert.Status.APPROVED,
+        is_public=True,
+        email_body="Madame, Monsieur,\n\nLa Vence déborde.\n\nCordialement,\n\nLa mairie",
+        instruction="Montez à l'étage avec vos papiers.",
+    )
+    with on_commit():
+        alert_dispatch(alert=alert)
+
+    message = smtp.received[0].message
+    assert parseaddr(str(message["From"])) == ("Commune de Valmont", "alertes@valmont.example")
+    text = message.get_content()
+    page = f"http://testserver:8123/alertes/{alert.pk}/"
+    assert page in text
+    # The instructions and the link come before the closing, the footer after it.
+    order = [
+        text.index("La Vence déborde."),
+        text.index("Montez à l'étage avec vos papiers."),
+        text.index(page),
+        text.index("Cordialement,"),
+        text.index("La mairie"),
+        text.index("http://testserver:8123/alertes/inscription/"),
+    ]
+    assert order == sorted(order)
+
+
+def test_a_private_alert_links_to_no_public_page(
+    cast: Cast, gateways: Gateways, on_commit: RunOnCommit
+) -> None:
+    smtp, _smsc = gateways
+    make_subscribers(cast.org, 1)
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.APPROVED, is_public=False)
+    with on_commit():
+        alert_dispatch(alert=alert)
+    assert f"/alertes/{alert.pk}/" not in smtp.received[0].message.get_content()
+
+
 def test_it_marks_an_exercise_on_every_channel(
     cast: Cast, gateways: Gateways, on_commit: RunOnCommit
 ) -> None:

@@ -172,7 +172,7 @@ def test_it_prints_a_report_for_the_pcs_logbook(cast: Cast, client: Client) -> N
     html = response.content.decode()
     assert "Alert report: Flood warning" in html
     assert "Move to higher ground." in html
-    assert "approved → sending" in html
+    assert "Approved → Sending" in html  # the statuses by their names, not their codes
     assert "SMTP 550 recipient: User unknown" in html
     assert response.context["progress"].accepted == 7
     assert response.context["reasons"] == [

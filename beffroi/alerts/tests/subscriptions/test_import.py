@@ -4,16 +4,20 @@ back-office preview."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from beffroi.alerts.models import Place, Subscriber, Topic
+from beffroi.alerts.audience import Target, target_audience_counts
+from beffroi.alerts.models import Place, Subscriber, SubscriberImport, Topic
 from beffroi.alerts.subscriptions import imports
 from beffroi.alerts.subscriptions import services as services
 from beffroi.alerts.tests.factories import Territory, register_subscriber, territory
@@ -211,3 +215,204 @@ def test_the_front_desk_cannot_import(client: Client, territory: Territory) -> N
     response = client.post(reverse("subscribers_backoffice:import"), {"file": upload})
     assert response.status_code == 403
     assert not Subscriber.objects.exists()
+
+
+# --- Reach, consent recorded by the commune, bulk writing -----------------------------------
+
+
+def _reach(report: imports.SubscriberImportReport) -> dict[str, tuple[int, int]]:
+    return {row.channel or "persons": (row.routine, row.emergency) for row in report.reach}
+
+
+def _routine(territory: Territory, topic: str = "flood") -> Target:
+    return Target(
+        organisation_id=territory.cast.org.pk,
+        topic=topic,
+        channels=("email", "sms", "voice"),
+        zone_ids=(),
+        whole_territory=True,
+        emergency=False,
+    )
+
+
+def test_without_consent_only_emergency_alerts_reach_the_imported(territory: Territory) -> None:
+    report = _import(territory, GOOD_LATIN1)
+    # Jeanne: e-mail + SMS; Éloïse: SMS; Paul: e-mail + voice (his landline).
+    assert _reach(report) == {
+        "email": (0, 2),
+        "sms": (0, 2),
+        "voice": (0, 1),
+        "persons": (0, 3),
+    }
+    assert not report.consent
+    assert not Subscriber.objects.filter(consent_import__isnull=False).exists()
+    assert target_audience_counts(_routine(territory)).persons == 0
+    batch = SubscriberImport.objects.get()
+    assert (batch.consent_held, batch.lines, batch.created) == (False, 3, 3)
+
+
+def test_recording_the_communes_consent_verifies_the_channels_of_the_file(
+    territory: Territory,
+) -> None:
+    agent = territory.cast.administrator
+    report = imports.subscribers_import(
+        organisation=territory.cast.org,
+        data=GOOD_LATIN1,
+        actor=agent,
+        file_name="ccas-2026.csv",
+        consent=True,
+    )
+    assert _reach(report) == {
+        "email": (2, 2),
+        "sms": (2, 2),
+        "voice": (1, 1),
+        "persons": (3, 3),
+    }
+    batch = SubscriberImport.objects.get()
+    assert report.import_id == batch.pk
+    assert (batch.imported_by, batch.file_name, batch.consent_held) == (
+        agent,
+        "ccas-2026.csv",
+        True,
+    )
+    assert batch.file_sha256 == hashlib.sha256(GOOD_LATIN1).hexdigest()
+    jeanne = Subscriber.objects.get(email="jeanne@example.org")
+    assert jeanne.consent_import == batch
+    assert jeanne.email_verified_at == jeanne.sms_verified_at == batch.imported_at
+    assert jeanne.voice_verified_at is None  # no voice number in the file
+    assert jeanne.channels_verified_by_import() == ["email", "sms"]
+    # A routine alert on floods now reaches Jeanne (flood), Éloïse and Paul (all topics).
+    assert target_audience_counts(_routine(territory)).persons == 3
+    assert target_audience_counts(_routine(territory, "storm")).persons == 2
+
+
+def test_consent_verifies_only_what_the_file_says_of_a_resident_already_registered(
+    territory: Territory,
+) -> None:
+    existing = register_subscriber(
+        territory,
+        email="jeanne.durand@example.org",
+        sms_number="06 12 34 56 78",
+        channels=["email", "sms"],
+    )
+    assert existing.email_verified_at is None and existing.sms_verified_at is None
+    report = imports.subscribers_import(
+        organisation=territory.cast.org,
+        data=GOOD_LATIN1,
+        actor=territory.cast.administrator,
+        consent=True,
+    )
+    assert report.updated == 1
+    existing.refresh_from_db()
+    # Matched by the mobile number: the number is the file's, the e-mail address is not.
+    assert existing.sms_verified_at is not None
+    assert existing.email_verified_at is None
+    assert existing.email == "jeanne.durand@example.org"
+    assert existing.channels_verified_by_import() == ["sms"]
+
+
+def test_consent_needs_the_agent_who_certifies_it(territory: Territory) -> None:
+    with pytest.raises(ImportRefused) as error:
+        imports.subscribers_import(organisation=territory.cast.org, data=GOOD_LATIN1, consent=True)
+    assert "agent who certifies" in error.value.messages[0]
+    assert not Subscriber.objects.exists() and not SubscriberImport.objects.exists()
+
+
+def test_a_dry_run_records_no_import(territory: Territory) -> None:
+    report = _import(territory, GOOD_LATIN1, dry_run=True)
+    assert report.import_id is None and _reach(report)["persons"] == (0, 3)
+    assert not SubscriberImport.objects.exists()
+
+
+def _list(lines: int) -> bytes:
+    rows = ["nom;email;mobile;adresse;code postal"]
+    for i in range(lines):
+        street = "12 rue de la Mairie" if i % 3 else f"{3 + i % 2} allée des Lilas"
+        rows.append(
+            f"Habitant {i};h{i}@example.org;06 20 {i // 100:02d} {i % 100:02d} 00;{street};99100"
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_its_queries_do_not_grow_with_the_list(territory: Territory) -> None:
+    """Addresses resolved and residents written in bulk: a longer list, the same queries."""
+    with CaptureQueriesContext(connection) as few:
+        _import(territory, _list(3))
+    Subscriber.objects.all().delete()
+    with CaptureQueriesContext(connection) as many:
+        report = _import(territory, _list(120))
+    assert report.created == 120
+    assert Place.objects.filter(subscriber__organisation=territory.cast.org).count() == 120
+    assert len(many) == len(few)
+    # Importing the same list again updates every resident, still in bulk.
+    with CaptureQueriesContext(connection) as again:
+        report = _import(territory, _list(120))
+    assert report.updated == 120 and report.created == 0
+    assert len(again) <= len(few) + 2
+
+
+def test_the_command_records_the_consent_and_tells_the_reach(
+    territory: Territory, tmp_path: Path
+) -> None:
+    path = tmp_path / "ccas.csv"
+    path.write_bytes(GOOD_LATIN1)
+    out = io.StringIO()
+    call_command(
+        "import_subscribers",
+        str(path),
+        consent_held_by=territory.cast.administrator.email.upper(),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    batch = SubscriberImport.objects.get()
+    assert f"Recorded as import #{batch.pk}." in text
+    assert "SMS: 2 / 2" in text and "on at least one channel): 3 / 3" in text
+    assert (batch.file_name, batch.imported_by) == ("ccas.csv", territory.cast.administrator)
+    with pytest.raises(CommandError, match=r"nobody@example\.org"):
+        call_command(
+            "import_subscribers",
+            str(path),
+            consent_held_by="nobody@example.org",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+
+def test_agents_certify_the_consent_then_see_its_source(
+    client: Client, territory: Territory
+) -> None:
+    login_verified(client, territory.cast.administrator)
+    url = reverse("subscribers_backoffice:import")
+    page = client.get(url).content.decode()
+    assert 'name="consent"' in page and "I certify that the commune holds" in page
+    upload = SimpleUploadedFile("ccas.csv", GOOD_LATIN1, content_type="text/csv")
+    response = client.post(url, {"file": upload, "consent": "on"})
+    body = response.content.decode()
+    assert "would reach" in body and "You certified" in body
+    assert not Subscriber.objects.exists()
+    response = client.post(
+        url, {"action": "commit", "fingerprint": response.context["fingerprint"]}
+    )
+    assert response.context["report"].consent
+    batch = SubscriberImport.objects.get()
+    assert f"Recorded as import #{batch.pk}." in response.content.decode()
+    jeanne = Subscriber.objects.get(email="jeanne@example.org")
+    detail = client.get(reverse("subscribers_backoffice:detail", args=[jeanne.pk])).content
+    text = detail.decode()
+    assert (
+        "Verified on the commune&#x27;s consent" in text
+        or "Verified on the commune's consent" in text
+    )
+    assert f"import #{batch.pk}" in text and "ccas.csv" in text and batch.file_sha256 in text
+
+
+def test_without_the_box_ticked_the_preview_says_emergency_alerts_only(
+    client: Client, territory: Territory
+) -> None:
+    login_verified(client, territory.cast.administrator)
+    upload = SimpleUploadedFile("abonnes.csv", GOOD_LATIN1, content_type="text/csv")
+    response = client.post(reverse("subscribers_backoffice:import"), {"file": upload})
+    body = response.content.decode()
+    assert "Consent not recorded" in body and "emergency alerts only" in body
+    assert [(r.routine, r.emergency) for r in response.context["report"].reach][-1] == (0, 3)

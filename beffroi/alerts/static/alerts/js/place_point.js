@@ -21,11 +21,20 @@
     if (!latInput || !lonInput) {
       return;
     }
+    // map.js (loaded before) translates the zoom buttons and knows the commune's streets.
+    var shared = window.BeffroiMap;
+    if (shared) {
+      shared.translateControls();
+    }
     var map = L.map(element, { keyboard: true }).setView(
       [number(element.getAttribute("data-center-lat"), 46.6), number(element.getAttribute("data-center-lon"), 2.4)],
       number(element.getAttribute("data-zoom"), 13)
     );
     L.tileLayer(element.getAttribute("data-tile-url") || "/tiles/{z}/{x}/{y}.png", { maxZoom: 19 }).addTo(map);
+    if (shared) {
+      // Residents find their house by the street names, not on a blank grid.
+      shared.addBaseMap(map);
+    }
     var dataId = element.getAttribute("data-geojson");
     var data = dataId && document.getElementById(dataId);
     if (data) {

@@ -7,12 +7,21 @@
  *                                          (Django's json_script) holding GeoJSON to show
  *   data-point-lat, data-point-lon, data-point-label   a marked point (an address)
  *   data-link-pattern="/…/zones/0/"        zone popups link there, with 0 replaced by the id
+ *   data-select-name="zones"               zones are chosen with the form's checkboxes of that
+ *                                          name (value = zone id): a click on a shape ticks
+ *                                          its box, a ticked box highlights its shape
  *   data-draw-target="id_geometry"         drawing mode: Leaflet.draw tools; the drawing is
  *                                          written as GeoJSON into that textarea, and GeoJSON
  *                                          typed into the textarea is drawn on the map
  *
+ * The page's <script id="beffroi-map-settings" type="application/json"> (territory's
+ * _map_assets_head.html) gives the translated strings of Leaflet's and Leaflet.draw's controls
+ * and, when no tile server is configured, the address of the commune's streets and place names
+ * (territory's base map), drawn under the zones.
+ *
  * No inline script or style attribute is needed (strict CSP). Pages keep a text alternative
- * (a list or table) next to each map: nothing is conveyed by the map alone.
+ * (a list or table) next to each map: nothing is conveyed by the map alone. Shapes and labels
+ * are never tab stops: the list beside the map is the keyboard's way to the same things.
  */
 (function () {
   "use strict";
@@ -54,6 +63,230 @@
     var div = document.createElement("div");
     div.textContent = text == null ? "" : String(text);
     return div.innerHTML;
+  }
+
+  var SETTINGS = readJson("beffroi-map-settings") || {};
+  var STREETS_FROM_ZOOM = 16;
+  var HATCH_ID = "beffroi-zone-hatch";
+  var baseMapRequest = null;
+
+  /* Deep-copy the translated strings over Leaflet.draw's English ones (same keys). */
+  function mergeStrings(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (source[key] && typeof source[key] === "object") {
+        target[key] = target[key] || {};
+        mergeStrings(target[key], source[key]);
+      } else if (typeof source[key] === "string") {
+        target[key] = source[key];
+      }
+    });
+  }
+
+  function translateControls() {
+    if (SETTINGS.zoomIn) {
+      L.Control.Zoom.prototype.options.zoomInTitle = SETTINGS.zoomIn;
+      L.Control.Zoom.prototype.options.zoomOutTitle = SETTINGS.zoomOut;
+    }
+    if (SETTINGS.draw && L.drawLocal) {
+      mergeStrings(L.drawLocal, SETTINGS.draw);
+    }
+  }
+
+  /* The base map is fetched once per page, however many maps it has. */
+  function baseMapData() {
+    if (!SETTINGS.baseMapUrl || typeof window.fetch !== "function") {
+      return null;
+    }
+    if (!baseMapRequest) {
+      baseMapRequest = window
+        .fetch(SETTINGS.baseMapUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .catch(function () {
+          return null;
+        });
+    }
+    return baseMapRequest;
+  }
+
+  function labelMarker(latlng, text, layer) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return L.marker(latlng, {
+      icon: L.divIcon({ className: "map-label map-label-" + layer, html: span, iconSize: null }),
+      interactive: false,
+      keyboard: false,
+      pane: "beffroiLabels"
+    });
+  }
+
+  function labelPoint(geometry) {
+    if (geometry.type === "Point") {
+      return [geometry.coordinates[1], geometry.coordinates[0]];
+    }
+    if (geometry.type === "LineString" && geometry.coordinates.length) {
+      var middle = geometry.coordinates[Math.floor((geometry.coordinates.length - 1) / 2)];
+      if (geometry.coordinates.length % 2 === 0) {
+        var next = geometry.coordinates[geometry.coordinates.length / 2];
+        return [(middle[1] + next[1]) / 2, (middle[0] + next[0]) / 2];
+      }
+      return [middle[1], middle[0]];
+    }
+    return null;
+  }
+
+  /* The commune's streets, place names and outline, under the zones: what an installation
+     without a tile server (the demo, an offline commune) shows instead of a blank grid. */
+  function addBaseMap(map) {
+    var request = baseMapData();
+    if (!request) {
+      return;
+    }
+    var container = map.getContainer();
+    map.createPane("beffroiBase").style.zIndex = "250";
+    var labels = map.createPane("beffroiLabels");
+    labels.style.zIndex = "450";
+    // The names repeat what the page's lists and tables say; read aloud they are noise.
+    labels.setAttribute("aria-hidden", "true");
+    function showStreets() {
+      container.classList.toggle("map-show-streets", map.getZoom() >= STREETS_FROM_ZOOM);
+    }
+    map.on("zoomend", showStreets);
+    showStreets();
+    request.then(function (data) {
+      if (!data || !data.features) {
+        return;
+      }
+      function only(layer) {
+        return function (feature) {
+          return feature.properties && feature.properties.layer === layer;
+        };
+      }
+      var common = { pane: "beffroiBase", interactive: false };
+      L.geoJSON(data, {
+        filter: only("boundary"),
+        style: function () {
+          return L.extend({ color: "#5c5c5c", weight: 2, dashArray: "10 4 2 4", fill: false }, common);
+        }
+      }).addTo(map);
+      // A street is a white ribbon edged in grey, as on a printed town plan.
+      [
+        { color: "#9a948a", weight: 7, className: "map-street-casing" },
+        { color: "#ffffff", weight: 4, className: "map-street" }
+      ].forEach(function (look) {
+        L.geoJSON(data, {
+          filter: only("street"),
+          style: function () {
+            return L.extend({ opacity: 1, lineCap: "round", lineJoin: "round" }, look, common);
+          },
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, L.extend({ radius: look.weight / 2, fillColor: look.color, fillOpacity: 1 }, look, common));
+          }
+        }).addTo(map);
+      });
+      data.features.forEach(function (feature) {
+        var props = feature.properties || {};
+        if (props.layer === "boundary" || !props.name || !feature.geometry) {
+          return;
+        }
+        var point = labelPoint(feature.geometry);
+        if (point) {
+          labelMarker(point, props.name, props.layer).addTo(map);
+        }
+      });
+    });
+  }
+
+  /* Diagonal hatching for selected zones, defined once per page for every map's SVG. */
+  function ensureHatch() {
+    if (document.getElementById(HATCH_ID)) {
+      return;
+    }
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "map-patterns");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var pattern = document.createElementNS(ns, "pattern");
+    pattern.setAttribute("id", HATCH_ID);
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("width", "8");
+    pattern.setAttribute("height", "8");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    var back = document.createElementNS(ns, "rect");
+    back.setAttribute("width", "8");
+    back.setAttribute("height", "8");
+    back.setAttribute("fill", "#ffffff");
+    back.setAttribute("fill-opacity", "0.25");
+    var line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", "0");
+    line.setAttribute("y1", "0");
+    line.setAttribute("x2", "0");
+    line.setAttribute("y2", "8");
+    line.setAttribute("stroke", "#1e1e1e");
+    line.setAttribute("stroke-width", "3");
+    line.setAttribute("stroke-opacity", "0.55");
+    pattern.appendChild(back);
+    pattern.appendChild(line);
+    var defs = document.createElementNS(ns, "defs");
+    defs.appendChild(pattern);
+    svg.appendChild(defs);
+    document.body.appendChild(svg);
+  }
+
+  function selectableStyle(feature, selected) {
+    var colour = zoneStyle(feature).color;
+    if (selected) {
+      return { color: colour, weight: 4, opacity: 1, dashArray: null, fillColor: "url(#" + HATCH_ID + ")", fillOpacity: 1 };
+    }
+    return { color: colour, weight: 2, opacity: 0.9, dashArray: "6 5", fillColor: colour, fillOpacity: 0.08 };
+  }
+
+  /* Zones chosen with the form's checkboxes: the boxes are the keyboard's (and the screen
+     reader's) way; a click on a shape ticks its box; a ticked zone is hatched, outlined
+     thickly and named on the map, so its state never rests on colour alone. */
+  function linkSelection(element, layer, name) {
+    var scope = element.closest("form") || document;
+    var boxes = {};
+    Array.prototype.forEach.call(scope.querySelectorAll('input[type="checkbox"]'), function (box) {
+      if (box.name === name) {
+        boxes[box.value] = box;
+      }
+    });
+    ensureHatch();
+    layer.eachLayer(function (shape) {
+      var feature = shape.feature;
+      var box = feature && feature.id != null ? boxes[String(feature.id)] : null;
+      if (!box) {
+        return;
+      }
+      var label = (feature.properties && feature.properties.name) || "";
+      function show() {
+        shape.setStyle(selectableStyle(feature, box.checked));
+        shape.unbindTooltip();
+        if (box.checked) {
+          shape.bindTooltip("\u2713 " + escapeHtml(label), {
+            permanent: true,
+            direction: "center",
+            className: "map-zone-selected-label"
+          });
+        } else {
+          shape.bindTooltip(escapeHtml(label), { sticky: true });
+        }
+      }
+      var element_ = shape.getElement && shape.getElement();
+      if (element_) {
+        element_.setAttribute("data-zone-id", String(feature.id));
+      }
+      shape.on("click", function () {
+        box.checked = !box.checked;
+        // Bubbles to the form: htmx refreshes the audience as for a tick in the list.
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      box.addEventListener("change", show);
+      show();
+    });
   }
 
   function popupFor(feature, linkPattern) {
@@ -218,15 +451,26 @@
       number(element.getAttribute("data-center-lon"), 2.4)
     ];
     var zoom = number(element.getAttribute("data-zoom"), 13);
+    translateControls();
     var map = L.map(element, { keyboard: true }).setView(center, zoom);
     L.tileLayer(element.getAttribute("data-tile-url") || "/tiles/{z}/{x}/{y}.png", {
       maxZoom: 19,
       attribution: escapeHtml(element.getAttribute("data-tile-attribution") || "")
     }).addTo(map);
+    // Chromium makes Leaflet's clickable SVG shapes tab stops: a dozen unnamed stops between
+    // the zoom buttons and the rest of the page. The list beside the map is the keyboard's way.
+    map.on("layeradd", function (event) {
+      var shape = event.layer.getElement && event.layer.getElement();
+      if (shape && shape instanceof SVGElement) {
+        shape.setAttribute("tabindex", "-1");
+      }
+    });
+    addBaseMap(map);
 
     var bounds = L.latLngBounds([]);
     var linkPattern = element.getAttribute("data-link-pattern");
     var drawTargetId = element.getAttribute("data-draw-target");
+    var selectName = element.getAttribute("data-select-name");
     (element.getAttribute("data-geojson") || "")
       .split(/\s+/)
       .filter(Boolean)
@@ -236,18 +480,22 @@
           return;
         }
         var layer = L.geoJSON(data, {
-          style: drawTargetId
-            ? function () {
-                return { color: "#6b6b6b", weight: 1, fillOpacity: 0.08 };
-              }
-            : zoneStyle,
+          style:
+            drawTargetId && !selectName
+              ? function () {
+                  return { color: "#6b6b6b", weight: 1, fillOpacity: 0.08 };
+                }
+              : zoneStyle,
           onEachFeature: function (feature, featureLayer) {
-            if (feature.properties && feature.properties.name) {
+            if (feature.properties && feature.properties.name && !selectName) {
               featureLayer.bindPopup(popupFor(feature, linkPattern));
               featureLayer.bindTooltip(escapeHtml(feature.properties.name), { sticky: true });
             }
           }
         }).addTo(map);
+        if (selectName) {
+          linkSelection(element, layer, selectName);
+        }
         if (layer.getLayers().length) {
           bounds.extend(layer.getBounds());
         }
@@ -303,5 +551,10 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     initAll(event.target);
   });
-  window.BeffroiMap = { init: initAll, circleToPolygon: circleToPolygon };
+  window.BeffroiMap = {
+    init: initAll,
+    circleToPolygon: circleToPolygon,
+    addBaseMap: addBaseMap,
+    translateControls: translateControls
+  };
 })();
