@@ -245,6 +245,33 @@ class AudiencePrepared:
     target_zone_ids: tuple[int, ...]
     all_zone_ids: tuple[int, ...]
     subscribers: int
+    drawn_zone_id: int = 0
+
+
+def create_drawn_shape(organisation: Organisation) -> int:
+    """What an author draws on the composer's map: a wide irregular polygon over the western
+    half of the commune, saved as the composer saves it (a custom zone, memberships computed)."""
+    from beffroi.territory.models import Zone
+    from beffroi.territory.services import zone_create
+    from bench.territory import CENTER, EXTENT
+
+    lon, lat = CENTER
+    dx, dy = EXTENT
+    ring = [
+        (lon - dx, lat - dy),
+        (lon + 0.1 * dx, lat - 0.8 * dy),
+        (lon + 0.2 * dx, lat + 0.1 * dy),
+        (lon - 0.1 * dx, lat + dy),
+        (lon - dx, lat + 0.7 * dy),
+    ]
+    geometry = {"type": "Polygon", "coordinates": [[*map(list, ring), list(ring[0])]]}
+    zone = zone_create(
+        organisation=organisation,
+        name="Zone dessinée",
+        kind=Zone.Kind.CUSTOM,
+        geometry=geometry,
+    )
+    return int(zone.pk)
 
 
 def audience_setup(context: Context) -> AudiencePrepared:
@@ -257,7 +284,9 @@ def audience_setup(context: Context) -> AudiencePrepared:
     create_subscribers(organisation, subscribers, addresses, log=context.log)
     # Zones 1–5 are large districts: the target is ten small ones (hamlets, flood zones).
     target = tuple(zones[5 : 5 + TARGET_ZONES])
-    return AudiencePrepared(organisation.pk, target, tuple(zones), subscribers)
+    drawn = create_drawn_shape(organisation)
+    context.log("drew a custom zone over the western half")
+    return AudiencePrepared(organisation.pk, target, tuple(zones), subscribers, drawn)
 
 
 def _target(prepared: AudiencePrepared, zone_ids: tuple[int, ...]) -> Any:
@@ -327,10 +356,12 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
     from beffroi.alerts.audience import target_audience_counts
 
     measures: list[Measure] = []
+    labels: dict[str, str] = {}
     for label, suffix, zone_ids in (
         (f"{TARGET_ZONES} zones", "", prepared.target_zone_ids),
         (f"all {ZONES} zones", "_all_zones", prepared.all_zone_ids),
         ("the whole territory", "_whole_territory", ()),
+        ("a shape drawn over half the commune", "_drawn_shape", (prepared.drawn_zone_id,)),
     ):
         target = _target(prepared, zone_ids)
         floor_s, in_target = timed(partial(raw_in_target_count, zone_ids))
@@ -344,7 +375,7 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
                 f"audience_seconds{suffix}",
                 f"`alert_audience_counts` for {label} × topic “flood” × e-mail + SMS over "
                 f"{prepared.subscribers:,} residents: {counts.persons:,} persons, "
-                f"{counts.messages:,} messages, per channel and per zone (3 queries)",
+                f"{counts.messages:,} messages, per channel, language and zone (one statement)",
                 seconds,
                 "s",
                 "one bare SQL join place → membership counting the distinct residents with a "
@@ -352,6 +383,8 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
                 floor_s,
             )
         )
+        context.extra.setdefault("audience_counts_seconds", {})[label] = round(seconds, 3)
+        labels[f"audience_seconds{suffix}"] = label
         raw_s, raw_rows = timed(partial(raw_in_target_rows, zone_ids))
         stream_s, recipients = timed(partial(_stream_count, target))
         context.log(f"{label}: stream of {recipients:,} recipients in {stream_s:.2f}s")
@@ -367,6 +400,20 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
                 raw_s,
             )
         )
+    worst = max(
+        (m for m in measures if m.name.startswith("audience_seconds")), key=lambda m: m.value
+    )
+    measures.append(
+        Measure(
+            "audience_worst_seconds",
+            "the slowest of the `alert_audience_counts` above: the worst any target costs "
+            f"the author (here {labels[worst.name]})",
+            worst.value,
+            "s",
+            f"its own floor: {worst.baseline_description}",
+            worst.baseline_value,
+        )
+    )
     return measures
 
 
@@ -639,24 +686,38 @@ def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
         "unsubscribed, 70 % following “flood”), one home each and a second place for a fifth, "
         "on 100,000 addresses; the fan-out residents all have e-mail and SMS verified. The "
         "loopback servers run in their own processes on the same 2 cores as the workers.",
-        "Targets: the audience of one alert ≤ 2 s on each engine — `audience_seconds`"
-        ", ten zones of fifty, is what the author waits for; the union of all fifty zones is a "
-        "worst case shown for information. The fan-out of 100,000 × 2 ≤ 120 s and "
-        "`ratio_to_raw` ≥ 0.7. Worker memory bounded by the batch, not by the audience.",
+        "Targets: the audience of one alert ≤ 2 s on each engine for any target — ten zones "
+        "of fifty, all fifty, the whole territory, a shape drawn over half the commune; "
+        "`audience_worst_seconds` is the slowest of them. The fan-out of 100,000 × 2 ≤ 120 s "
+        "and `ratio_to_raw` ≥ 0.7 (≥ 0.9 sought on PostgreSQL). Worker memory bounded by the "
+        "batch, not by the audience.",
     ]
+    worst_runs = [
+        (m["value"], run["database"]["engine"], m["description"])
+        for run in runs
+        for m in run["measures"]
+        if m["name"] == "audience_worst_seconds"
+    ]
+    if worst_runs:
+        value, engine, _description = max(worst_runs)
+        notes.append(
+            f"Worst audience over engines and targets: {value:.2f} s on {engine} "
+            f"({'within' if value <= 2 else 'OVER'} the 2 s target)."
+        )
     for run in runs:
         engine = run["database"]["engine"]
         measures = {m["name"]: m for m in run["measures"]}
-        audience = measures.get("audience_seconds")
+        audience = measures.get("audience_worst_seconds") or measures.get("audience_seconds")
         fanout = measures.get("fanout_seconds")
         ratio = measures.get("ratio_to_raw")
         if audience is not None:
             verdict = "within" if audience["value"] <= 2 else "OVER"
             notes.append(
-                f"{engine}: audience {audience['value']:.2f} s ({verdict} the 2 s target)."
+                f"{engine}: audience {audience['value']:.2f} s at worst ({verdict} the 2 s target)."
             )
         if fanout is not None and ratio is not None:
-            ok = fanout["value"] <= 120 and ratio["value"] >= 0.7
+            floor = 0.9 if engine == "postgresql" else 0.7
+            ok = fanout["value"] <= 120 and ratio["value"] >= floor
             notes.append(
                 f"{engine}: fan-out {fanout['value']:.0f} s, {ratio['value']:.2f} of the bare "
                 f"loops' throughput ({'within' if ok else 'OUTSIDE'} the targets)."

@@ -205,5 +205,7 @@ class BeffroiPasswordResetForm(PasswordResetForm):
     def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         assert request is not None
         services.password_reset_request(
-            users=list(self.get_users(self.cleaned_data["email"])), origin=request_origin(request)
+            users=list(self.get_users(self.cleaned_data["email"])),
+            origin=request_origin(request),
+            organisation=getattr(request, "organisation", None),
         )

@@ -34,6 +34,7 @@ from beffroi.accounts import gdpr
 from beffroi.accounts.models import AGENT_ROLES, ApiToken, Role, RoleAssignment, User
 from beffroi.core.audit import audit_actor_forget, audit_record
 from beffroi.core.models import AuditEvent
+from beffroi.messaging.email import sender_address
 
 if TYPE_CHECKING:
     from beffroi.territory.models import Organisation
@@ -123,10 +124,12 @@ def email_verification_token(*, user: User) -> str:
     return signer.sign_object({"u": user.pk, "e": user.email})
 
 
-def email_verification_send(*, user: User, origin: str) -> None:
+def email_verification_send(
+    *, user: User, origin: str, organisation: Organisation | None = None
+) -> None:
     if user.email_verified_at is not None:
         raise ValidationError(_("Your e-mail address is already verified."), code="verified")
-    _enqueue_account_email(kind="verify", user=user, origin=origin)
+    _enqueue_account_email(kind="verify", user=user, origin=origin, organisation=organisation)
 
 
 def email_verify(*, token: str) -> User:
@@ -167,10 +170,15 @@ def email_mark_verified(*, user: User) -> None:
         user.email_verified_at = timezone.now()
 
 
-def password_reset_request(*, users: list[User], origin: str) -> None:
-    """Send a password-reset link to each of ``users`` (already filtered to active accounts)."""
+def password_reset_request(
+    *, users: list[User], origin: str, organisation: Organisation | None = None
+) -> None:
+    """Send a password-reset link to each of ``users`` (already filtered to active accounts),
+    from ``organisation``'s name (the site the request came through) when given."""
     for user in users:
-        _enqueue_account_email(kind="password_reset", user=user, origin=origin)
+        _enqueue_account_email(
+            kind="password_reset", user=user, origin=origin, organisation=organisation
+        )
 
 
 def account_email_send(
@@ -214,7 +222,13 @@ def account_email_send(
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"accounts/email/{kind}_subject.txt", context)
         body = render_to_string(f"accounts/email/{kind}_body.txt", context)
-    EmailMessage(subject=" ".join(subject.split()), body=body, to=[user.email]).send()
+    # From the organisation's name when there is one, as its alerts: the reader knows who writes.
+    from_email = (
+        sender_address(settings.DEFAULT_FROM_EMAIL, organisation.name) if organisation else None
+    )
+    EmailMessage(
+        subject=" ".join(subject.split()), body=body, from_email=from_email, to=[user.email]
+    ).send()
     return True
 
 

@@ -163,7 +163,11 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("An e-mail was sent less than a minute ago; please wait."))
         return redirect("accounts:profile")
     try:
-        services.email_verification_send(user=user, origin=request_origin(request))
+        services.email_verification_send(
+            user=user,
+            origin=request_origin(request),
+            organisation=getattr(request, "organisation", None),
+        )
     except ValidationError as exc:
         messages.info(request, exc.messages[0])
     else:

@@ -27,6 +27,7 @@ __all__ = [
     "phone_is_mobile",
     "phone_parse",
     "phone_parse_e164",
+    "phone_search_key",
 ]
 
 # Mainland France first, then the overseas regions a French commune's residents live in.
@@ -124,6 +125,24 @@ def phone_parse(raw: str, *, mobile: bool = False) -> PhoneNumber:
             _("This number is not a mobile number: it cannot receive SMS."), code="not_mobile"
         )
     return number
+
+
+def phone_search_key(query: str) -> str | None:
+    """The digits to look for in stored E.164 numbers when someone searches a number,
+    whole or in part, the way they would dial it: "06 41", "0641 23", "+33 6 41", "0033641"
+    all give "33641"; "0692 12" gives "26269212" (Réunion). None when ``query`` is not a
+    number (fewer than four digits, or letters)."""
+    text = _PHONE_JUNK.sub("", str(query or "").strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not re.fullmatch(r"\+?\d{4,20}", text):
+        return None
+    if text.startswith("+") or not text.startswith("0"):
+        return text.removeprefix("+")
+    if text.startswith(_PM_PREFIX):
+        return str(phonenumbers.country_code_for_region("PM")) + text[len(_PM_PREFIX) :]
+    region = _NATIONAL_PREFIX_REGIONS.get(text[:4], "FR")
+    return str(phonenumbers.country_code_for_region(region)) + text[1:]
 
 
 def phone_parse_e164(e164: str) -> PhoneNumber | None:

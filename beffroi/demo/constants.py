@@ -30,11 +30,13 @@ EMAIL_DOMAIN = "vaudrecourt.example"
 CONTACT_EMAIL = f"mairie@{EMAIL_DOMAIN}"
 CONTACT_PHONE = "03 99 00 12 12"  # an ARCEP fiction range: rings nobody
 POSTAL_ADDRESS = "Mairie de Vaudrecourt-sur-Aulne\n12 rue de la Mairie\n55990 Vaudrecourt-sur-Aulne"
+# OpenStreetMap's opening_hours notation: the pages show it in the reader's language
+# (beffroi/core/hours.py). The comment is the commune's own words, in French.
 OPENING_HOURS = (
-    "Monday, Tuesday, Thursday: 9:00–12:00 and 14:00–17:30\n"
-    "Wednesday: 9:00–12:00\n"
-    "Friday: 9:00–12:00 and 14:00–16:30\n"
-    "Saturday: 9:30–11:30 (civil status only)"
+    "Mo,Tu,Th 09:00-12:00,14:00-17:30; "
+    "We 09:00-12:00; "
+    "Fr 09:00-12:00,14:00-16:30; "
+    'Sa 09:30-11:30 "état civil uniquement"'
 )
 WEBSITE = "https://www.vaudrecourt.example/"
 

@@ -22,6 +22,7 @@ import logging
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -76,6 +77,32 @@ class _Server(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.parts: dict[tuple[str, str, int], dict[int, str]] = {}
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a worker stopped mid-session, a connection cut or
+        left idle) is normal for a gateway: one line, no traceback. Anything else is a
+        fault of the gateway and is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            logger.info(
+                "Demo gateway on port %s: client %s disconnected (%s).",
+                self.server_address[1],
+                _peer(client_address),
+                type(error).__name__,
+            )
+            return
+        logger.error(
+            "Demo gateway on port %s: session with %s failed.",
+            self.server_address[1],
+            _peer(client_address),
+            exc_info=True,
+        )
+
+
+def _peer(client_address: Any) -> str:
+    if isinstance(client_address, tuple) and len(client_address) >= 2:
+        return f"{client_address[0]}:{client_address[1]}"
+    return str(client_address)
 
 
 class _Handler(socketserver.StreamRequestHandler):

@@ -373,6 +373,16 @@ def import_residents(*, commit: bool) -> Callable[[Page], None]:
     return prepare
 
 
+def import_result() -> str:
+    """The result page of the last import (post/redirect/get: reloading it imports nothing
+    again); its report is in the session of the agent who ran the "import done" row."""
+    from beffroi.alerts.models import SubscriberImport
+
+    batch = SubscriberImport.objects.order_by("-pk").first()
+    assert batch is not None, "no import recorded (run the import row)"
+    return url("subscribers_backoffice:import_done", batch.pk)
+
+
 def imported_subscriber() -> str:
     """The back-office page of a resident whose channels the commune's consent verified."""
     from beffroi.alerts.models import Subscriber
@@ -619,6 +629,7 @@ PAGES: list[PageSpec] = [
         "subscribers: import done",
         prepare=import_residents(commit=True),
     ),
+    PageSpec(import_result, ALERT_AUTHOR, "subscribers: import result, reloaded"),
     PageSpec(imported_subscriber, ALERT_AUTHOR, "subscribers: resident imported with consent"),
     # Alerts: CAP import.
     PageSpec(lambda: url("alerts_import:cap_import"), ALERT_AUTHOR, "alerts: CAP import"),

@@ -91,7 +91,7 @@ def test_it_keeps_the_zone_list_and_the_map_in_step(
     browser: Browser, live_server: LiveServer
 ) -> None:
     page = open_as(browser, live_server, ALERT_AUTHOR, url("alerts_backoffice:alert_new"))
-    audience_url = url("alerts_backoffice:audience_preview")
+    audience_url = url("alerts_backoffice:sms_preview")
     zone = Zone.objects.get(name="le Moulin")
     shape = page.locator(zone_shape(page, zone))
     box = page.get_by_role("checkbox", name="le Moulin")

@@ -158,3 +158,17 @@ def test_the_back_office_lists_the_tool_for_administrators_only(cast: Cast, clie
     assert b'href="/backoffice/comptes/"' in client.get("/backoffice/").content
     client.force_login(cast.front_desk)
     assert b'href="/backoffice/comptes/"' not in client.get("/backoffice/").content
+
+
+@pytest.mark.french
+def test_the_invitation_comes_from_the_organisation_in_natural_french(
+    cast: Cast, client: Client, sent: Sent
+) -> None:
+    login_verified(client, cast.administrator)
+    with sent():
+        client.post(AGENTS, {"email": "new.agent@valmont.example", "role": Role.FRONT_DESK})
+    [message] = mail.outbox
+    assert message.from_email.startswith("Commune de Valmont <")
+    assert message.subject == "Votre accès à la plateforme — Commune de Valmont"
+    assert "sur la plateforme (Commune de Valmont)" in message.body
+    assert "de Commune de" not in message.subject + message.body

@@ -200,3 +200,13 @@ def test_it_answers_a_taken_address_as_a_new_one_and_tells_its_owner(
     assert "a essayé de créer un compte avec votre adresse e-mail" in body
     assert "https://testserver/compte/connexion/" in body
     assert "https://testserver/compte/mot-de-passe/oublie/" in body
+
+
+def test_account_emails_come_from_the_organisation(cast: Cast, client: Client, sent: Sent) -> None:
+    with sent():
+        client.post(SIGNUP, GOOD)
+    user = User.objects.get(email="nadia@example.org")
+    client.force_login(user)
+    with sent():
+        client.post("/compte/mot-de-passe/oublie/", {"email": "nadia@example.org"})
+    assert [m.from_email.split(" <")[0] for m in mail.outbox] == ["Commune de Valmont"] * 2

@@ -20,7 +20,7 @@ from beffroi.alerts.composer.services import (
     TranslationData,
 )
 from beffroi.alerts.models import Alert, Channel, Topic
-from beffroi.alerts.texts import placeholders
+from beffroi.alerts.texts import normalise_newlines, placeholders
 from beffroi.territory.models import Zone
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -42,6 +42,14 @@ class ZoneChoiceField(forms.ModelMultipleChoiceField[Zone]):
         return str(_("%(label)s — %(count)d addresses")) % {"label": label, "count": count}
 
 
+class TextField(forms.CharField):
+    """A text that residents read: its line breaks as "\\n" whatever the browser sent
+    ("\\r\\n" from a textarea), so that the e-mail's paragraphs and closing are found."""
+
+    def to_python(self, value: Any) -> str:
+        return normalise_newlines(super().to_python(value) or "")
+
+
 def _datetime() -> forms.DateTimeField:
     return forms.DateTimeField(
         required=False,
@@ -61,11 +69,11 @@ class AlertForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Alert.Urgency.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Alert.Severity.choices)
     certainty = forms.ChoiceField(label=_("Certainty"), choices=Alert.Certainty.choices)
-    headline = forms.CharField(label=_("Headline"), max_length=160)
-    description = forms.CharField(
+    headline = TextField(label=_("Headline"), max_length=160)
+    description = TextField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    instruction = forms.CharField(
+    instruction = TextField(
         label=_("Instructions to the population"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -76,7 +84,7 @@ class AlertForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    sms_text = forms.CharField(
+    sms_text = TextField(
         label=_("SMS text"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -91,8 +99,8 @@ class AlertForm(forms.Form):
         max_value=MAX_SMS_BUDGET,
         initial=2,
     )
-    email_subject = forms.CharField(label=_("E-mail subject"), max_length=200, required=False)
-    email_body = forms.CharField(
+    email_subject = TextField(label=_("E-mail subject"), max_length=200, required=False)
+    email_body = TextField(
         label=_("E-mail text"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -128,20 +136,20 @@ class AlertForm(forms.Form):
             "Off by default for an exercise: on the public page a drill reads as a real danger."
         ),
     )
-    en_headline = forms.CharField(label=_("Headline (English)"), max_length=160, required=False)
-    en_description = forms.CharField(
+    en_headline = TextField(label=_("Headline (English)"), max_length=160, required=False)
+    en_description = TextField(
         label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    en_instruction = forms.CharField(
+    en_instruction = TextField(
         label=_("Instructions (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    en_sms_text = forms.CharField(
+    en_sms_text = TextField(
         label=_("SMS text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    en_email_subject = forms.CharField(
+    en_email_subject = TextField(
         label=_("E-mail subject (English)"), max_length=200, required=False
     )
-    en_email_body = forms.CharField(
+    en_email_body = TextField(
         label=_("E-mail text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
@@ -240,12 +248,12 @@ class TemplateForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Alert.Urgency.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Alert.Severity.choices)
     certainty = forms.ChoiceField(label=_("Certainty"), choices=Alert.Certainty.choices)
-    headline = forms.CharField(label=_("Headline"), max_length=160)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    instruction = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea)
-    sms_text = forms.CharField(label=_("SMS text"), required=False, widget=forms.Textarea)
-    email_subject = forms.CharField(label=_("E-mail subject"), max_length=200, required=False)
-    email_body = forms.CharField(label=_("E-mail text"), required=False, widget=forms.Textarea)
+    headline = TextField(label=_("Headline"), max_length=160)
+    description = TextField(label=_("Description"), required=False, widget=forms.Textarea)
+    instruction = TextField(label=_("Instructions"), required=False, widget=forms.Textarea)
+    sms_text = TextField(label=_("SMS text"), required=False, widget=forms.Textarea)
+    email_subject = TextField(label=_("E-mail subject"), max_length=200, required=False)
+    email_body = TextField(label=_("E-mail text"), required=False, widget=forms.Textarea)
     default_channels = forms.MultipleChoiceField(
         label=_("Default channels"),
         choices=COMPOSER_CHANNELS,

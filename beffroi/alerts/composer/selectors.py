@@ -5,21 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from beffroi.accounts.models import User
 from beffroi.alerts.audience import AudienceCounts
 from beffroi.alerts.models import Alert, AlertTemplate, AlertTransition, AlertTranslation, Channel
 from beffroi.alerts.texts import (
     BASE_LANGUAGE,
+    PLACEHOLDER,
     OutgoingEmail,
-    alert_texts,
+    channel_texts,
+    message_language,
     outgoing_email,
     outgoing_sms,
+    round_cents,
     sms_unit_price,
 )
 from beffroi.messaging.sms import Encoding, SmsInfo, sms_info
@@ -130,6 +137,48 @@ EMAIL_CAPTIONS = {
     "fr": gettext_lazy("E-mail in French, as received"),
     "en": gettext_lazy("E-mail in English, as received"),
 }
+# Said under a version also sent to the residents of another language, that the alert has
+# no text in for this channel (``texts.message_language``).
+ALSO_SENT_TO = {
+    "fr": gettext_lazy(
+        "Also received by the residents who chose French: the alert has no French text "
+        "for this channel."
+    ),
+    "en": gettext_lazy(
+        "Also received by the residents who chose English: the alert has no English text "
+        "for this channel."
+    ),
+}
+
+
+def highlight_placeholders(text: str) -> SafeString:
+    """``text`` escaped, each placeholder left ("[heure]") in a ``<mark>`` with words that
+    say it (read out, and visible in forced colours): the preview shows where the text is
+    not finished, not by colour alone."""
+    cue = gettext("to fill in:")
+    parts = []
+    last = 0
+    for found in PLACEHOLDER.finditer(text):
+        parts.append(conditional_escape(text[last : found.start()]))
+        parts.append(
+            format_html(
+                '<mark class="placeholder"><span class="visually-hidden">{} </span>{}</mark>',
+                cue,
+                found.group(0),
+            )
+        )
+        last = found.end()
+    parts.append(conditional_escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
+
+
+def _resident_languages() -> list[str]:
+    """The languages residents may choose to receive alerts in."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _also_sent_to(languages: Iterable[str]) -> list[str]:
+    return [str(ALSO_SENT_TO.get(language, language)) for language in languages]
 
 
 @dataclass(frozen=True)
@@ -139,22 +188,29 @@ class SmsVersion:
     language: str
     text: str  # as sent: exercise mark and STOP mention included
     info: SmsInfo
-    recipients: int | None  # recipients in this language (None: the target is not known)
-    unit_price: float
+    recipients: int | None  # recipients it goes to (None: the target is not known)
+    unit_price: Decimal
+    # Notes on the residents of other languages who get this version (no text of theirs).
+    also: tuple[str, ...] = ()
 
     @property
     def caption(self) -> str:
         return str(SMS_CAPTIONS.get(self.language, self.language))
 
     @property
-    def cost(self) -> float | None:
-        if self.recipients is None:
-            return None
-        return round(self.info.segments * self.recipients * self.unit_price, 2)
+    def marked_text(self) -> SafeString:
+        return highlight_placeholders(self.text)
 
     @property
-    def cost_per_recipient(self) -> float:
-        return round(self.info.segments * self.unit_price, 4)
+    def cost(self) -> Decimal | None:
+        """What this version costs, rounded half up to the cent (0.045 € → 0.05 €)."""
+        if self.recipients is None:
+            return None
+        return round_cents(self.info.segments * self.recipients * self.unit_price)
+
+    @property
+    def cost_per_recipient(self) -> Decimal:
+        return self.info.segments * self.unit_price
 
     @property
     def is_ucs2(self) -> bool:
@@ -167,7 +223,7 @@ class SmsSummary:
 
     versions: list[SmsVersion]
     budget: int
-    unit_price: float
+    unit_price: Decimal
 
     @property
     def text(self) -> str:
@@ -183,9 +239,31 @@ class SmsSummary:
         return None if any(n is None for n in counts) else sum(n or 0 for n in counts)
 
     @property
-    def cost(self) -> float | None:
+    def cost(self) -> Decimal | None:
+        """The sum of the costs shown per version (each rounded to the cent): the total
+        the author reads adds up."""
         costs = [v.cost for v in self.versions]
-        return None if any(c is None for c in costs) else round(sum(c or 0 for c in costs), 2)
+        if any(c is None for c in costs):
+            return None
+        return sum((c or Decimal(0) for c in costs), Decimal("0.00"))
+
+
+def _languages_by_version(
+    alert: Alert,
+    channel: str,
+    languages: Iterable[str],
+    translations: list[AlertTranslation],
+) -> dict[str, list[str]]:
+    """Each language a message goes out in on ``channel``, with the languages of the
+    residents who receive it (theirs first): a language without its own text gets the
+    base one."""
+    versions: dict[str, list[str]] = {}
+    for language in dict.fromkeys(languages):
+        sent_in = message_language(alert, language, channel, translations)
+        versions.setdefault(sent_in, [])
+        if language != sent_in:
+            versions[sent_in].append(language)
+    return versions
 
 
 def sms_summary(
@@ -195,53 +273,90 @@ def sms_summary(
     recipients: dict[str, int] | None,
     translations: Iterable[AlertTranslation] | None = None,
 ) -> SmsSummary:
-    """The SMS of ``alert`` as dispatch sends it (``outgoing_sms``) in French, in each
-    language it is translated into and in each language of its recipients
-    (``recipients``: SMS recipients per language; None while the target is unknown), each
-    with its parts and cost. ``translations`` stand for the alert's own, for a form not
-    saved yet. No version when the alert has neither an SMS text nor a headline yet."""
+    """The SMS of ``alert`` as dispatch sends it (``outgoing_sms``) in French and in each
+    language it has an SMS text in, each with the residents who receive it
+    (``recipients``: SMS recipients per language they chose; None while the target is
+    unknown; a language without its own text gets the French SMS), its parts and cost.
+    ``translations`` stand for the alert's own, for a form not saved yet. No version when
+    the alert has neither an SMS text nor a headline yet."""
     versions_of = list(alert.translations.all()) if translations is None else list(translations)
-    languages = [BASE_LANGUAGE, *(t.language for t in versions_of), *(recipients or {})]
+    languages = [
+        BASE_LANGUAGE,
+        *(t.language for t in versions_of),
+        *(recipients or {}),
+        *_resident_languages(),
+    ]
     unit_price = sms_unit_price()
     versions = []
-    for language in dict.fromkeys(languages):
-        texts = alert_texts(alert, language, versions_of)
+    for language, others in _languages_by_version(
+        alert, Channel.SMS, languages, versions_of
+    ).items():
+        texts = channel_texts(alert, language, Channel.SMS, versions_of)
         if not (texts.sms or texts.headline):
             continue
-        text = outgoing_sms(texts, language)
+        text = outgoing_sms(texts)
         versions.append(
             SmsVersion(
                 language=language,
                 text=text,
                 info=sms_info(text),
-                recipients=None if recipients is None else recipients.get(language, 0),
+                recipients=None
+                if recipients is None
+                else sum(recipients.get(lang, 0) for lang in (language, *others)),
                 unit_price=unit_price,
+                also=tuple(_also_sent_to(others)),
             )
         )
     return SmsSummary(versions=versions, budget=budget, unit_price=unit_price)
 
 
+@dataclass(frozen=True)
+class EmailVersion:
+    """The e-mail in one language, as dispatch sends it."""
+
+    language: str
+    mail: OutgoingEmail
+    also: tuple[str, ...] = ()
+
+    @property
+    def caption(self) -> str:
+        return str(EMAIL_CAPTIONS.get(self.language, self.language))
+
+    @property
+    def marked_subject(self) -> SafeString:
+        return highlight_placeholders(self.mail.subject)
+
+    @property
+    def marked_text(self) -> SafeString:
+        return highlight_placeholders(self.mail.text)
+
+
 def email_previews(
-    *, alert: Alert, translations: Iterable[AlertTranslation] | None = None
-) -> list[tuple[str, OutgoingEmail]]:
-    """(caption, e-mail) in French and each translation, exactly as dispatch builds
-    them; the unsubscribe link is each resident's own, "…" stands for its token."""
+    *,
+    alert: Alert,
+    translations: Iterable[AlertTranslation] | None = None,
+) -> list[EmailVersion]:
+    """The e-mail in French and in each language it has a text in (residents of a language
+    it has no e-mail text in get the French one), exactly as dispatch builds them; the
+    unsubscribe link is each resident's own, "…" stands for its token."""
     versions_of = list(alert.translations.all()) if translations is None else list(translations)
-    languages = dict.fromkeys([BASE_LANGUAGE, *(t.language for t in versions_of)])
+    wanted = [BASE_LANGUAGE, *(t.language for t in versions_of), *_resident_languages()]
     unsubscribe = organisation_url(
         alert.organisation, reverse("subscriptions:unsubscribe", args=["TOKEN"])
     ).replace("TOKEN", "…")
     return [
-        (
-            str(EMAIL_CAPTIONS.get(language, language)),
-            outgoing_email(
+        EmailVersion(
+            language=language,
+            mail=outgoing_email(
                 alert,
-                alert_texts(alert, language, versions_of),
-                language,
+                channel_texts(alert, language, Channel.EMAIL, versions_of),
                 unsubscribe_url=unsubscribe,
             ),
+            also=tuple(_also_sent_to(others)),
         )
-        for language in languages
+        for language, others in _languages_by_version(
+            alert, Channel.EMAIL, wanted, versions_of
+        ).items()
     ]
 
 

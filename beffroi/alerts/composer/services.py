@@ -45,6 +45,7 @@ from beffroi.alerts.texts import (
     BASE_LANGUAGE,
     alert_placeholders,
     exercise_marker,
+    message_language,
     sms_full_text,
     sms_suffix,
     with_marker,
@@ -77,8 +78,9 @@ class AlertPermissionError(PermissionDenied):
 
 def _budget_errors(alert: Alert) -> list[str]:
     errors = []
-    languages = [BASE_LANGUAGE, *(t.language for t in alert.translations.all())]
-    for language in dict.fromkeys(languages):
+    # Each SMS that goes out once: a language without its own SMS text gets the French one.
+    languages = [message_language(alert, t.language, Channel.SMS) for t in alert.translations.all()]
+    for language in dict.fromkeys([BASE_LANGUAGE, *languages]):
         text = sms_full_text(alert, language)
         if not text:
             continue

@@ -34,6 +34,7 @@ from beffroi.alerts.access import (
     access_template,
 )
 from beffroi.alerts.audience import (
+    AudienceCounts,
     Target,
     alert_audience_counts,
     alert_vulnerable_in_target,
@@ -84,6 +85,7 @@ from beffroi.alerts.composer.services import (
     single_approval_allowed,
 )
 from beffroi.alerts.models import Alert, AlertTranslation, Channel, Topic
+from beffroi.alerts.public.selectors import DEFAULT_DURATION, message_end
 from beffroi.alerts.subscriptions.services import sms_daily_budget, unsubscribed_retention_days
 from beffroi.alerts.texts import BASE_LANGUAGE, alert_texts
 from beffroi.alerts.workflow import AlertError
@@ -174,12 +176,16 @@ def _alert_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "sms": sms_summary(
             alert=alert,
             budget=alert.sms_budget_segments,
-            recipients=target_channel_languages(Target.of(alert), Channel.SMS),
+            recipients=counts.per_language.get(Channel.SMS, {}),
         )
         if Channel.SMS in alert.channels
         else None,
         "emails": email_previews(alert=alert) if Channel.EMAIL in alert.channels else [],
         "target_geojson": target_geojson(alert=alert),
+        # The end residents read on the public page and "Mon quartier": the one set, or
+        # the default a day after sending (said so).
+        "effective_end": message_end(alert),
+        "default_hours": int(DEFAULT_DURATION.total_seconds() // 3600),
         "transitions": alert_history(alert=alert),
         "rejection": alert_last_rejection(alert=alert),
         "problems": alert_problems(alert) if alert.status == Alert.Status.DRAFT else {},
@@ -378,15 +384,23 @@ def alert_edit(request: HttpRequest, alert_id: int) -> HttpResponse:
 @roles_required(COMPOSER_ROLES)
 @require_POST
 def alert_sms_preview(request: HttpRequest) -> HttpResponse:
-    """htmx: the SMS as sent in each language (encoding, parts, characters left, cost for
-    the target ticked) and the e-mails as sent, as the author types."""
+    """htmx, on any change of the form: the SMS as sent in each language (encoding, parts,
+    characters left, cost for the target ticked) in place, and out of band the e-mails as
+    sent, the audience of the target and the placeholders left. One request refreshes them
+    all: separate ones sent by the same change cancelled each other."""
     organisation = request_organisation(request)
     target = _posted_target(request)
-    recipients = target_channel_languages(target, Channel.SMS) if target else None
+    counts = target_audience_counts(target) if target else None
+    recipients = counts.per_language.get(Channel.SMS, {}) if counts else None
     return render(
         request,
         "alerts/composer/_message_preview.html",
-        {**_message_preview(organisation, request.POST, recipients), "organisation": organisation},
+        {
+            **_message_preview(organisation, request.POST, recipients),
+            **_audience_context(request, target, counts),
+            "placeholder_fields": AlertForm(request.POST, zones=[]).placeholder_fields,
+            "organisation": organisation,
+        },
     )
 
 
@@ -425,20 +439,28 @@ def alert_audience_preview(request: HttpRequest) -> HttpResponse:
     """htmx: recipients per channel and zone for the target ticked in the form."""
     organisation = request_organisation(request)
     target = _posted_target(request)
-    counts = target_audience_counts(target) if target else None
-    zones = list(Zone.objects.filter(pk__in=target.zone_ids)) if target else []
     return render(
         request,
         "alerts/composer/_audience.html",
-        {
-            "counts": counts,
-            "zone_rows": zone_rows(counts, zones) if counts else [],
-            "channel_rows": channel_rows(counts) if counts else [],
-            "drawn": bool(request.POST.get("drawn_geometry", "").strip()),
-            "whole_territory": bool(target and target.whole_territory),
-            "organisation": organisation,
-        },
+        {**_audience_context(request, target), "organisation": organisation},
     )
+
+
+def _audience_context(
+    request: HttpRequest, target: Target | None, counts: AudienceCounts | None = None
+) -> dict[str, Any]:
+    """What ``_audience.html`` shows for the target ticked in the form (``counts``: already
+    computed for it)."""
+    if counts is None and target is not None:
+        counts = target_audience_counts(target)
+    zones = list(Zone.objects.filter(pk__in=target.zone_ids)) if target else []
+    return {
+        "counts": counts,
+        "zone_rows": zone_rows(counts, zones) if counts else [],
+        "channel_rows": channel_rows(counts) if counts else [],
+        "drawn": bool(request.POST.get("drawn_geometry", "").strip()),
+        "whole_territory": bool(target and target.whole_territory),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

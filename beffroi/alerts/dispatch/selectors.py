@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Case, Count, Max, Min, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.composer.selectors import TransitionRow, alert_history
@@ -24,6 +25,7 @@ __all__ = [
     "dispatch_failures",
     "dispatch_progress",
     "dispatch_timeline",
+    "duration_label",
 ]
 
 STATUSES = [value for value, _label in Delivery.Status.choices]
@@ -192,6 +194,28 @@ class DispatchProgress:
         if start is None or end is None:
             return None
         return end - start
+
+    @property
+    def duration_label(self) -> str:
+        """The duration in words ("1 s", "2 min 5 s", "1 h 3 min"); "" when not known."""
+        return duration_label(self.duration) if self.duration is not None else ""
+
+
+def duration_label(duration: timedelta) -> str:
+    """``duration`` as a person writes it in a logbook: "1 s", "2 min 5 s", "1 h 3 min"
+    (to the second, to the minute past an hour), never Python's "0:00:01.334158"."""
+    seconds = max(0, round(duration.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        if not minutes:
+            return gettext("%(hours)d h") % {"hours": hours}
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        if not seconds:
+            return gettext("%(minutes)d min") % {"minutes": minutes}
+        return gettext("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
+    return gettext("%(seconds)d s") % {"seconds": seconds}
 
 
 def dispatch_progress(*, alert: Alert) -> DispatchProgress:

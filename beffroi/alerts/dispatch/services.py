@@ -37,7 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
 from django.urls import reverse
@@ -48,7 +48,7 @@ from beffroi.alerts.audience import Target, audience_select_sql
 from beffroi.alerts.models import Alert, Channel, Delivery, Subscriber
 from beffroi.alerts.texts import (
     alert_page_url,
-    alert_texts,
+    channel_texts,
     email_footer,
     email_subject,
     email_text,
@@ -549,7 +549,9 @@ def _build_messages(
     around the token) is made once per alert and language: in a batch of 500 only the
     address, the key and the token change.
     """
-    bodies: dict[tuple[int, str], tuple[str, str, str]] = {}  # subject, e-mail text, SMS
+    # subject, e-mail text, e-mail language, SMS: a resident whose language the alert has
+    # no text in gets the whole message in French (``channel_texts``).
+    bodies: dict[tuple[int, str], tuple[str, str, str, str]] = {}
     origins: dict[int, str] = {}
     footers: dict[str, tuple[str, str]] = {}  # language → footer around the URL
     url_around = reverse("subscriptions:unsubscribe", args=["TOKEN"]).split("TOKEN", 1)
@@ -564,19 +566,20 @@ def _build_messages(
         language = delivery.language or "fr"
         key = (alert.pk, language)
         if key not in bodies:
-            text = alert_texts(alert, language)
+            mail = channel_texts(alert, language, Channel.EMAIL)
             bodies[key] = (
-                email_subject(text),
-                email_text(text, language=language, page_url=alert_page_url(alert)),
-                outgoing_sms(text, language),
+                email_subject(mail),
+                email_text(mail, page_url=alert_page_url(alert)),
+                mail.email_language,
+                outgoing_sms(channel_texts(alert, language, Channel.SMS)),
             )
-        subject, body_text, sms_text = bodies[key]
+        subject, body_text, mail_language, sms_text = bodies[key]
         if delivery.channel == Channel.EMAIL:
             url = _unsubscribe_url(delivery, origins, url_around)
-            if language not in footers:
-                before, _sentinel, after = email_footer(language, "\0").partition("\0")
-                footers[language] = (before, after)
-            before, after = footers[language]
+            if mail_language not in footers:
+                before, _sentinel, after = email_footer(mail_language, "\0").partition("\0")
+                footers[mail_language] = (before, after)
+            before, after = footers[mail_language]
             messages.append(
                 EmailOut(
                     key=str(delivery.pk),
@@ -653,9 +656,9 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
     ]
     alerts = {
         alert.pk: alert
-        for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries}).select_related(
-            "organisation"
-        )
+        for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries})
+        .select_related("organisation")
+        .prefetch_related("translations")
     }
     batch = _Outcomes(claimed_at=claimed_at, report=report)
     live: list[_Claimed] = []
@@ -823,10 +826,13 @@ _early_receipts: list[tuple[Receipt, str, float]] = []
 _early_receipts_lock = threading.Lock()
 
 
+RECEIPT_BUSY_ATTEMPTS = 4  # a busy database is tried again at once, then the receipt is kept
+
+
 def receipt_from_gateway(*, receipt: Receipt, channel: str) -> bool:
     """A receipt a transport received: applied now, or kept until its delivery is recorded
     as sent by this process. Returns whether it was applied now."""
-    if delivery_receipt_apply(receipt=receipt, channel=channel):
+    if _receipt_apply_or_keep(receipt, channel):
         return True
     with _early_receipts_lock:
         _early_receipts.append((receipt, channel, time.monotonic() + EARLY_RECEIPT_KEEP_SECONDS))
@@ -842,13 +848,27 @@ def early_receipts_apply() -> int:
         _early_receipts.clear()
     now, applied, waiting = time.monotonic(), 0, []
     for receipt, channel, give_up_at in kept:
-        if delivery_receipt_apply(receipt=receipt, channel=channel):
+        if _receipt_apply_or_keep(receipt, channel):
             applied += 1
         elif give_up_at > now:
             waiting.append((receipt, channel, give_up_at))
     with _early_receipts_lock:
         _early_receipts.extend(waiting)
     return applied
+
+
+def _receipt_apply_or_keep(receipt: Receipt, channel: str) -> bool:
+    """``delivery_receipt_apply``, reporting a busy database (SQLite's one writer held by
+    another connection) as "not applied yet": the receipt is then kept and tried again
+    instead of being lost. A savepoint keeps an enclosing transaction usable."""
+    for attempt in range(RECEIPT_BUSY_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return delivery_receipt_apply(receipt=receipt, channel=channel)
+        except OperationalError:
+            time.sleep(0.05 * (attempt + 1))
+    logger.warning("Receipt %s kept for later: the database is busy", receipt.provider_id)
+    return False
 
 
 def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:

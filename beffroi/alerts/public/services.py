@@ -468,9 +468,9 @@ def _plan_areas(
             else:
                 errors.append(
                     _(
-                        "The <area> “%(area)s” cannot be located in the territory of "
-                        "%(organisation)s: it has no polygon, no circle and no INSEE code of "
-                        "its communes."
+                        "The <area> “%(area)s” cannot be located in the territory "
+                        "(%(organisation)s): it has no polygon, no circle and no INSEE code "
+                        "of its communes."
                     )
                     % {"area": label, "organisation": organisation.name}
                 )
@@ -479,7 +479,7 @@ def _plan_areas(
             if not allow_outside:
                 errors.append(
                     _(
-                        "The territory of %(organisation)s is not known yet (no commune "
+                        "The territory (%(organisation)s) is not known yet (no commune "
                         "boundary, no zone): the <area> “%(area)s” cannot be checked."
                     )
                     % {"organisation": organisation.name, "area": label}
@@ -492,7 +492,7 @@ def _plan_areas(
                     _(
                         "The <area> “%(area)s” (latitudes %(min_lat).4f to %(max_lat).4f, "
                         "longitudes %(min_lon).4f to %(max_lon).4f) lies outside the "
-                        "territory of %(organisation)s."
+                        "territory (%(organisation)s)."
                     )
                     % {
                         "area": label,

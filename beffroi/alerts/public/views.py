@@ -98,7 +98,7 @@ def atom_feed(request: HttpRequest, alerts: list[Alert]) -> bytes:
     feed = etree.Element(a + "feed", nsmap={None: ATOM_NS, "cap": CAP_NS})
     feed_url = base + reverse("alerts:feed")
     _sub(feed, a + "id", feed_url)
-    _sub(feed, a + "title", _("Alerts of %(name)s") % {"name": organisation.name})
+    _sub(feed, a + "title", _("Alerts — %(name)s") % {"name": organisation.name})
     updated = max((m.sent_at for m in alerts if m.sent_at), default=timezone.now())
     _sub(feed, a + "updated", format_cap_datetime(timezone.localtime(updated)))
     author = _sub(feed, a + "author")

@@ -112,6 +112,14 @@ class PreferencesForm(forms.Form):
 
 
 class AgentFieldsMixin(forms.Form):
+    """The fields an agent adds to a resident's form, and its questions put to the agent
+    (about the resident) instead of to the resident."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "channels" in self.fields:
+            self.fields["channels"].label = _("How should the resident be warned?")
+
     confirmed_on_phone = forms.BooleanField(
         label=_("The resident confirmed these numbers and address on the phone"),
         required=False,

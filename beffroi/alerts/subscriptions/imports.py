@@ -41,7 +41,7 @@ from beffroi.core.imports import (
     import_check,
     import_write,
 )
-from beffroi.core.phone import phone_e164, phone_is_mobile, phone_parse
+from beffroi.core.phone import PhoneNumber, phone_e164, phone_is_mobile, phone_parse
 from beffroi.territory.selectors import AddressMatch, addresses_resolve
 
 if TYPE_CHECKING:
@@ -240,58 +240,61 @@ def _address_query(get: Callable[[str], str]) -> str:
 
 def _parse_row(
     line: int, get: Callable[[str], str], matches: dict[str, AddressMatch | None]
-) -> _Row | str:
-    """The row ready to write, or why it is refused; ``matches``: the best address of each
-    typed address of the file (resolved for the whole file at once)."""
+) -> _Row | list[str]:
+    """The row ready to write, or every reason it is refused (all the problems of the line,
+    so that the agent corrects it in one go); ``matches``: the best address of each typed
+    address of the file (resolved for the whole file at once)."""
+    problems: list[str] = []
     full_name = get("full_name") or " ".join(
         part for part in (get("first_name"), get("last_name")) if part
     )
+
+    def number(value: str) -> PhoneNumber | None:
+        try:
+            return phone_parse(value)
+        except ValidationError as exc:
+            problems.append(
+                _("phone number “%(value)s”: %(error)s")
+                % {"value": value, "error": exc.messages[0]}
+            )
+            return None
+
     phone = get("phone")
     voice = get("voice")
     sms_number = voice_number = ""
-    if phone:
-        try:
-            number = phone_parse(phone)
-        except ValidationError as exc:
-            return _("phone number “%(value)s”: %(error)s") % {
-                "value": phone,
-                "error": exc.messages[0],
-            }
+    if phone and (parsed := number(phone)) is not None:
         # A landline in the "telephone" column is kept for voice calls, not SMS.
-        if phone_is_mobile(number):
-            sms_number = phone_e164(number)
+        if phone_is_mobile(parsed):
+            sms_number = phone_e164(parsed)
         else:
-            voice_number = phone_e164(number)
-    if voice:
-        try:
-            voice_number = phone_e164(phone_parse(voice))
-        except ValidationError as exc:
-            return _("phone number “%(value)s”: %(error)s") % {
-                "value": voice,
-                "error": exc.messages[0],
-            }
+            voice_number = phone_e164(parsed)
+    if voice and (parsed := number(voice)) is not None:
+        voice_number = phone_e164(parsed)
     email = get("email").lower()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            return _("e-mail address “%(value)s” is not valid") % {"value": email}
-    if not (email or sms_number or voice_number):
-        return _("no e-mail address nor phone number")
+            problems.append(_("e-mail address “%(value)s” is not valid") % {"value": email})
+            email = ""
+    contact_given = bool(get("email") or phone or voice)
+    if not contact_given:
+        problems.append(_("no e-mail address nor phone number"))
     contact = Contact(email=email, sms_number=sms_number, voice_number=voice_number)
     topics = _topic_values(get("topics"))
     if topics is None:
-        return _("unknown topic in “%(value)s”") % {"value": get("topics")}
+        problems.append(_("unknown topic in “%(value)s”") % {"value": get("topics")})
     channels_cell = get("channels")
+    channels: list[str] = []
     if channels_cell:
-        channels = []
         for part in re.split(r"[,|/;+]", channels_cell):
             if not _key(part):
                 continue
             channel = _CHANNEL_ALIASES.get(_key(part))
             if channel is None:
-                return _("unknown channel “%(value)s”") % {"value": part.strip()}
-            channels.append(channel)
+                problems.append(_("unknown channel “%(value)s”") % {"value": part.strip()})
+            else:
+                channels.append(channel)
     else:
         channels = [
             c
@@ -300,28 +303,32 @@ def _parse_row(
         ]
     language = _key(get("language"))[:2] or "fr"
     if language not in ("fr", "en"):
-        return _("language “%(value)s” is not fr or en") % {"value": get("language")}
+        problems.append(_("language “%(value)s” is not fr or en") % {"value": get("language")})
     kind = _KIND_ALIASES.get(_key(get("kind")), "") if get("kind") else Place.Kind.HOME
     if not kind:
-        return _("unknown kind of place “%(value)s”") % {"value": get("kind")}
-    chosen, chosen_topics, errors = clean_preferences(contact, channels, topics, language)
-    if errors:
-        return "; ".join(str(m) for messages in errors.values() for m in messages)
+        problems.append(_("unknown kind of place “%(value)s”") % {"value": get("kind")})
+    chosen: list[str] = []
+    chosen_topics: list[str] = []
+    if not problems:
+        # The preferences are checked against the contact once the contact itself is read:
+        # a wrong number already says why its channel cannot be used.
+        chosen, chosen_topics, errors = clean_preferences(contact, channels, topics or [], language)
+        problems += [str(m) for messages in errors.values() for m in messages]
     query = _address_query(get)
+    match = matches.get(query) if query else None
     if not query:
-        return _("no address")
-    match = matches.get(query)
-    if match is None or match.score < IMPORT_ADDRESS_MIN_SCORE:
-        best = (
-            _(" (closest: %(label)s, score %(score).0f)")
-            % {"label": match.label, "score": match.score}
-            if match is not None
-            else ""
+        problems.append(_("no address"))
+    elif match is None:
+        problems.append(
+            _("address “%(value)s” not found in the commune's address base") % {"value": query}
         )
-        return _("address “%(value)s” not found in the commune's addresses%(best)s") % {
-            "value": query,
-            "best": best,
-        }
+    elif match.score < IMPORT_ADDRESS_MIN_SCORE:
+        problems.append(
+            _("address “%(value)s” not found in the commune's address base; closest: %(closest)s")
+            % {"value": query, "closest": match.label}
+        )
+    if problems or match is None:
+        return problems
     return _Row(
         line=line,
         full_name=full_name[:200],
@@ -418,7 +425,7 @@ def _subscribers_read(
 
     def check(line: int, row: list[str]) -> _Row | RefusedLine:
         result = _parse_row(line, getter(row), matches)
-        return RefusedLine(line, result) if isinstance(result, str) else result
+        return RefusedLine(line, "; ".join(result)) if isinstance(result, list) else result
 
     return import_check(report, data_rows, check, progress=progress)
 

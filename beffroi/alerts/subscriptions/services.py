@@ -194,8 +194,8 @@ def map_point_create(*, organisation: Organisation, lon: float, lat: float) -> A
             {
                 "point": [
                     _(
-                        "This point lies outside the territory of %(name)s: place it inside "
-                        "the commune, or search for the address."
+                        "This point lies outside the territory covered (%(name)s): place it "
+                        "inside the commune, or search for the address."
                     )
                     % {"name": organisation.name}
                 ]
@@ -429,6 +429,30 @@ def _check_registration(details: RegistrationDetails) -> _Checked:
         contact, details.channels, details.topics, details.language
     )
     _merge_errors(errors, more)
+    if "channels" not in errors:
+        # A number typed for a channel not ticked would be kept and never used: the person
+        # believes they will get SMS. They choose: tick the channel, or remove the number.
+        unused = [
+            message
+            for number, channel, message in (
+                (
+                    contact.sms_number,
+                    Channel.SMS,
+                    _("A mobile number is given: tick “SMS” to be warned on it, or remove it."),
+                ),
+                (
+                    contact.voice_number,
+                    Channel.VOICE,
+                    _(
+                        "A number for voice calls is given: tick “Voice call” to be warned "
+                        "on it, or remove it."
+                    ),
+                ),
+            )
+            if number and channel not in chosen
+        ]
+        if unused:
+            errors["channels"] = [str(m) for m in unused]
     if not details.consent:
         errors["consent"] = [_("Tick the box to agree to the use of your details.")]
     if not details.places:
@@ -1043,6 +1067,8 @@ def _send_email(subscriber: Subscriber, *, key: str, subject: str, text: str) ->
                     subject=subject,
                     text=text,
                     unsubscribe_url=unsubscribe_url(subscriber),
+                    # From the organisation's name, as its alerts: the resident recognises it.
+                    sender_name=subscriber.organisation.name,
                 )
             ]
         )
@@ -1070,14 +1096,14 @@ def email_verification_send(*, subscriber_id: int, include_link: bool = False) -
         expires_at=timezone.now() + EMAIL_LINK_MAX_AGE,
     )
     with translation.override(subscriber.language or settings.LANGUAGE_CODE):
-        subject = _("Confirm your e-mail address for the alerts of %(org)s") % {
+        subject = _("Alerts — %(org)s: confirm your e-mail address") % {
             "org": subscriber.organisation.name
         }
         lines = [
             _("Hello,"),
             "",
             _(
-                "You registered this address to receive the alerts of %(org)s. Open this link "
+                "You registered this address to receive alerts (%(org)s). Open this link "
                 "to confirm it (valid %(days)d days):"
             )
             % {"org": subscriber.organisation.name, "days": EMAIL_LINK_MAX_AGE.days},
@@ -1154,7 +1180,7 @@ def management_link_send(*, subscriber_id: int, channel: str) -> bool:
                 [
                     _("Hello,"),
                     "",
-                    _("You are registered for the alerts of %(org)s.") % {"org": org},
+                    _("Your registration for alerts (%(org)s) is recorded.") % {"org": org},
                     _("This link lets you change or end your registration:"),
                     management_url(subscriber),
                 ]
@@ -1162,7 +1188,7 @@ def management_link_send(*, subscriber_id: int, channel: str) -> bool:
             return _send_email(
                 subscriber,
                 key=f"manage-{subscriber.pk}",
-                subject=_("Your registration to the alerts of %(org)s") % {"org": org},
+                subject=_("Alerts — %(org)s: your registration") % {"org": org},
                 text=text,
             )
     return False

@@ -21,6 +21,7 @@ backoffice: tuple[list[URLPattern], str] = (
         path("", views.agent_list, name="list"),
         path("nouveau/", views.agent_register, name="register"),
         path("import/", views.agent_import, name="import"),
+        path("import/<int:import_id>/", views.agent_import_done, name="import_done"),
         path("<int:subscriber_id>/", views.agent_detail, name="detail"),
     ],
     "subscribers_backoffice",

@@ -5,6 +5,7 @@ register on the phone, edit, import a CSV file."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ from beffroi.territory.selectors import address_search
 
 SUGGESTIONS = 8
 _IMPORT_SESSION_KEY = "alerts_subscribers_import"
+# The report of the last import, shown by its result page (post/redirect/get).
+_IMPORT_DONE_SESSION_KEY = "alerts_subscribers_import_done"
 # Kept in the session between the preview and the commit; larger files use the command.
 _IMPORT_SESSION_MAX_BYTES = 2 * 1024 * 1024
 
@@ -565,6 +568,7 @@ def _manage_render(page: _ManagePage) -> HttpResponse:
             else None,
             "self_url": page.self_url,
             "unsubscribe_url": services.unsubscribe_url(subscriber),
+            "agent": page.agent,
             **_territory_context(page.request),
         },
     )
@@ -655,10 +659,21 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         subscribers_for_agents(organisation=request_organisation(request), query=query), 50
     ).get_page(request.GET.get("page"))
+    labels = dict(Channel.choices)
+    rows = [
+        (subscriber, [str(labels[c]) for c in subscriber.channels if c in labels])
+        for subscriber in page.object_list
+    ]
     return render(
         request,
         "alerts/subscriptions/backoffice/list.html",
-        {"form": form, "page": page, "query": query, "can_import": _can_import(request)},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "can_import": _can_import(request),
+        },
     )
 
 
@@ -721,17 +736,16 @@ def agent_import(request: HttpRequest) -> HttpResponse:
         except ImportRefused as exc:
             report, rejected = exc.report, True
         else:
+            # Post/redirect/get: the result is a page of its own, which a refresh shows
+            # again instead of sending the import a second time.
             del request.session[_IMPORT_SESSION_KEY]
+            request.session[_IMPORT_DONE_SESSION_KEY] = dataclasses.asdict(report)
             messages.success(
                 request,
                 _("%(created)d residents registered, %(updated)d updated.")
                 % {"created": report.created, "updated": report.updated},
             )
-            return render(
-                request,
-                "alerts/subscriptions/backoffice/import.html",
-                {"form": ImportForm(), "report": report, "done": True},
-            )
+            return redirect("subscribers_backoffice:import_done", import_id=report.import_id)
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         consent = form.cleaned_data["consent"]
@@ -771,4 +785,19 @@ def agent_import(request: HttpRequest) -> HttpResponse:
         request,
         "alerts/subscriptions/backoffice/import.html",
         {"form": form, "report": report, "rejected": rejected, "fingerprint": fingerprint},
+    )
+
+
+@roles_required(SUBSCRIBER_IMPORT_ROLES)
+@require_http_methods(["GET"])
+def agent_import_done(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The report of the import the agent has just made (kept in their session)."""
+    report = request.session.get(_IMPORT_DONE_SESSION_KEY)
+    if not report or report.get("import_id") != import_id:
+        messages.info(request, _("The report of this import is no longer available."))
+        return redirect("subscribers_backoffice:import")
+    return render(
+        request,
+        "alerts/subscriptions/backoffice/import.html",
+        {"form": ImportForm(), "report": report, "done": True},
     )

@@ -161,3 +161,75 @@ def test_the_vulnerable_persons_count_in_french(
     live = _visible(_french(client, reverse("alerts_dispatch:live", args=[alert.pk])))
     assert ("Aucune personne" in live) == (persons == 0)
     assert "appelez-la" not in live or persons == 1
+
+
+def test_the_report_and_the_live_view_read_as_french_is_written(client: Client, cast: Cast) -> None:
+    """The sending report once read "Durée de la diffusion 0:00:01.334158", "Consignes:",
+    "Type : Alerte réelle — Alerte", "Dernière erreur : aucun" and "Plan communal de
+    sauvegarde de Commune de Valmont"."""
+    from datetime import timedelta
+
+    from beffroi.alerts.models import AlertTranslation
+
+    alert = make_alert(cast.org, cast.alert_author, status=S.SENT, sms_text="Crue, montez.")
+    Alert.objects.filter(pk=alert.pk).update(
+        finished_at=alert.approved_at + timedelta(minutes=2, seconds=5, microseconds=334158)
+    )
+    AlertTranslation.objects.create(
+        alert=alert, language="en", headline="Flood", sms_text="Flood, go upstairs."
+    )
+    login_verified(client, cast.administrator)
+    report = _visible(_french(client, f"/backoffice/alertes/envoi/{alert.pk}/rapport/"))
+    assert "Durée de la diffusion 2 min 5 s" in report
+    assert "Pour la main courante du Plan communal de sauvegarde — Commune de Valmont." in report
+    assert "de Commune de" not in report
+    assert "Type Alerte réelle Risque" in report  # no "— Alerte" for a first message
+    for label in ("Consignes :", "SMS :", "E-mail :", "English :"):
+        assert label in report, label
+    # No colon glued to a word (times such as 10:05 aside).
+    glued = re.search(r".{0,30}[^\W\d]:", report.replace("https:", ""))
+    assert glued is None, glued
+
+    update = make_alert(cast.org, cast.alert_author, status=S.SENT, msg_type="Update")
+    assert "Type Alerte réelle — Mise à jour" in _visible(
+        _french(client, f"/backoffice/alertes/envoi/{update.pk}/rapport/")
+    )
+    from beffroi.alerts.models import Delivery
+
+    Delivery.objects.create(alert=alert, channel="sms", target="+33612345678", status="sent")
+    live = _visible(_french(client, f"/backoffice/alertes/envoi/{alert.pk}/"))
+    assert "aucune" in live and "aucun " not in live
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(0.4, "0 s"), (1.334158, "1 s"), (125, "2 min 5 s"), (120, "2 min"), (3780, "1 h 3 min")],
+)
+def test_a_duration_reads_in_words(seconds: float, expected: str) -> None:
+    from datetime import timedelta
+
+    from beffroi.alerts.dispatch.selectors import duration_label
+
+    with translation.override("fr"):
+        assert duration_label(timedelta(seconds=seconds)) == expected
+
+
+def test_the_back_office_shows_the_end_residents_read(client: Client, cast: Cast) -> None:
+    """The back office said "Fin : non définie" while the public page showed the default
+    end, a day after sending."""
+    from django.utils import formats, timezone
+
+    from beffroi.alerts.public.selectors import message_end
+
+    sent = make_alert(cast.org, cast.alert_author, status=S.SENT, lasts=None)
+    end = message_end(sent)
+    assert end is not None
+    login_verified(client, cast.administrator)
+    page = _visible(_french(client, reverse("alerts_backoffice:alert_detail", args=[sent.pk])))
+    with translation.override("fr"):
+        shown = formats.date_format(timezone.localtime(end), "DATETIME_FORMAT")
+    assert f"Fin {shown} (par défaut, 24 heures après l'envoi : aucune fin n'a été fixée)" in page
+    assert "non définie" not in page
+    draft = make_alert(cast.org, cast.alert_author, lasts=None)
+    page = _visible(_french(client, reverse("alerts_backoffice:alert_detail", args=[draft.pk])))
+    assert "Fin 24 heures après l'envoi, par défaut (aucune fin fixée)" in page

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from beffroi.core.phone import phone_display, phone_e164, phone_parse, phone_parse_e164
+from beffroi.core.phone import (
+    phone_display,
+    phone_e164,
+    phone_parse,
+    phone_parse_e164,
+    phone_search_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +121,15 @@ def test_it_refuses_premium_rate_and_shared_cost_numbers(typed: str) -> None:
 
 def test_it_still_accepts_freephone_numbers() -> None:
     assert phone_e164(phone_parse("0800 12 34 56")) == "+33800123456"
+
+
+def test_a_number_searched_as_dialled_gives_its_international_digits() -> None:
+
+    assert phone_search_key("06 41") == "33641"
+    assert phone_search_key("0641 23") == "3364123"
+    assert phone_search_key("+33 6 41") == "33641"
+    assert phone_search_key("0033641") == "33641"
+    assert phone_search_key("0692 12") == "26269212"
+    assert phone_search_key("0508 55") == "50855"
+    assert phone_search_key("641") is None
+    assert phone_search_key("Jeanne") is None

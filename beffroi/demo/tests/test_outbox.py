@@ -138,6 +138,25 @@ def test_it_shows_a_page_of_twenty_newest_first(cast: Cast, settings: Any) -> No
 
 
 @pytest.mark.django_db
+@pytest.mark.french
+def test_it_finds_numbers_typed_as_dialled_and_counts_what_it_found(
+    cast: Cast, settings: Any
+) -> None:
+    settings.DEMO_GATEWAYS = True
+    outbox_message_store(channel="sms", sender="MAIRIE", to="+33641234567", body="Crue")
+    outbox_message_store(channel="sms", sender="MAIRIE", to="+262692123456", body="Cyclone")
+    outbox_message_store(channel="sms", sender="MAIRIE", to="+33712345678", body="Chaleur")
+    client = _agent_client(cast)
+    for typed in ("0641", "06 41", "06.41.23", "+33 6 41", "0033641"):
+        page = client.get(OUTBOX, {"q": typed}).content.decode()
+        assert "Crue" in page and "Cyclone" not in page and "Chaleur" not in page, typed
+        assert "1 message sur 3" in page, typed
+    page = client.get(OUTBOX, {"q": "0692 12"}).content.decode()
+    assert "Cyclone" in page and "Crue" not in page
+    assert "3 messages<" in client.get(OUTBOX).content.decode()
+
+
+@pytest.mark.django_db
 def test_it_is_404_without_demo_gateways_and_forbidden_to_residents(
     cast: Cast, settings: Any
 ) -> None:

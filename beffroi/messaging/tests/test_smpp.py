@@ -333,3 +333,26 @@ def test_it_answers_receipts_pushed_on_a_transmitter_bind_and_sends_each_sms_onc
     # alert_notification, which has no response in SMPP 3.4, is not answered.
     nacks = [answer for answer in smsc.answers if answer[0] == 0x80000000]
     assert [status for _command, status, _sequence in nacks] == [0x03]
+
+
+def test_the_loopback_smsc_outlives_a_client_that_resets_its_connection() -> None:
+    import socket
+    import struct
+
+    from beffroi.messaging.testing import HOST, ReceiptsOnTransmitterSmsc
+
+    smsc = ReceiptsOnTransmitterSmsc()
+    smsc.start()
+    try:
+        cut = socket.create_connection((HOST, smsc.port), timeout=5)
+        cut.sendall(struct.pack(">IIII", 100, 0x00000002, 0, 1))  # half a bind_transmitter
+        cut.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        cut.close()
+        time.sleep(0.5)
+        # The next client is served: the reset did not stop the server.
+        with socket.create_connection((HOST, smsc.port), timeout=5) as client:
+            client.sendall(struct.pack(">IIII", 16, 0x00000002, 0, 2))
+            answer = client.recv(16)
+        assert struct.unpack(">IIII", answer[:16])[1] == 0x80000002
+    finally:
+        smsc.stop()

@@ -106,6 +106,8 @@ def map_settings(*, draw: bool = False) -> dict[str, Any]:
         "baseMapUrl": reverse("territory:base_map") if uses_offline_tiles() else "",
         "zoomIn": _("Zoom in"),
         "zoomOut": _("Zoom out"),
+        # The tooltip of Leaflet's link in the attribution corner.
+        "leafletTitle": _("A JavaScript library for interactive maps"),
     }
     if draw:
         result["draw"] = draw_strings()

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from beffroi.alerts.dispatch.services import deliveries_requeue_stale
+from beffroi.alerts.dispatch.services import deliveries_requeue_stale, early_receipts_apply
 from beffroi.core.workers import worker_beat, worker_register, worker_unregister
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ def _sweep_forever(stop: threading.Event, every: float) -> None:
     while not stop.wait(every):
         try:
             deliveries_requeue_stale()
+            # Receipts kept while the database was busy, or that outran their "sent".
+            early_receipts_apply()
         except Exception:
             # A locked database or a lost connection: the next sweep tries again.
             logger.exception("Stale delivery sweep failed")

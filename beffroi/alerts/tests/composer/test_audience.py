@@ -223,3 +223,67 @@ def test_it_matches_whole_list_elements_only(cast: Cast, geo: Geo) -> None:
     assert not Subscriber.objects.filter(_json_list_has("topics", "cut")).exists()
     assert not Subscriber.objects.filter(_json_list_has("topics", "water")).exists()
     assert Subscriber.objects.filter(_json_list_has("topics", "water_cut")).count() == 1
+
+
+def test_it_counts_each_person_once_per_zone_whatever_their_places(cast: Cast) -> None:
+    """Overlapping zones, residents with one to three places (some of them twice in one
+    zone), channels and languages drawn at random: the counts equal those computed
+    by hand from the recipients and the zones' memberships."""
+    import random
+
+    from beffroi.alerts.audience import Target, target_audience, target_audience_counts
+    from beffroi.territory.models import ZoneMembership
+
+    rng = random.Random(20261205)
+    addresses = [
+        make_address(cast.org, 4.0 + rng.random() * 0.03, 45.0 + rng.random() * 0.03)
+        for _ in range(40)
+    ]
+    zones = [
+        make_zone(cast.org, f"Zone {i}", 4.0 + rng.random() * 0.02, 45.0 + rng.random() * 0.02)
+        for i in range(5)
+    ]
+    places: dict[int, list[int]] = {}
+    for i in range(60):
+        chosen = rng.sample(addresses, rng.choice((1, 1, 2, 3)))
+        channels = rng.choice((("email",), ("sms",), ("email", "sms")))
+        subscriber = make_subscriber(
+            cast.org,
+            *chosen,
+            email=f"p{i}@example.org" if "email" in channels else "",
+            sms=f"+336123450{i:02d}" if "sms" in channels else "",
+            channels=channels,
+            topics=rng.choice((("flood",), ("flood", "heat"), ("heat",))),
+            language=rng.choice(("fr", "fr", "en")),
+            unsubscribed=rng.random() < 0.1,
+        )
+        places[subscriber.pk] = [a.pk for a in chosen]
+    zone_addresses = {
+        zone.pk: set(ZoneMembership.objects.filter(zone=zone).values_list("address_id", flat=True))
+        for zone in zones
+    }
+    for picked in (zones[:1], zones[1:4], zones):
+        target = Target(
+            organisation_id=cast.org.pk,
+            topic="flood",
+            channels=("email", "sms"),
+            zone_ids=tuple(z.pk for z in picked),
+            whole_territory=False,
+            emergency=False,
+        )
+        recipients = list(target_audience(target))
+        persons = {r.subscriber_id for r in recipients}
+        counts = target_audience_counts(target)
+        assert counts.persons == len(persons)
+        assert counts.per_zone == {
+            z.pk: len({s for s in persons if zone_addresses[z.pk] & set(places[s])}) for z in picked
+        }
+        for channel in ("email", "sms"):
+            languages: dict[str, int] = {}
+            for r in recipients:
+                if r.channel == channel:
+                    languages[r.language] = languages.get(r.language, 0) + 1
+            assert counts.per_channel[channel] == sum(languages.values())
+            assert counts.per_language[channel] == languages
+    # The case the per-zone correction is for: somebody with two places in one zone.
+    assert any(len(zone_addresses[z.pk] & set(p)) > 1 for z in zones for p in places.values())

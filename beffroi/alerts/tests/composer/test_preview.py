@@ -64,8 +64,10 @@ def test_it_prices_the_sms_of_each_language_for_the_ticked_target(
     assert 'class="phone-bubble">Flood: go upstairs.\nTo stop: reply STOP</p>' in html
     # Two French SMS recipients, one English: 1 part each at 0.045 €.
     assert "1 part × 2 SMS recipients × 0.045 € = 0.09 €" in html
-    assert "1 part × 1 SMS recipient × 0.045 € = 0.04 €" in html  # 0.045 rounded
-    assert "for 3 recipients" in html
+    # 0.045 € is rounded half up to the cent, as an invoice is (it once read 0.04 €), and
+    # the total is the sum of the lines shown.
+    assert "1 part × 1 SMS recipient × 0.045 € = 0.05 €" in html
+    assert "Total cost of the SMS: 0.14 € for 3 recipients" in html
     # The e-mail block comes along out of band.
     assert 'id="email-preview" hx-swap-oob="true"' in html
     assert "Subject" in html and "Alerte crue" in html
@@ -121,3 +123,92 @@ def test_the_detail_page_shows_the_messages_exactly_as_they_were_sent(
     assert shown.index("Montez à l'étage.") < shown.index(f"/alertes/{alert.pk}/")
     assert shown.index(f"/alertes/{alert.pk}/") < shown.index("La mairie")
     assert "Channels</dt><dd>E-mail, SMS</dd>" in html
+
+
+def test_one_preview_refreshes_the_audience_and_the_texts_left_to_fill_in(
+    client: Client, cast: Cast, zone: Zone
+) -> None:
+    """The zones once posted their own audience request, which the form's preview sent by
+    the same change cancelled: the audience never updated. The form's one request now
+    answers every block."""
+    client.force_login(cast.alert_author)
+    page = _text(client.get(reverse("alerts_backoffice:alert_new")))
+    assert reverse("alerts_backoffice:audience_preview") not in page
+    assert '<div id="placeholders">' in page
+
+    html = _text(
+        client.post(
+            reverse("alerts_backoffice:sms_preview"),
+            composer_form(zone, sms_text="Crue vers [heure] à [secteur]."),
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    audience = html[html.index('id="audience-preview"') :]
+    assert 'hx-swap-oob="innerHTML"' in audience[:100]
+    assert "3 persons will be warned" in audience
+    assert "Le Bourg" in audience
+    # The placeholders: marked in the SMS as received (in words, not colour alone) and
+    # listed in the warning box, which the same answer replaces.
+    cue = '<span class="visually-hidden">to fill in: </span>'
+    assert f'<mark class="placeholder">{cue}[heure]</mark>' in html
+    box = html[html.index('<div id="placeholders" hx-swap-oob="true">') :]
+    assert "Text to fill in" in box and "[heure], [secteur]" in box
+
+    fixed = _text(
+        client.post(
+            reverse("alerts_backoffice:sms_preview"),
+            composer_form(zone, sms_text="Crue vers 18 h au Bourg."),
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert '<div id="placeholders" hx-swap-oob="true"></div>' in fixed
+    assert "<mark" not in fixed
+
+
+def test_the_email_preview_marks_the_placeholders(client: Client, cast: Cast, zone: Zone) -> None:
+    client.force_login(cast.alert_author)
+    html = _text(
+        client.post(
+            reverse("alerts_backoffice:sms_preview"),
+            composer_form(
+                zone, email_subject="Crue à [heure]", email_body="Évacuez <vite> [secteur]."
+            ),
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    cue = '<span class="visually-hidden">to fill in: </span>'
+    assert f'<dd>Crue à <mark class="placeholder">{cue}[heure]</mark></dd>' in html
+    body = html[html.index('<pre class="email-body">') :]
+    assert f'Évacuez <vite> <mark class="placeholder">{cue}[secteur]</mark>.' in body
+    raw = client.post(
+        reverse("alerts_backoffice:sms_preview"),
+        composer_form(zone, email_body="Évacuez <vite> [secteur]."),
+    ).content.decode()
+    assert "Évacuez &lt;vite&gt; <mark" in raw  # the author's text stays escaped
+
+
+def test_the_preview_shows_the_email_each_language_receives(
+    client: Client, cast: Cast, zone: Zone
+) -> None:
+    """Without an English e-mail text, English residents get the French e-mail: the
+    preview says so rather than show an "English" e-mail that nobody receives."""
+    client.force_login(cast.alert_author)
+    html = _text(
+        client.post(
+            reverse("alerts_backoffice:sms_preview"),
+            composer_form(zone),
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert "E-mail in French, as received" in html
+    assert "E-mail in English, as received" not in html
+    assert "Also received by the residents who chose English" in html
+    english = _text(
+        client.post(
+            reverse("alerts_backoffice:sms_preview"),
+            composer_form(zone, en_email_body="The Vence is flooding."),
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert "E-mail in English, as received" in english
+    assert "To stop receiving these alerts" in english

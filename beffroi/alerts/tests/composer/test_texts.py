@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -28,6 +29,10 @@ def test_it_marks_an_exercise_on_every_channel(cast: Cast) -> None:
             assert value.startswith("EXERCICE - "), (language, value)
     assert alert_texts(alert, "en").headline == "EXERCICE - Flood"
     assert alert_texts(alert, "en").subject == "EXERCICE - Alerte crue"  # falls back to French
+    # No English e-mail text: the English residents' e-mail is the French one, its notice
+    # too (see test_a_language_without_its_own_text_gets_the_whole_base_message).
+    assert "Ceci est un exercice" in alert_texts(alert, "en").body
+    AlertTranslation.objects.filter(alert=alert).update(email_body="The Vence is flooding.")
     assert "This is an exercise" in alert_texts(alert, "en").body
     # the mark keeps an SMS in GSM-7
     assert sms_info(alert_texts(alert, "fr").sms).encoding == Encoding.GSM7
@@ -144,3 +149,29 @@ def test_the_email_puts_the_instructions_and_the_page_before_the_closing() -> No
     assert email_text(texts("La Vence déborde. Montez à l'étage.\n\nLa mairie")) == (
         "La Vence déborde. Montez à l'étage.\n\nLa mairie"
     )
+
+
+def test_a_template_keeps_its_paragraphs_as_newlines(client: Any, cast: Cast) -> None:
+    """A template's texts are copied into alerts: "\\r\\n" from the browser is stored as
+    "\\n", or the alerts made from it lose their closing."""
+    from django.urls import reverse
+
+    client.force_login(cast.alert_author)
+    response = client.post(
+        reverse("alerts_backoffice:template_new"),
+        {
+            "name": "Crue",
+            "topic": "flood",
+            "category": "Met",
+            "urgency": "Expected",
+            "severity": "Moderate",
+            "certainty": "Likely",
+            "headline": "Crue",
+            "instruction": "Montez à l'étage.\r\nRestez-y.",
+            "email_body": "La Vence déborde.\r\n\r\nLa mairie",
+        },
+    )
+    assert response.status_code == 302
+    template = AlertTemplate.objects.get(name="Crue")
+    assert template.email_body == "La Vence déborde.\n\nLa mairie"
+    assert template.instruction == "Montez à l'étage.\nRestez-y."

@@ -244,3 +244,39 @@ def test_it_sends_each_sms_once_and_records_receipts_pushed_on_the_transmitter_b
     assert deliveries.count() == 24
     assert sorted(smsc.destinations) == sorted(number(i).lstrip("+") for i in range(24))
     assert set(deliveries.values_list("status", flat=True)) == {Delivery.Status.DELIVERED}
+
+
+def test_a_receipt_meeting_a_busy_database_is_tried_again_then_kept(
+    cast: Cast, monkeypatch: Any
+) -> None:
+    """SQLite's one writer held by another connection: the receipt is not lost."""
+    from django.db import OperationalError
+
+    from beffroi.alerts.dispatch import services
+    from beffroi.messaging.base import Receipt
+
+    delivery = _sent_sms(cast, "B1")
+    real_apply = services.delivery_receipt_apply
+    busy = {"left": 1}
+
+    def sometimes_busy(**kwargs: Any) -> bool:
+        if busy["left"]:
+            busy["left"] -= 1
+            raise OperationalError("database table is locked")
+        return real_apply(**kwargs)
+
+    monkeypatch.setattr(services, "delivery_receipt_apply", sometimes_busy)
+    assert services.receipt_from_gateway(receipt=Receipt("B1", "delivered"), channel="sms")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.DELIVERED
+
+    # Busy for longer than the retries: kept, and applied by the next pass.
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT)
+    busy["left"] = services.RECEIPT_BUSY_ATTEMPTS
+    monkeypatch.setattr(services.time, "sleep", lambda _seconds: None)
+    assert not services.receipt_from_gateway(receipt=Receipt("B1", "delivered"), channel="sms")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
+    assert services.early_receipts_apply() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.DELIVERED

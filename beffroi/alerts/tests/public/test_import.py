@@ -195,7 +195,7 @@ def test_it_refuses_on_the_command_line_naming_the_area(cast: Cast) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("cap_import", str(path), stdout=StringIO())
     message = str(caught.value)
-    assert "lies outside the territory of Commune de Valmont" in message
+    assert "lies outside the territory (Commune de Valmont)" in message
     assert "--allow-outside" in message
     assert not Alert.objects.exists()
 

@@ -3,6 +3,7 @@ edit; each organisation sees only its own residents; GDPR export and erasure."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -169,3 +170,41 @@ def test_the_home_page_and_the_dashboard_lead_to_registration(
     login_verified(client, territory.cast.front_desk)
     dashboard = client.get(reverse("backoffice:home")).content.decode()
     assert LIST in dashboard
+
+
+@pytest.mark.french
+def test_the_list_names_channels_and_status_in_words(client: Client, territory: Territory) -> None:
+    register_subscriber(territory, channels=["email", "sms", "voice"], voice_number="0140000000")
+    login_verified(client, territory.cast.front_desk)
+    body = client.get(LIST).content.decode()
+    row = body.split("Jeanne Durand", 1)[1].split("</tr>", 1)[0]
+    assert "<td>E-mail, SMS, Appel vocal</td>" in row or "<td>E-mail, SMS, Appel" in row
+    assert "email, sms" not in row
+    assert "<td>Actif</td>" in row
+
+
+@pytest.mark.french
+def test_the_page_of_a_resident_speaks_to_the_agent(client: Client, territory: Territory) -> None:
+    subscriber = register_subscriber(territory)
+    login_verified(client, territory.cast.front_desk)
+    body = client.get(reverse("subscribers_backoffice:detail", args=[subscriber.pk]))
+    text = body.content.decode()
+    assert "Plus aucune alerte ne sera envoyée à cet habitant" in text
+    assert "ne vous sera envoyée" not in text
+    assert "Vous pourrez vous réinscrire" not in text and "pourrez vous réinscrire" not in text
+    assert "Comment prévenir l&#x27;habitant ?" in text
+    assert "Vérifier le numéro" in text and "Vérifier mon numéro" not in text
+
+
+def test_the_unverified_notice_shows_only_while_a_channel_is_unverified(
+    client: Client, territory: Territory
+) -> None:
+    subscriber = register_subscriber(territory)
+    login_verified(client, territory.cast.front_desk)
+    url = reverse("subscribers_backoffice:detail", args=[subscriber.pk])
+    notice = "Until a channel is verified"
+    assert notice in client.get(url).content.decode()
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        email_verified_at=subscriber.created_at, sms_verified_at=subscriber.created_at
+    )
+    assert notice not in client.get(url).content.decode()

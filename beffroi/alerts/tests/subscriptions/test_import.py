@@ -193,7 +193,7 @@ def test_agents_preview_then_import_a_file(client: Client, territory: Territory)
     assert "Preview" in body and "3 new residents" in body
     assert not Subscriber.objects.exists()
     fingerprint = response.context["fingerprint"]
-    response = client.post(url, {"action": "commit", "fingerprint": fingerprint})
+    response = client.post(url, {"action": "commit", "fingerprint": fingerprint}, follow=True)
     assert response.status_code == 200
     assert "Import done" in response.content.decode()
     assert Subscriber.objects.count() == 3
@@ -392,9 +392,9 @@ def test_agents_certify_the_consent_then_see_its_source(
     assert "would reach" in body and "You certified" in body
     assert not Subscriber.objects.exists()
     response = client.post(
-        url, {"action": "commit", "fingerprint": response.context["fingerprint"]}
+        url, {"action": "commit", "fingerprint": response.context["fingerprint"]}, follow=True
     )
-    assert response.context["report"].consent
+    assert response.context["report"]["consent"]
     batch = SubscriberImport.objects.get()
     assert f"Recorded as import #{batch.pk}." in response.content.decode()
     jeanne = Subscriber.objects.get(email="jeanne@example.org")
@@ -416,3 +416,66 @@ def test_without_the_box_ticked_the_preview_says_emergency_alerts_only(
     body = response.content.decode()
     assert "Consent not recorded" in body and "emergency alerts only" in body
     assert [(r.routine, r.emergency) for r in response.context["report"].reach][-1] == (0, 3)
+
+
+# --- Every problem of a line, in words; plurals; post/redirect/get ---------------------------
+
+
+def test_it_reports_every_problem_of_a_line_at_once(territory: Territory) -> None:
+    data = (
+        b"nom;email;telephone;adresse;themes\n"
+        b"Paul;paul@@example;12345;99 boulevard inexistant;volcan\n"
+    )
+    with pytest.raises(ImportRefused) as error:
+        _import(territory, data)
+    [refused] = error.value.report.refused
+    assert "paul@@example" in refused.reason
+    assert "12345" in refused.reason
+    assert "volcan" in refused.reason
+    assert "99 boulevard inexistant" in refused.reason
+
+
+def test_an_address_not_found_is_said_in_words_with_the_closest_one(
+    territory: Territory,
+) -> None:
+    data = "nom;email;adresse\nPaul;paul@example.org;12 allée des lys\n".encode()
+    with pytest.raises(ImportRefused) as error:
+        _import(territory, data)
+    [refused] = error.value.report.refused
+    assert refused.reason == (
+        "address “12 allée des lys” not found in the commune's address base; "
+        "closest: 3 Allée des Lilas, 99100 Valmont"
+    )
+
+
+@pytest.mark.french
+def test_the_preview_says_its_counts_in_french_plurals(
+    client: Client, territory: Territory
+) -> None:
+    login_verified(client, territory.cast.administrator)
+    upload = SimpleUploadedFile("abonnes.csv", GOOD_UTF8_COMMA, content_type="text/csv")
+    response = client.post(reverse("subscribers_backoffice:import"), {"file": upload})
+    body = response.content.decode()
+    assert "1 ligne (utf-8) : 1 nouvel habitant, 0 déjà inscrit et mis à jour." in body
+    upload = SimpleUploadedFile("abonnes.csv", GOOD_LATIN1, content_type="text/csv")
+    response = client.post(reverse("subscribers_backoffice:import"), {"file": upload})
+    body = response.content.decode()
+    assert "3 lignes (windows-1252) : 3 nouveaux habitants, 0 déjà inscrit" in body
+
+
+def test_the_result_of_an_import_survives_a_refresh(client: Client, territory: Territory) -> None:
+    login_verified(client, territory.cast.administrator)
+    url = reverse("subscribers_backoffice:import")
+    upload = SimpleUploadedFile("abonnes.csv", GOOD_LATIN1, content_type="text/csv")
+    fingerprint = client.post(url, {"file": upload}).context["fingerprint"]
+    response = client.post(url, {"action": "commit", "fingerprint": fingerprint})
+    assert response.status_code == 302
+    result_url = response["Location"]
+    batch = SubscriberImport.objects.get()
+    assert result_url == reverse("subscribers_backoffice:import_done", args=[batch.pk])
+    for _attempt in range(2):  # the page itself, then a refresh: nothing is sent again
+        body = client.get(result_url).content.decode()
+        assert "Import done" in body and "3 new residents" in body
+        assert "expired" not in body
+    assert Subscriber.objects.count() == 3
+    assert SubscriberImport.objects.count() == 1

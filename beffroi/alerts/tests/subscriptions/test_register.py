@@ -115,7 +115,7 @@ def test_it_refuses_a_point_outside_the_territory(client: Client, territory: Ter
     addresses = Address.objects.count()
     response = client.post(URL, registration_data(lat=str(lat), lon=str(lon)))
     assert response.status_code == 200
-    assert "outside the territory of Commune de Valmont" in response.content.decode()
+    assert "outside the territory covered (Commune de Valmont)" in response.content.decode()
     assert not Subscriber.objects.exists()
     assert Address.objects.count() == addresses
 

@@ -122,3 +122,21 @@ def test_it_leaves_look_alike_matches_to_the_resident() -> None:
     assert _unambiguous([_match(1, 100.0), _match(2, 90.0)]) == 1
     assert _unambiguous([_match(1, 99.0), _match(2, 99.0)]) is None
     assert _unambiguous([_match(1, 96.0), _match(2, 93.0)]) is None
+
+
+def test_a_mobile_number_without_sms_ticked_is_an_error_not_ignored(
+    client: Client, territory: Territory
+) -> None:
+    data = registration_data(address=str(territory.mairie_12.pk), channels=["email"])
+    assert data["sms_number"]
+    response = client.post(URL, data)
+    body = response.content.decode()
+    assert _errors_of(body, "channels") == [
+        "A mobile number is given: tick “SMS” to be warned on it, or remove it."
+    ]
+    assert not Subscriber.objects.exists()
+    # Either choice is accepted: without the number…
+    response = client.post(URL, {**data, "sms_number": ""})
+    assert response.status_code == 302
+    subscriber = Subscriber.objects.get()
+    assert subscriber.channels == ["email"] and not subscriber.sms_number

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +48,7 @@ def test_it_asks_for_confirmation_before_unsubscribing(
     url = reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
     response = client.get(url)
     assert response.status_code == 200
-    assert "Do you want to stop receiving the alerts" in response.content.decode()
+    assert "Do you want to stop receiving these alerts" in response.content.decode()
     subscriber.refresh_from_db()
     assert subscriber.unsubscribed_at is None
     response = client.post(url)
@@ -142,7 +143,7 @@ def test_it_confirms_before_ending_everything_from_the_management_page(
     response = client.post(url, {"action": "unsubscribe"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Do you want to stop receiving the alerts" in body
+    assert "Do you want to stop receiving these alerts" in body
     assert 'name="confirm" value="yes"' in body
     assert f'href="{url}"' in body  # a way back
     subscriber.refresh_from_db()
@@ -231,3 +232,18 @@ def test_an_agent_confirms_before_ending_a_registration(
     assert response["Location"] == reverse("subscribers_backoffice:list")
     subscriber.refresh_from_db()
     assert subscriber.unsubscribe_reason == "agent"
+
+
+@pytest.mark.french
+def test_the_unsubscribe_pages_read_naturally_in_french(
+    client: Client, territory: Territory
+) -> None:
+    subscriber = register_subscriber(territory)
+    url = reverse("subscriptions:unsubscribe", args=[subscriber.unsubscribe_token])
+    question = client.get(url).content.decode()
+    assert "Commune de Valmont" in question and "de Commune de" not in question
+    done = client.post(url).content.decode()
+    assert "de Commune de" not in done
+    # The text and its button say the same thing.
+    assert "vous réinscrire" in done and "Me réinscrire" in done
+    assert "réabonner" not in done

@@ -221,3 +221,23 @@ def test_it_marks_channels_verified_when_an_agent_had_them_confirmed(
     assert subscriber.sms_verified_at is not None
     assert subscriber.voice_verified_at is not None
     assert not ChannelVerification.objects.exists()
+
+
+@pytest.mark.french
+def test_the_emails_to_residents_come_from_the_organisation_and_never_say_de_commune(
+    registered: tuple[Subscriber, str], gateways: Gateways, sent: RunOnCommit
+) -> None:
+    subscriber, _url = registered
+    smtp = gateways[0]
+    with sent():
+        services.management_link_send(subscriber_id=subscriber.pk, channel="email")
+    verification, management = smtp.received
+    for mail in (verification, management):
+        assert mail.message["From"].addresses[0].display_name == "Commune de Valmont"
+        text = mail.message["Subject"] + mail.message.get_content()
+        assert "Commune de Valmont" in text
+        assert "de Commune de" not in text
+    assert verification.message["Subject"] == (
+        "Alertes — Commune de Valmont : confirmez votre adresse e-mail"
+    )
+    assert management.message["Subject"] == "Alertes — Commune de Valmont : votre inscription"

@@ -90,6 +90,15 @@
     if (SETTINGS.draw && L.drawLocal) {
       mergeStrings(L.drawLocal, SETTINGS.draw);
     }
+    // Leaflet's own link in the attribution: its tooltip ("A JavaScript library for
+    // interactive maps") in the page's language, the rest of the link kept as it is.
+    var attribution = L.Control.Attribution.prototype.options;
+    if (SETTINGS.leafletTitle && typeof attribution.prefix === "string") {
+      attribution.prefix = attribution.prefix.replace(
+        /title="[^"]*"/,
+        'title="' + escapeHtml(SETTINGS.leafletTitle).replace(/"/g, "&quot;") + '"'
+      );
+    }
   }
 
   /* The base map is fetched once per page, however many maps it has. */
