@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 # the table stays at the size of the live windows without a scheduled job.
 _PURGE_ONE_IN = 500
 _PURGE_AFTER_SECONDS = 2 * 86_400
-_LOCKED_RETRIES = 40
+# How long a hit waits for SQLite's writer lock before it is refused (never let through).
+_LOCKED_WAIT_SECONDS = 15.0
 
 # Wall-clock time, replaceable in tests: a window boundary in the middle of a concurrency
 # test would open a fresh budget and make the count depend on the minute it ran.
@@ -57,6 +58,10 @@ def _window(now: float, window_seconds: int) -> int:
     return int(now // window_seconds) * window_seconds
 
 
+class CounterBusy(Exception):
+    """The database counter stayed locked by other writers for longer than the wait."""
+
+
 def rate_hit(
     key: str, *, limit: int, window_seconds: int, cost: int = 1, now: float | None = None
 ) -> Decision:
@@ -72,6 +77,11 @@ def rate_hit(
     window = _window(now, window_seconds)
     try:
         count = _increment(key, window, window_seconds, cost)
+    except CounterBusy:
+        # Locked for longer than the wait: under such contention the hit is refused, not
+        # let through uncounted (an attacker's flood must not open the gate).
+        logger.warning("Rate counter %s busy; request refused.", key)
+        return Decision(allowed=False, count=limit + cost, limit=limit, retry_after=1.0)
     except Exception:
         logger.warning("Rate counter %s unavailable; request allowed.", key, exc_info=True)
         return Decision(allowed=True, count=0, limit=limit, retry_after=0.0)
@@ -151,18 +161,23 @@ def _increment_database(key: str, window: int, cost: int) -> int:
         f"RETURNING {count_column}"
     )
     # SQLite answers "database is locked" to a writer that meets another; contention is
-    # exactly what an attacker creates, so wait for the lock a little rather than let the
-    # hit through uncounted.
-    for attempt in range(_LOCKED_RETRIES):
+    # exactly what an attacker creates, so wait for the lock rather than let the hit through
+    # uncounted, and past the wait refuse it (``CounterBusy``).
+    deadline = time.monotonic() + _LOCKED_WAIT_SECONDS
+    attempt = 0
+    while True:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(sql, [key[:200], window, cost])
                 row = cursor.fetchone()
             break
         except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == _LOCKED_RETRIES - 1:
+            if "locked" not in str(exc):
                 raise
-            time.sleep(0.005 * (attempt + 1))
+            if time.monotonic() > deadline:
+                raise CounterBusy(key) from exc
+            attempt += 1
+            time.sleep(min(0.005 * attempt, 0.05))
     if random.randrange(_PURGE_ONE_IN) == 0:
         rate_counters_purge()
     assert row is not None

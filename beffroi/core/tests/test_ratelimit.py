@@ -109,3 +109,31 @@ def test_it_holds_with_sixteen_clients_at_once_on_redis(settings: Any) -> None:
     assert results.count(True) == 50
     # Nothing went to the database: Redis holds the counts.
     assert not RateCounter.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_counter_locked_past_the_wait_refuses_the_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contention is what a flood creates: a hit that cannot be counted is not let through."""
+    from contextlib import contextmanager
+
+    from django.db import OperationalError, connection
+
+    from beffroi.core import ratelimit
+
+    class LockedCursor:
+        def execute(self, *args: object) -> None:
+            raise OperationalError("database table is locked")
+
+    class LockedConnection:
+        ops = connection.ops
+
+        @contextmanager
+        def cursor(self):  # type: ignore[no-untyped-def]
+            yield LockedCursor()
+
+    monkeypatch.setattr(ratelimit, "connection", LockedConnection())
+    monkeypatch.setattr(ratelimit, "_LOCKED_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(ratelimit, "_redis_url", lambda: "")
+    decision = ratelimit.rate_hit("sms:+33612345678", limit=5, window_seconds=60)
+    assert not decision.allowed
+    assert decision.retry_after >= 1

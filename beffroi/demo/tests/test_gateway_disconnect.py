@@ -48,3 +48,24 @@ def test_a_client_cut_off_mid_session_is_one_line_without_traceback(
     assert records, "the disconnection was not logged"
     assert all(r.levelno == logging.INFO and r.exc_info is None for r in records)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_outbox_copy_waits_for_a_busy_database() -> None:
+    """The dispatch writing its outcomes holds SQLite's writer lock for a moment: the copy of
+    the message waits for it instead of being lost."""
+    from django.db import OperationalError
+
+    from beffroi.demo.gateways import ReceivedMessage, _store_safely
+
+    stored: list[ReceivedMessage] = []
+    busy = {"left": 3}
+
+    def store(message: ReceivedMessage) -> None:
+        if busy["left"]:
+            busy["left"] -= 1
+            raise OperationalError("database table is locked")
+        stored.append(message)
+
+    message = ReceivedMessage("sms", "MAIRIE", "+33641987701", "", "", "Crue")
+    _store_safely(store, message)
+    assert stored == [message]

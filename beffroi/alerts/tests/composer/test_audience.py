@@ -225,11 +225,19 @@ def test_it_matches_whole_list_elements_only(cast: Cast, geo: Geo) -> None:
     assert Subscriber.objects.filter(_json_list_has("topics", "water_cut")).count() == 1
 
 
-def test_it_counts_each_person_once_per_zone_whatever_their_places(cast: Cast) -> None:
+@pytest.mark.parametrize("share", [0.0, 1.01], ids=["probed", "listed"])
+def test_it_counts_each_person_once_per_zone_whatever_their_places(
+    cast: Cast, share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Overlapping zones, residents with one to three places (some of them twice in one
-    zone), channels and languages drawn at random: the counts equal those computed
-    by hand from the recipients and the zones' memberships."""
+    zone), channels and languages drawn at random: the counts equal those computed by hand
+    from the recipients and the zones' memberships, whether the audience is found from the
+    target's places or by each subscriber probing its own (on SQLite, by target size)."""
     import random
+
+    from beffroi.alerts import audience
+
+    monkeypatch.setattr(audience, "PLACES_FIRST_SHARE", share)
 
     from beffroi.alerts.audience import Target, target_audience, target_audience_counts
     from beffroi.territory.models import ZoneMembership
