@@ -10,10 +10,17 @@ import math
 from typing import Any
 
 import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
 
 from beffroi.territory.geojson import geometry_shape
 from beffroi.territory.models import Address, Commune, Organisation
 from beffroi.territory.text import normalize_street
+
+# The drawing is kept this long once computed: the page is public, and computing it reads
+# every address of the organisation (an anonymous visitor must not make the server do that
+# at each request). A new or removed address changes the key at once.
+BASE_MAP_CACHE_SECONDS = 3_600
 
 # A street label rests on the middle of its line: a handful of vertices keeps the line close
 # to the houses of a bending street, and the file small for a commune of 20,000 addresses.
@@ -46,6 +53,19 @@ def street_line(lons: Any, lats: Any) -> list[list[float]]:
         x, y = station * vt[0] + offset * vt[1]
         line.append(_rounded((lon0 + x / scale, lat0 + y)))
     return line
+
+
+def base_map_cached(*, organisation: Organisation) -> dict[str, Any]:
+    """``base_map``, computed once per state of the organisation's address base."""
+    stamp = Address.objects.filter(organisation=organisation).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    key = f"territory:base-map:{organisation.pk}:{stamp['n']}:{stamp['last']}"
+    drawing: dict[str, Any] | None = cache.get(key)
+    if drawing is None:
+        drawing = base_map(organisation=organisation)
+        cache.set(key, drawing, BASE_MAP_CACHE_SECONDS)
+    return drawing
 
 
 def base_map(*, organisation: Organisation) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from beffroi.territory.access import (
     access_zone,
     can_edit_territory,
 )
-from beffroi.territory.basemap import base_map
+from beffroi.territory.basemap import base_map_cached
 from beffroi.territory.forms import AddressQueryForm, ZoneForm, ZoneImportForm, ZoneKindFilterForm
 from beffroi.territory.geojson import MAX_FILE_BYTES
 from beffroi.territory.models import Address
@@ -110,7 +110,7 @@ def base_map_view(request: HttpRequest) -> JsonResponse:
 
     Public like the BAN it comes from: the residents' point picker draws it too.
     """
-    return JsonResponse(base_map(organisation=request_organisation(request)))
+    return JsonResponse(base_map_cached(organisation=request_organisation(request)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -185,3 +185,33 @@ def test_it_gives_zone_maps_their_settings(addresses: Cast, name: str) -> None:
     assert 'id="beffroi-map-settings"' in html
     assert "beffroi/css/map.css" in html
     assert ('"draw":' in html) is (name == "zone_create")
+
+
+def test_it_computes_the_drawing_once_per_state_of_the_address_base(
+    addresses: Cast, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public and costly (every address is read): an anonymous visitor asking again and
+    again gets the drawing already made, until an address is added."""
+    from beffroi.territory import basemap
+
+    computed: list[int] = []
+    real = basemap.base_map
+
+    def counting(*, organisation: Any) -> Any:
+        computed.append(organisation.pk)
+        return real(organisation=organisation)
+
+    monkeypatch.setattr(basemap, "base_map", counting)
+    first = Client().get(BASE_MAP).json()
+    for _ in range(3):
+        assert Client().get(BASE_MAP).json() == first
+    assert len(computed) == 1
+
+    more = write_ban(
+        tmp_path / "more.csv",
+        ban_line("99001_0999_00001", "1", "Impasse Neuve", "4.0001", "45.0001"),
+    )
+    ban_import(organisation=addresses.org, path=more)
+    names = {f["properties"]["name"] for f in Client().get(BASE_MAP).json()["features"]}
+    assert "Impasse Neuve" in names
+    assert len(computed) == 2
