@@ -414,7 +414,6 @@ def target_audience_counts(target: Target) -> AudienceCounts:
         params += [*target.zone_ids, *target.zone_ids]
     sql = f"WITH {', '.join(tables)} {' UNION ALL '.join(selects)}"
     persons = 0
-    per_channel = {c: 0 for c in channels}
     per_language: dict[str, dict[str, int]] = {c: {} for c in channels}
     per_zone: dict[int, int] = {}
     with connection.cursor() as cursor:
@@ -423,7 +422,6 @@ def target_audience_counts(target: Target) -> AudienceCounts:
             if zone_id is None:
                 persons += int(count)
                 for c, n in zip(channels, by_channel, strict=True):
-                    per_channel[c] += int(n or 0)
                     if n:
                         key = row_language or "fr"
                         per_language[c][key] = per_language[c].get(key, 0) + int(n)
@@ -432,7 +430,7 @@ def target_audience_counts(target: Target) -> AudienceCounts:
             else:  # persons with several places in that zone, counted once each
                 per_zone[-int(zone_id)] = per_zone.get(-int(zone_id), 0) - int(count)
     return AudienceCounts(
-        per_channel=per_channel,
+        per_channel={c: sum(per_language[c].values()) for c in channels},
         per_zone={zone_id: per_zone.get(zone_id, 0) for zone_id in target.zone_ids},
         persons=persons,
         per_language=per_language,

@@ -30,6 +30,8 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from beffroi.core.locking import is_locked, when_unlocked
+
 __all__ = ["Decision", "rate_counters_purge", "rate_hit", "rate_peek"]
 
 logger = logging.getLogger(__name__)
@@ -160,24 +162,21 @@ def _increment_database(key: str, window: int, cost: int) -> int:
         f"DO UPDATE SET {count_column} = {table}.{count_column} + EXCLUDED.{count_column} "
         f"RETURNING {count_column}"
     )
+
     # SQLite answers "database is locked" to a writer that meets another; contention is
     # exactly what an attacker creates, so wait for the lock rather than let the hit through
     # uncounted, and past the wait refuse it (``CounterBusy``).
-    deadline = time.monotonic() + _LOCKED_WAIT_SECONDS
-    attempt = 0
-    while True:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [key[:200], window, cost])
-                row = cursor.fetchone()
-            break
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise CounterBusy(key) from exc
-            attempt += 1
-            time.sleep(min(0.005 * attempt, 0.05))
+    def count() -> Any:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [key[:200], window, cost])
+            return cursor.fetchone()
+
+    try:
+        row = when_unlocked(count, wait_seconds=_LOCKED_WAIT_SECONDS)
+    except OperationalError as exc:
+        if is_locked(exc):
+            raise CounterBusy(key) from exc
+        raise
     if random.randrange(_PURGE_ONE_IN) == 0:
         rate_counters_purge()
     assert row is not None

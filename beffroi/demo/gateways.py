@@ -31,8 +31,9 @@ from email.message import EmailMessage
 from typing import Any
 
 import smpplib.smpp  # type: ignore[import-untyped]
-from django.db import OperationalError, close_old_connections, connection
+from django.db import close_old_connections, connection
 
+from beffroi.core.locking import when_unlocked
 from beffroi.messaging.sms import gsm7_decode
 
 __all__ = ["DemoGateways", "DemoSmsc", "DemoSmtpServer", "ReceivedMessage", "demo_gateways"]
@@ -64,25 +65,12 @@ STORE_LOCKED_WAIT_SECONDS = 10.0
 
 
 def _store_safely(store: Store, message: ReceivedMessage) -> None:
-    deadline = time.monotonic() + STORE_LOCKED_WAIT_SECONDS
-    attempt = 0
-    while True:
-        try:
-            store(message)
-            return
-        except OperationalError as exc:
-            if "locked" in str(exc) and time.monotonic() < deadline:
-                attempt += 1
-                time.sleep(min(0.01 * attempt, 0.1))
-                continue
-            logger.exception("Demo outbox: message to %s not stored", message.to)
-            return
-        except Exception:
-            # The message was accepted: losing its outbox copy must not make the gateway
-            # refuse the next ones (the dispatch would retry a message the resident
-            # "received").
-            logger.exception("Demo outbox: message to %s not stored", message.to)
-            return
+    try:
+        when_unlocked(lambda: store(message), wait_seconds=STORE_LOCKED_WAIT_SECONDS)
+    except Exception:
+        # The message was accepted: losing its outbox copy must not make the gateway refuse
+        # the next ones (the dispatch would retry a message the resident "received").
+        logger.exception("Demo outbox: message to %s not stored", message.to)
 
 
 class _Server(socketserver.ThreadingTCPServer):

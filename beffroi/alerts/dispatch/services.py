@@ -55,6 +55,7 @@ from beffroi.alerts.texts import (
     outgoing_sms,
 )
 from beffroi.alerts.workflow import alert_transition
+from beffroi.core.locking import when_unlocked
 from beffroi.core.phone import phone_parse_e164
 from beffroi.core.workers import current_worker, workers_forget, workers_gone
 from beffroi.messaging.base import EmailOut, Outcome, Receipt, SmsOut, Transport, TransportError
@@ -826,7 +827,8 @@ _early_receipts: list[tuple[Receipt, str, float]] = []
 _early_receipts_lock = threading.Lock()
 
 
-RECEIPT_BUSY_ATTEMPTS = 4  # a busy database is tried again at once, then the receipt is kept
+# A receipt meeting a locked database waits this long, then is kept for the next pass.
+RECEIPT_LOCKED_WAIT_SECONDS = 0.5
 
 
 def receipt_from_gateway(*, receipt: Receipt, channel: str) -> bool:
@@ -861,14 +863,16 @@ def _receipt_apply_or_keep(receipt: Receipt, channel: str) -> bool:
     """``delivery_receipt_apply``, reporting a busy database (SQLite's one writer held by
     another connection) as "not applied yet": the receipt is then kept and tried again
     instead of being lost. A savepoint keeps an enclosing transaction usable."""
-    for attempt in range(RECEIPT_BUSY_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return delivery_receipt_apply(receipt=receipt, channel=channel)
-        except OperationalError:
-            time.sleep(0.05 * (attempt + 1))
-    logger.warning("Receipt %s kept for later: the database is busy", receipt.provider_id)
-    return False
+
+    def apply() -> bool:
+        with transaction.atomic():
+            return delivery_receipt_apply(receipt=receipt, channel=channel)
+
+    try:
+        return when_unlocked(apply, wait_seconds=RECEIPT_LOCKED_WAIT_SECONDS)
+    except OperationalError:
+        logger.warning("Receipt %s kept for later: the database is busy", receipt.provider_id)
+        return False
 
 
 def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -24,25 +25,20 @@ from beffroi.core.workers import worker_beat, worker_register, worker_unregister
 logger = logging.getLogger(__name__)
 
 
-def _sweep_forever(stop: threading.Event, every: float) -> None:
-    while not stop.wait(every):
-        try:
-            deliveries_requeue_stale()
-            # Receipts kept while the database was busy, or that outran their "sent".
-            early_receipts_apply()
-        except Exception:
-            # A locked database or a lost connection: the next sweep tries again.
-            logger.exception("Stale delivery sweep failed")
-        finally:
-            close_old_connections()
+def _sweep() -> None:
+    deliveries_requeue_stale()
+    # Receipts kept while the database was busy, or that outran their "sent".
+    early_receipts_apply()
 
 
-def _beat_forever(stop: threading.Event, every: float) -> None:
+def _forever(stop: threading.Event, every: float, job: Callable[[], object]) -> None:
+    """``job`` every ``every`` seconds until ``stop``. A failure (a locked database, a lost
+    connection) is logged and the next round tries again."""
     while not stop.wait(every):
         try:
-            worker_beat()
+            job()
         except Exception:
-            logger.exception("Worker heartbeat failed")
+            logger.exception("%s failed", job.__name__)
         finally:
             close_old_connections()
 
@@ -60,12 +56,12 @@ class Command(BaseCommand):
         count = deliveries_requeue_stale()
         self.stdout.write(f"Worker {worker_id}: deliveries re-queued at start: {count}.")
         stop = threading.Event()
-        for target, every, name in (
-            (_sweep_forever, settings.DISPATCH_SWEEP_SECONDS, "dispatch-sweeper"),
-            (_beat_forever, settings.WORKER_HEARTBEAT_SECONDS, "worker-heartbeat"),
+        for job, every, name in (
+            (_sweep, settings.DISPATCH_SWEEP_SECONDS, "dispatch-sweeper"),
+            (worker_beat, settings.WORKER_HEARTBEAT_SECONDS, "worker-heartbeat"),
         ):
             threading.Thread(
-                target=target, args=(stop, float(every)), name=name, daemon=True
+                target=_forever, args=(stop, float(every), job), name=name, daemon=True
             ).start()
         worker_options: dict[str, Any] = {
             "queue_name": options["queue_name"],
