@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "beffroi.territory",
     "beffroi.messaging",
     "beffroi.alerts",
+    "beffroi.participation",
     "beffroi.api",
     "beffroi.demo",
 ]

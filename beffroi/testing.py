@@ -71,6 +71,7 @@ class Cast:
     resident2: User
     association_manager: User
     moderator: User
+    participation_manager: User
     alert_author: User
     alert_approver: User
     social_agent: User
@@ -81,6 +82,7 @@ class Cast:
     def agents(self) -> dict[str, User]:
         return {
             Role.MODERATOR: self.moderator,
+            Role.PARTICIPATION_MANAGER: self.participation_manager,
             Role.ALERT_AUTHOR: self.alert_author,
             Role.ALERT_APPROVER: self.alert_approver,
             Role.SOCIAL_AGENT: self.social_agent,
@@ -109,6 +111,9 @@ def make_cast() -> Cast:
             "asso@example.org", Role.RESIDENT, Role.ASSOCIATION_MANAGER, name="Claire Asso"
         ),
         moderator=person("moderation@valmont.example", Role.MODERATOR, name="Mo Derateur"),
+        participation_manager=person(
+            "participation@valmont.example", Role.PARTICIPATION_MANAGER, name="Paul Participation"
+        ),
         alert_author=person("redaction@valmont.example", Role.ALERT_AUTHOR, name="Rémi Auteur"),
         alert_approver=person(
             "validation@valmont.example", Role.ALERT_APPROVER, name="Valérie Valide"

@@ -7,6 +7,7 @@ from beffroi.admin import site as admin_site
 from beffroi.alerts.dispatch import urls as dispatch_urls
 from beffroi.alerts.public import urls as public_urls
 from beffroi.alerts.subscriptions import urls as subscriptions_urls
+from beffroi.participation import urls as participation_urls
 
 urlpatterns = [
     path("", include("beffroi.core.urls")),
@@ -24,6 +25,8 @@ urlpatterns = [
     path("backoffice/alertes/envoi/", include(dispatch_urls.backoffice)),
     path("alertes/envoi/", include(dispatch_urls.hooks)),
     path("backoffice/alertes/", include("beffroi.alerts.composer.urls")),
+    path("participer/", include(participation_urls.public)),
+    path("backoffice/participation/", include(participation_urls.backoffice)),
     path("api/v1/", include("beffroi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

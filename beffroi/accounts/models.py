@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     ASSOCIATION_MANAGER = "association_manager", _("Association manager")
     MODERATOR = "moderator", _("Moderator")
+    PARTICIPATION_MANAGER = "participation_manager", _("Participation manager")
     ALERT_AUTHOR = "alert_author", _("Alert author")
     ALERT_APPROVER = "alert_approver", _("Alert approver")
     SOCIAL_AGENT = "social_agent", _("Social agent (CCAS)")
@@ -26,6 +27,7 @@ class Role(models.TextChoices):
 AGENT_ROLES: frozenset[str] = frozenset(
     {
         Role.MODERATOR,
+        Role.PARTICIPATION_MANAGER,
         Role.ALERT_AUTHOR,
         Role.ALERT_APPROVER,
         Role.SOCIAL_AGENT,

@@ -1,0 +1,281 @@
+"""Who may do what in participation, in one place.
+
+What residents may do follows from the process's active phases: each phase type declares its
+actions (``models.processes.PHASE_ACTIONS``), and ``decide`` adds who the person is (a verified
+account, or a person registered for alerts proven by an SMS code), whether they are blocked,
+and the process's own rules (minimum age, residence in its zones). Views, API endpoints and
+services all ask ``decide`` / ``check``; none re-checks a rule by hand, so that a support sent
+after the phase closed, or a comment in a phase without comments, is refused whatever the
+client sends.
+
+Agents: participation managers and administrators run processes; moderators (and managers)
+moderate; front-desk agents and managers type in contributions made on paper, at a workshop
+or on the phone.
+
+Every ``access_*`` loader answers 404 for another organisation's object as for a missing one,
+and for a hidden proposal to anyone but moderators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from beffroi.accounts.access import found, has_role, request_organisation
+from beffroi.accounts.models import Role, User
+from beffroi.participation.models import Action, Participant, Phase, Process, Proposal
+from beffroi.territory.models import Organisation, ZoneMembership
+
+MANAGER_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR})
+MODERATION_ROLES: frozenset[str] = frozenset(
+    {Role.MODERATOR, Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR}
+)
+# Typing in a proposal or a registration made on paper, at a workshop or on the phone.
+ON_BEHALF_ROLES: frozenset[str] = frozenset(
+    {Role.PARTICIPATION_MANAGER, Role.FRONT_DESK, Role.ADMINISTRATOR}
+)
+STATISTICS_ROLES: frozenset[str] = MANAGER_ROLES | {Role.MODERATOR}
+
+# What a person known only by an SMS code (no account) may do.
+SMS_CODE_ACTIONS: frozenset[str] = frozenset(
+    {Action.SUPPORT, Action.COMMENT, Action.ANSWER, Action.OPINION, Action.REGISTER_MEETING}
+)
+
+# Session key holding the participant id proven by an SMS code.
+SMS_PARTICIPANT_SESSION_KEY = "participation_sms_participant"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    # Translated reason shown to the person when refused; ``code`` for tests and the API.
+    code: str = ""
+    message: str | Promise = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+class ActionRefused(Exception):
+    """Raised by services when ``decide`` refuses: ``decision`` says why."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(str(decision.message))
+        self.decision = decision
+
+
+ALLOWED = Decision(True)
+_REASONS: dict[str, Promise] = {
+    "not_published": _("This process is not open to the public."),
+    "phase_closed": _("This is not possible in the current phase of the process."),
+    "login": _("Sign in, or confirm your mobile number with an SMS code, to take part."),
+    "account_needed": _("Sign in with an account to do this."),
+    "email_unverified": _("Confirm your e-mail address first: we sent you a link."),
+    "blocked": _("Your participation has been suspended by the moderators."),
+    "birth_year": _("This process is open from a minimum age: tell us your year of birth."),
+    "too_young": _("This process is open from %(age)s years of age."),
+    "not_resident": _("This process is reserved to the residents of its area."),
+}
+
+
+def refused(code: str, **params: object) -> Decision:
+    message = _REASONS[code]
+    if params:
+        return Decision(False, code, str(message) % params)
+    return Decision(False, code, message)
+
+
+def open_phases(process: Process, now: datetime | None = None) -> list[Phase]:
+    now = now or timezone.now()
+    return [phase for phase in process.phases.all() if phase.is_open(now)]
+
+
+def open_actions(process: Process, now: datetime | None = None) -> frozenset[str]:
+    """Every action some open phase of ``process`` allows (prefetch ``phases`` for lists)."""
+    actions: frozenset[str] = frozenset()
+    for phase in open_phases(process, now):
+        actions |= phase.actions
+    return actions
+
+
+def _is_resident(participant: Participant, process: Process) -> bool:
+    addresses: set[int] = set()
+    if participant.address_id:
+        addresses.add(participant.address_id)
+    if participant.subscriber_id:
+        addresses.update(
+            participant.subscriber.places.values_list("address_id", flat=True)  # type: ignore[union-attr]
+        )
+    if not addresses:
+        return False
+    if process.whole_territory:
+        from beffroi.territory.models import Address
+
+        return Address.objects.filter(
+            pk__in=addresses, organisation_id=process.organisation_id
+        ).exists()
+    return ZoneMembership.objects.filter(
+        address_id__in=addresses, zone__in=process.zones.all()
+    ).exists()
+
+
+def participant_eligible(participant: Participant, process: Process) -> Decision:
+    """The person's side of the rules: identity proven, not blocked, the process's rules."""
+    if participant.organisation_id != process.organisation_id:
+        return refused("login")
+    if participant.blocked_at is not None:
+        return refused("blocked")
+    if participant.user_id is not None:
+        user = participant.user
+        assert user is not None
+        if not user.is_active or user.erased_at is not None:
+            return refused("login")
+        if user.email_verified_at is None:
+            return refused("email_unverified")
+    elif participant.subscriber_id is not None:
+        subscriber = participant.subscriber
+        assert subscriber is not None
+        if subscriber.sms_verified_at is None or subscriber.unsubscribed_at is not None:
+            return refused("login")
+    else:
+        return refused("login")
+    if process.min_age:
+        if participant.birth_year is None:
+            return refused("birth_year")
+        if timezone.localdate().year - participant.birth_year < process.min_age:
+            return refused("too_young", age=process.min_age)
+    if process.residents_only and not _is_resident(participant, process):
+        return refused("not_resident")
+    return ALLOWED
+
+
+def decide(
+    participant: Participant | None,
+    process: Process,
+    action: str,
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    """May ``participant`` (None: nobody identified) do ``action`` in ``process`` now?"""
+    if process.status != Process.Status.PUBLISHED:
+        return refused("not_published")
+    if action not in open_actions(process, now):
+        return refused("phase_closed")
+    if participant is None:
+        return refused("account_needed" if action not in SMS_CODE_ACTIONS else "login")
+    if participant.user_id is None and action not in SMS_CODE_ACTIONS:
+        return refused("account_needed")
+    return participant_eligible(participant, process)
+
+
+def check(
+    participant: Participant | None,
+    process: Process,
+    action: str,
+    *,
+    now: datetime | None = None,
+) -> Participant:
+    """``decide``, for services: the participant, or ``ActionRefused``."""
+    decision = decide(participant, process, action, now=now)
+    if not decision.allowed:
+        raise ActionRefused(decision)
+    assert participant is not None
+    return participant
+
+
+# --- Who is asking -------------------------------------------------------------------------
+
+
+def request_participant(request: HttpRequest) -> Participant | None:
+    """The participant behind ``request``: the signed-in user's (created on first use), or
+    the one an SMS code proved in this session. None for anyone else."""
+    from beffroi.participation.participants.services import participant_for_user
+
+    organisation = request_organisation(request)
+    if hasattr(request, "_participation_participant"):
+        cached: Participant | None = request._participation_participant
+        return cached
+    participant: Participant | None = None
+    user = request.user
+    if user.is_authenticated:
+        assert isinstance(user, User)
+        participant = participant_for_user(user=user, organisation=organisation)
+    else:
+        participant_id = request.session.get(SMS_PARTICIPANT_SESSION_KEY)
+        if participant_id is not None:
+            participant = (
+                Participant.objects.select_related("subscriber")
+                .filter(
+                    pk=participant_id,
+                    organisation=organisation,
+                    user__isnull=True,
+                    subscriber__isnull=False,
+                )
+                .first()
+            )
+    request._participation_participant = participant  # type: ignore[attr-defined]
+    return participant
+
+
+def is_manager(request: HttpRequest) -> bool:
+    return has_role(request.user, request_organisation(request), *MANAGER_ROLES)
+
+
+def is_moderator(request: HttpRequest) -> bool:
+    return has_role(request.user, request_organisation(request), *MODERATION_ROLES)
+
+
+# --- Loaders -------------------------------------------------------------------------------
+
+
+def visible_processes(organisation: Organisation, *, drafts: bool = False) -> object:
+    """Processes residents see (drafts too for managers)."""
+    processes = Process.objects.filter(organisation=organisation)
+    if not drafts:
+        processes = processes.filter(status=Process.Status.PUBLISHED)
+    return processes
+
+
+def access_process(request: HttpRequest, slug: str) -> Process:
+    """A process of the request's organisation: published, or any for its managers."""
+    organisation = request_organisation(request)
+    process = (
+        Process.objects.filter(organisation=organisation, slug=slug)
+        .prefetch_related("phases")
+        .first()
+    )
+    if process is not None and process.status == Process.Status.DRAFT and not is_manager(request):
+        process = None
+    return found(process, "process")
+
+
+def access_process_for_manager(request: HttpRequest, process_id: int) -> Process:
+    """Any process of the request's organisation, for its managers (back office)."""
+    organisation = request_organisation(request)
+    process = Process.objects.filter(organisation=organisation, pk=process_id).first()
+    if process is not None and not is_manager(request):
+        process = None
+    return found(process, "process")
+
+
+def access_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+    """A proposal of a visible process of the request's organisation; a hidden one only for
+    moderators and managers (404 for anyone else, as if it did not exist)."""
+    organisation = request_organisation(request)
+    proposal = (
+        Proposal.objects.select_related("process", "author", "category")
+        .filter(organisation=organisation, pk=proposal_id)
+        .first()
+    )
+    if proposal is not None:
+        moderator = is_moderator(request)
+        if (proposal.hidden_at is not None and not moderator) or (
+            proposal.process.status == Process.Status.DRAFT and not is_manager(request)
+        ):
+            proposal = None
+    return found(proposal, "proposal")

@@ -1,0 +1,7 @@
+"""Participation, notifications: public pages (``public``, under /participer/) and back office
+(``backoffice``, under /backoffice/participation/)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+public: tuple[list[URLPattern], str] = ([], "participation_notifications")
+backoffice: tuple[list[URLPattern], str] = ([], "participation_notifications_backoffice")
