@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "beffroi.accounts.context_processors.beffroi",
                 "beffroi.alerts.public.context_processors.current_alerts",
+                "beffroi.participation.notifications.context_processors.participation_header",
             ],
         },
     }
@@ -311,6 +312,14 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=1)
 # Unsubscribed residents are erased this many days after they left (an organisation may set
 # its own in settings["alerts"]["unsubscribed_retention_days"]), by `purge_unsubscribed`.
 UNSUBSCRIBED_RETENTION_DAYS = env_int("UNSUBSCRIBED_RETENTION_DAYS", 90, minimum=1)
+
+# Participation: residents' daily digests leave at this local hour, weekly ones on this
+# weekday (0 = Monday) at that hour; uploads (images, attachments) up to this size.
+PARTICIPATION_DIGEST_HOUR = env_int("PARTICIPATION_DIGEST_HOUR", 8, minimum=0)
+PARTICIPATION_DIGEST_WEEKDAY = env_int("PARTICIPATION_DIGEST_WEEKDAY", 0, minimum=0)
+PARTICIPATION_UPLOAD_MAX_BYTES = env_int(
+    "PARTICIPATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
 
 # Second factor: wrong codes slow down exponentially (1 s, 2 s, 4 s…) per device.
 OTP_TOTP_THROTTLE_FACTOR = 1

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     from beffroi.territory.models import Organisation
 
 # Modules holding benchmarks, imported in this order.
-MODULES: tuple[str, ...] = ("bench.territory", "bench.alerts", "bench.imports")
+MODULES: tuple[str, ...] = (
+    "bench.territory",
+    "bench.alerts",
+    "bench.imports",
+    "bench.participation",
+)
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,307 @@ def access_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
         ):
             proposal = None
     return found(proposal, "proposal")
+
+
+# --- consultations -------------------------------------------------------------------------
+# Municipal projects and questionnaires are reached through their process: another
+# organisation's, or a draft process's for anyone but its managers, answers 404.
+
+from beffroi.participation.models import (  # noqa: E402
+    Answer,
+    MunicipalProject,
+    Question,
+    Questionnaire,
+)
+
+
+def _public_process_visible(request: HttpRequest, process: Process) -> bool:
+    return process.status != Process.Status.DRAFT or is_manager(request)
+
+
+def access_project(request: HttpRequest, project_id: int) -> MunicipalProject:
+    """A municipal project of a visible process of the request's organisation."""
+    organisation = request_organisation(request)
+    project = (
+        MunicipalProject.objects.select_related("process", "address")
+        .filter(process__organisation=organisation, pk=project_id)
+        .first()
+    )
+    if project is not None and not _public_process_visible(request, project.process):
+        project = None
+    return found(project, "project")
+
+
+def access_project_for_manager(request: HttpRequest, project_id: int) -> MunicipalProject:
+    organisation = request_organisation(request)
+    project = (
+        MunicipalProject.objects.select_related("process", "address")
+        .filter(process__organisation=organisation, pk=project_id)
+        .first()
+    )
+    if project is not None and not is_manager(request):
+        project = None
+    return found(project, "project")
+
+
+def access_questionnaire(request: HttpRequest, questionnaire_id: int) -> Questionnaire:
+    """A questionnaire of a visible process of the request's organisation."""
+    organisation = request_organisation(request)
+    questionnaire = (
+        Questionnaire.objects.select_related("process", "project")
+        .filter(process__organisation=organisation, pk=questionnaire_id)
+        .first()
+    )
+    if questionnaire is not None and not _public_process_visible(request, questionnaire.process):
+        questionnaire = None
+    return found(questionnaire, "questionnaire")
+
+
+def access_questionnaire_for_manager(request: HttpRequest, questionnaire_id: int) -> Questionnaire:
+    organisation = request_organisation(request)
+    questionnaire = (
+        Questionnaire.objects.select_related("process", "project")
+        .filter(process__organisation=organisation, pk=questionnaire_id)
+        .first()
+    )
+    if questionnaire is not None and not is_manager(request):
+        questionnaire = None
+    return found(questionnaire, "questionnaire")
+
+
+def access_question_for_manager(request: HttpRequest, question_id: int) -> Question:
+    organisation = request_organisation(request)
+    question = (
+        Question.objects.select_related("questionnaire__process")
+        .filter(questionnaire__process__organisation=organisation, pk=question_id)
+        .first()
+    )
+    if question is not None and not is_manager(request):
+        question = None
+    return found(question, "question")
+
+
+def access_answer_for_manager(request: HttpRequest, answer_id: int) -> Answer:
+    organisation = request_organisation(request)
+    answer = (
+        Answer.objects.select_related("question__questionnaire__process")
+        .filter(question__questionnaire__process__organisation=organisation, pk=answer_id)
+        .first()
+    )
+    if answer is not None and not is_manager(request):
+        answer = None
+    return found(answer, "answer")
+
+
+# --- comments ------------------------------------------------------------------------------
+# A comment is reached through its subject: another organisation's, a draft process's (for
+# anyone but its managers), a hidden proposal's or a hidden comment (for anyone but the
+# moderators) answers 404.
+
+from beffroi.participation.models import Comment  # noqa: E402
+
+
+def access_comment(request: HttpRequest, comment_id: int) -> Comment:
+    """A comment of the request's organisation whose subject the person may see."""
+    organisation = request_organisation(request)
+    comment = (
+        Comment.objects.select_related("process", "proposal", "project", "author", "parent")
+        .filter(organisation=organisation, pk=comment_id)
+        .first()
+    )
+    if comment is not None:
+        moderator = is_moderator(request)
+        hidden = comment.hidden_at is not None or (
+            comment.proposal is not None and comment.proposal.hidden_at is not None
+        )
+        if (hidden and not moderator) or (
+            comment.process.status == Process.Status.DRAFT and not is_manager(request)
+        ):
+            comment = None
+    return found(comment, "comment")
+
+
+# --- moderation ----------------------------------------------------------------------------
+# Moderators reach any proposal, comment or participant of their organisation, hidden or
+# not; everyone else gets 404.
+
+
+def access_moderated_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+    organisation = request_organisation(request)
+    proposal = (
+        Proposal.objects.select_related("process", "author")
+        .filter(organisation=organisation, pk=proposal_id)
+        .first()
+    )
+    if proposal is not None and not is_moderator(request):
+        proposal = None
+    return found(proposal, "proposal")
+
+
+def access_moderated_comment(request: HttpRequest, comment_id: int) -> Comment:
+    organisation = request_organisation(request)
+    comment = (
+        Comment.objects.select_related("process", "proposal", "project", "author")
+        .filter(organisation=organisation, pk=comment_id)
+        .first()
+    )
+    if comment is not None and not is_moderator(request):
+        comment = None
+    return found(comment, "comment")
+
+
+def access_moderated_participant(request: HttpRequest, participant_id: int) -> Participant:
+    organisation = request_organisation(request)
+    participant = (
+        Participant.objects.select_related("user", "blocked_by")
+        .filter(organisation=organisation, pk=participant_id)
+        .first()
+    )
+    if participant is not None and not is_moderator(request):
+        participant = None
+    return found(participant, "participant")
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+from beffroi.participation.models import Meeting  # noqa: E402
+
+
+def access_meeting(request: HttpRequest, slug: str, meeting_id: int) -> Meeting:
+    """A meeting of a process the request may see (``access_process``); 404 otherwise."""
+    process = access_process(request, slug)
+    meeting = (
+        Meeting.objects.select_related("process", "organisation")
+        .filter(process=process, pk=meeting_id)
+        .first()
+    )
+    if meeting is not None:
+        meeting.process = process
+    return found(meeting, "meeting")
+
+
+def access_meeting_for_agents(request: HttpRequest, meeting_id: int) -> Meeting:
+    """Any meeting of the request's organisation, for agents who run meetings or register
+    residents on their behalf (the view's role guard says which); 404 elsewhere."""
+    organisation = request_organisation(request)
+    meeting = (
+        Meeting.objects.select_related("process", "organisation")
+        .filter(organisation=organisation, pk=meeting_id)
+        .first()
+    )
+    if meeting is not None and not has_role(
+        request.user, organisation, *(MANAGER_ROLES | ON_BEHALF_ROLES)
+    ):
+        meeting = None
+    return found(meeting, "meeting")
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+from beffroi.participation.models import ProposalFile  # noqa: E402
+
+
+def access_proposal_for_manager(request: HttpRequest, proposal_id: int) -> Proposal:
+    """Any proposal of the request's organisation (hidden ones too), for its managers."""
+    organisation = request_organisation(request)
+    proposal = (
+        Proposal.objects.select_related("process", "author", "category", "entered_by")
+        .filter(organisation=organisation, pk=proposal_id)
+        .first()
+    )
+    if proposal is not None and not is_manager(request):
+        proposal = None
+    return found(proposal, "proposal")
+
+
+def access_process_on_behalf(request: HttpRequest, process_id: int) -> Process:
+    """A published process of the request's organisation, for agents who type in proposals
+    made on paper, at a workshop or on the phone."""
+    organisation = request_organisation(request)
+    process = (
+        Process.objects.filter(organisation=organisation, pk=process_id)
+        .prefetch_related("phases")
+        .first()
+    )
+    if process is not None and not has_role(request.user, organisation, *ON_BEHALF_ROLES):
+        process = None
+    return found(process, "process")
+
+
+def access_proposal_file(request: HttpRequest, file_id: int) -> ProposalFile:
+    """A file of a proposal the request may see (``access_proposal``'s rules)."""
+    organisation = request_organisation(request)
+    stored = (
+        ProposalFile.objects.select_related("proposal")
+        .filter(proposal__organisation=organisation, pk=file_id)
+        .first()
+    )
+    if stored is None:
+        return found(None, "file")
+    access_proposal(request, stored.proposal_id)
+    return stored
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def can_see_statistics(request: HttpRequest) -> bool:
+    return has_role(request.user, request_organisation(request), *STATISTICS_ROLES)
+
+
+def access_process_for_statistics(request: HttpRequest, process_id: int) -> Process:
+    """Any process of the request's organisation (drafts and archives too), with its phases,
+    for the agents who read statistics; 404 for another organisation's as for a missing one."""
+    organisation = request_organisation(request)
+    process = (
+        Process.objects.filter(organisation=organisation, pk=process_id)
+        .prefetch_related("phases")
+        .first()
+    )
+    if process is not None and not can_see_statistics(request):
+        process = None
+    return found(process, "process")
+
+
+# --- processes -----------------------------------------------------------------------------
+
+from beffroi.participation.models import Category, ProcessDocument  # noqa: E402
+
+
+def access_phase_for_manager(request: HttpRequest, process_id: int, phase_id: int) -> Phase:
+    """A phase of a process of the request's organisation, for its managers (back office)."""
+    process = access_process_for_manager(request, process_id)
+    phase = Phase.objects.select_related("process").filter(process=process, pk=phase_id).first()
+    return found(phase, "phase")
+
+
+def access_category_for_manager(
+    request: HttpRequest, process_id: int, category_id: int
+) -> Category:
+    """A category of a process of the request's organisation, for its managers."""
+    process = access_process_for_manager(request, process_id)
+    category = (
+        Category.objects.select_related("process").filter(process=process, pk=category_id).first()
+    )
+    return found(category, "category")
+
+
+def access_document_for_manager(
+    request: HttpRequest, process_id: int, document_id: int
+) -> ProcessDocument:
+    """A document of a process of the request's organisation, for its managers."""
+    process = access_process_for_manager(request, process_id)
+    document = (
+        ProcessDocument.objects.select_related("process", "process__organisation")
+        .filter(process=process, pk=document_id)
+        .first()
+    )
+    return found(document, "document")
+
+
+def access_process_document(request: HttpRequest, slug: str, document_id: int) -> ProcessDocument:
+    """A document of a process the request may see (published or archived; drafts for its
+    managers)."""
+    process = access_process(request, slug)
+    document = ProcessDocument.objects.filter(process=process, pk=document_id).first()
+    return found(document, "document")

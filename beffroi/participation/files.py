@@ -92,6 +92,9 @@ def image_checked(upload: UploadedFile[bytes], *, stem: str = "image") -> Checke
             image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
             if fmt == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            # Pillow writes some of ``info`` back (a JPEG comment, a PNG text chunk): forget
+            # everything the original carried besides its pixels.
+            image.info = {}
             out = io.BytesIO()
             # A new file from the pixels alone: no exif=, no icc_profile=, no comment.
             image.save(out, format=fmt, **({"quality": 85} if fmt in ("JPEG", "WEBP") else {}))

@@ -12,6 +12,7 @@ from beffroi.participation.notifications import urls as notifications
 from beffroi.participation.participants import urls as participants
 from beffroi.participation.processes import urls as processes
 from beffroi.participation.proposals import urls as proposals
+from beffroi.participation.statistics import urls as statistics
 
 AREAS = (
     ("", processes),
@@ -22,6 +23,7 @@ AREAS = (
     ("rencontres/", meetings),
     ("notifications/", notifications),
     ("participant/", participants),
+    ("statistiques/", statistics),
 )
 
 public: list[URLResolver] = [path(prefix, include(area.public)) for prefix, area in AREAS]

@@ -82,6 +82,10 @@ class Questionnaire(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("introduction"), blank=True)
+    # Results are public once answering is over; an agent may show them while it runs.
+    results_live = models.BooleanField(
+        _("show the results while answers are being collected"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from beffroi.accounts.models import User
 from beffroi.participation.models import (
     Blueprint,
+    Meeting,
     Participant,
     Phase,
     PhaseType,
@@ -87,5 +88,32 @@ def make_proposal(
         title=title,
         body=clean_html(body),
         estimated_cost=Decimal(cost) if cost is not None else None,
+        **fields,
+    )
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+def make_meeting(
+    process: Process,
+    *,
+    title: str = "Atelier : le square Jean-Moulin",
+    in_days: float = 7,
+    hours: float = 2,
+    capacity: int | None = None,
+    **fields: Any,
+) -> Meeting:
+    """A meeting in person of ``process`` starting ``in_days`` from now (negative: past)."""
+    starts = timezone.now() + timedelta(days=in_days)
+    fields.setdefault("place_name", "Salle des fêtes")
+    fields.setdefault("address_text", "1 place de la Mairie, Valmont")
+    return Meeting.objects.create(
+        organisation=process.organisation,
+        process=process,
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=hours),
+        capacity=capacity,
         **fields,
     )

@@ -1,4 +1,5 @@
-"""``beffroi dispatch_worker``: the task worker of the "alerts" queue, with its sweeper.
+"""``beffroi dispatch_worker``: the task worker of the "alerts" queue, with its sweeper and
+every domain's periodic jobs (``beffroi.core.periodic``).
 
 It registers a heartbeat (``beffroi.core.workers``) that tags everything it claims, re-queues
 at start the claims of workers that are gone (a worker that was killed comes back and at once
@@ -20,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from beffroi.alerts.dispatch.services import deliveries_requeue_stale, early_receipts_apply
+from beffroi.core.periodic import periodic_jobs
 from beffroi.core.workers import worker_beat, worker_register, worker_unregister
 
 logger = logging.getLogger(__name__)
@@ -56,9 +58,11 @@ class Command(BaseCommand):
         count = deliveries_requeue_stale()
         self.stdout.write(f"Worker {worker_id}: deliveries re-queued at start: {count}.")
         stop = threading.Event()
+        # Every domain's periodic jobs (phase notices, meeting reminders, digests…) too.
         for job, every, name in (
             (_sweep, settings.DISPATCH_SWEEP_SECONDS, "dispatch-sweeper"),
             (worker_beat, settings.WORKER_HEARTBEAT_SECONDS, "worker-heartbeat"),
+            *((p.call, p.every_seconds, p.name) for p in periodic_jobs()),
         ):
             threading.Thread(
                 target=_forever, args=(stop, float(every), job), name=name, daemon=True

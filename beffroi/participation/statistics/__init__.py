@@ -1,0 +1,1 @@
+"""Agents' statistics of participatory processes: per day, per zone, per age band."""

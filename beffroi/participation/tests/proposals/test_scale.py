@@ -1,0 +1,74 @@
+"""Similar proposals and the list stay fast at 10,000 proposals (measured, slow mark)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from beffroi.participation.models import Proposal
+from beffroi.participation.proposals import selectors
+from beffroi.participation.richtext import clean_html
+from beffroi.participation.tests.factories import make_process
+from beffroi.testing import Cast
+
+_TEXT = (
+    "composteur jardin banc piste cyclable arbre fontaine parc école cantine marché "
+    "éclairage trottoir parking bibliothèque skatepark potager ruche abri vélo terrain "
+    "sport musique fête nettoyage rivière chemin passage piéton ralentisseur aire jeux"
+)
+WORDS = tuple(_TEXT.split())
+
+
+@pytest.mark.slow
+def test_it_finds_similar_proposals_among_10000_quickly(cast: Cast) -> None:
+    process = make_process(cast.org)
+    rng = random.Random(7)
+    rows = []
+    for i in range(10_000):
+        words = rng.sample(WORDS, 4)
+        rows.append(
+            Proposal(
+                organisation=cast.org,
+                process=process,
+                title=f"{words[0].capitalize()} et {words[1]} numéro {i}",
+                body=clean_html(f"Nous proposons {' '.join(words)} pour le quartier {i % 40}."),
+                supports_count=rng.randint(0, 100),
+            )
+        )
+    Proposal.objects.bulk_create(rows, batch_size=2000)
+    target = Proposal.objects.create(
+        organisation=cast.org,
+        process=process,
+        title="Installer un hôtel à insectes au verger communal",
+        body=clean_html("Un hôtel à insectes pour les pollinisateurs du verger."),
+    )
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        found = selectors.similar_proposals(
+            process=process, title="Hôtel à insectes au verger", body="Pour les pollinisateurs"
+        )
+        timings.append(time.perf_counter() - start)
+    assert found and found[0].proposal_id == target.pk
+    start = time.perf_counter()
+    broad = selectors.similar_proposals(
+        process=process, title="Un composteur au jardin", body="près du parc et de l'école"
+    )
+    broad_time = time.perf_counter() - start
+    assert broad
+    client = Client()
+    url = reverse("participation_proposals:list", args=[process.slug])
+    client.get(url)  # templates compiled, caches warm
+    start = time.perf_counter()
+    response = client.get(url, {"sort": "random", "seed": "5", "page": "3"})
+    list_time = time.perf_counter() - start
+    assert response.status_code == 200
+    print(
+        f"\nsimilar (rare words) best {min(timings) * 1000:.1f} ms, "
+        f"similar (common words) {broad_time * 1000:.1f} ms, list page {list_time * 1000:.1f} ms"
+    )
+    assert min(timings) < 0.3 and broad_time < 0.5 and list_time < 0.5
