@@ -37,7 +37,7 @@ import logging
 import math
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -1348,6 +1348,18 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# What other domains keep about a person registered for alerts (a participant who took part
+# with an SMS code) is erased with them: each domain registers its eraser here at start-up.
+_SUBSCRIBER_ERASERS: list[Callable[[Subscriber], None]] = []
+
+
+def subscriber_eraser_register(eraser: Callable[[Subscriber], None]) -> None:
+    """``eraser(subscriber)`` runs inside ``subscriber_erase``'s transaction, before the
+    subscriber's row goes."""
+    if eraser not in _SUBSCRIBER_ERASERS:
+        _SUBSCRIBER_ERASERS.append(eraser)
+
+
 def subscriber_erase(*, subscriber: Subscriber, reason: str, actor: User | None = None) -> None:
     """Delete ``subscriber`` for good (GDPR art. 17): their places, the points they placed on
     the map, their verifications. Their deliveries stay, anonymised (no subscriber, no
@@ -1383,6 +1395,8 @@ def subscriber_erase(*, subscriber: Subscriber, reason: str, actor: User | None 
             reason=reason[:200],
             data={"places": subscriber.places.count(), "deliveries": erased},
         )
+        for eraser in _SUBSCRIBER_ERASERS:
+            eraser(subscriber)
         subscriber.delete()
         for address_id in point_ids:
             _delete_orphan_point(address_id)

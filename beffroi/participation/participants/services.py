@@ -469,6 +469,13 @@ def participant_erase(*, participant: Participant) -> None:
         )
 
 
+def erase_participation_of_subscriber(subscriber: Subscriber) -> None:
+    """Erase the participation of a person who took part with an SMS code only (no
+    account), when their alert registration is erased."""
+    for participant in Participant.objects.filter(subscriber=subscriber, user__isnull=True):
+        participant_erase(participant=participant)
+
+
 def erase_participation(user: User) -> None:
     """Erase the participation data of ``user`` in every organisation (account erasure)."""
     for participant in participants_of_user(user):
