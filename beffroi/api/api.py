@@ -275,3 +275,6 @@ api.add_router("/alerts/", alerts_router)
 from beffroi.api.subscriptions import router as subscriptions_router  # noqa: E402
 
 api.add_router("/subscriptions/", subscriptions_router)
+from beffroi.api.participation import router as participation_router  # noqa: E402
+
+api.add_router("/participation/", participation_router)

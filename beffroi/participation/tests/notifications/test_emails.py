@@ -77,7 +77,7 @@ def test_it_e_mails_at_once_after_commit_with_one_click_unsubscribe(
     assert mail.rcpt_tos == ["alice@example.org"]
     message = mail.message
     assert "Commune de Valmont" in str(message["From"])
-    assert str(message["Subject"]).strip().startswith("Commune de Valmont: <script>")
+    assert str(message["Subject"]).strip().startswith("Commune de Valmont : <script>")
     token = NotificationSettings.objects.get(participant=alice).unsubscribe_token
     assert str(message["List-Unsubscribe"]) == (
         f"<https://testserver/participer/notifications/desinscription/{token}/>"
@@ -124,7 +124,7 @@ def test_it_gathers_a_daily_digest_once_at_the_set_hour(
     assert notifications_digests_send(now=_at(4, 7)) == 0
     assert notifications_digests_send(now=_at(4, 8)) == 1
     [mail] = smtp.received
-    assert "2 new notifications" in str(mail.message["Subject"])
+    assert "2 nouvelles notifications" in str(mail.message["Subject"])
     text, _html = _parts(mail.message)
     assert "Premier" in text and "Second" in text
     assert str(mail.message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"

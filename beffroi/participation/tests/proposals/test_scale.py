@@ -1,9 +1,8 @@
-"""Similar proposals and the list stay fast at 10,000 proposals (measured, slow mark)."""
+"""Similar proposals and the list at 10,000 proposals stay right (speed: the benchmark)."""
 
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from django.test import Client
@@ -24,7 +23,7 @@ WORDS = tuple(_TEXT.split())
 
 
 @pytest.mark.slow
-def test_it_finds_similar_proposals_among_10000_quickly(cast: Cast) -> None:
+def test_it_finds_similar_proposals_among_10000(cast: Cast) -> None:
     process = make_process(cast.org)
     rng = random.Random(7)
     rows = []
@@ -46,29 +45,18 @@ def test_it_finds_similar_proposals_among_10000_quickly(cast: Cast) -> None:
         title="Installer un hôtel à insectes au verger communal",
         body=clean_html("Un hôtel à insectes pour les pollinisateurs du verger."),
     )
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        found = selectors.similar_proposals(
-            process=process, title="Hôtel à insectes au verger", body="Pour les pollinisateurs"
-        )
-        timings.append(time.perf_counter() - start)
+    # Speed is measured by the benchmark (bench/participation.py), not here: this test proves
+    # that the candidate prefilter keeps the right answer at scale, for rare and common words.
+    found = selectors.similar_proposals(
+        process=process, title="Hôtel à insectes au verger", body="Pour les pollinisateurs"
+    )
     assert found and found[0].proposal_id == target.pk
-    start = time.perf_counter()
     broad = selectors.similar_proposals(
         process=process, title="Un composteur au jardin", body="près du parc et de l'école"
     )
-    broad_time = time.perf_counter() - start
     assert broad
+    assert all("composteur" in s.title.lower() or "jardin" in s.title.lower() for s in broad[:3])
     client = Client()
     url = reverse("participation_proposals:list", args=[process.slug])
-    client.get(url)  # templates compiled, caches warm
-    start = time.perf_counter()
     response = client.get(url, {"sort": "random", "seed": "5", "page": "3"})
-    list_time = time.perf_counter() - start
     assert response.status_code == 200
-    print(
-        f"\nsimilar (rare words) best {min(timings) * 1000:.1f} ms, "
-        f"similar (common words) {broad_time * 1000:.1f} ms, list page {list_time * 1000:.1f} ms"
-    )
-    assert min(timings) < 0.3 and broad_time < 0.5 and list_time < 0.5
