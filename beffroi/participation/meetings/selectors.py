@@ -27,6 +27,8 @@ def meetings_of_process(
             confirmed_count=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED))
         )
     )
+    for meeting in meetings:
+        meeting.process = process  # the cards link through it: no query per meeting
     return {
         "upcoming": [m for m in meetings if m.ends_at > now],
         "past": sorted((m for m in meetings if m.ends_at <= now), key=lambda m: m.starts_at)[::-1],
