@@ -695,9 +695,12 @@ def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
     notes.append(
         "History of the worst case, all fifty zones: 4.0 s on SQLite and 3.0 s on PostgreSQL "
         "while the counts per zone were a COUNT(DISTINCT …) over every (place, zone) pair "
-        "(runs of 2026-12-05 morning); persons per zone are now summed per address with a "
-        "correction for persons with several places in a zone, and SQLite finds a large "
-        "target's audience by probing each subscriber's places (see `target_audience_counts`)."
+        "(runs of 2026-12-05 morning); 2.4 s and 2.0 s with persons per zone summed per "
+        "address and a correction for persons with several places in a zone (run of "
+        "2026-12-05 11:14); now one row per person of the audience (number of places in the "
+        "target, lowest and highest address) from which everything is counted, measured "
+        "against the previous statement in one process: 2.6 → 1.8 s of CPU on SQLite, "
+        "3.1 → 2.3 s on PostgreSQL on a busy machine (see `target_audience_counts`)."
     )
     worst_runs = [
         (m["value"], run["database"]["engine"], m["description"])

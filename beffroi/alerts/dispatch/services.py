@@ -411,10 +411,12 @@ def deliveries_requeue_stale(
             | Q(next_attempt_at=now),  # the rows put back just above
             status=Delivery.Status.PENDING,
         )
-        .order_by("pk")
+        # Sorted here, not by the database: ordered by id, SQLite would scan the whole
+        # table in id order rather than the partial index of pending rows.
+        .order_by()
         .values_list("pk", flat=True)
     )
-    ids = list(overdue.iterator(chunk_size=CREATE_CHUNK))
+    ids = sorted(overdue.iterator(chunk_size=CREATE_CHUNK))
     for chunk in _chunks(ids, 1_000):
         with transaction.atomic():
             # Not enqueued again by the next sweep before another full timeout.
@@ -878,9 +880,14 @@ def _receipt_apply_or_keep(receipt: Receipt, channel: str) -> bool:
 def delivery_receipt_apply(*, receipt: Receipt, channel: str = Channel.SMS) -> bool:
     """sent → delivered / failed from a gateway's receipt. Returns False when no sent
     delivery has this provider id (yet: the receipt can outrun the write of "sent")."""
+    # The partial index of provider ids holds the rows with one: its condition is stated
+    # (SQLite uses a partial index only for a query that states its condition).
+    with_provider_id = Delivery.objects.exclude(provider_id="")
+    if not receipt.provider_id:
+        return False
     if receipt.status == "pending":
-        return Delivery.objects.filter(channel=channel, provider_id=receipt.provider_id).exists()
-    rows = Delivery.objects.filter(
+        return with_provider_id.filter(channel=channel, provider_id=receipt.provider_id).exists()
+    rows = with_provider_id.filter(
         channel=channel,
         provider_id=receipt.provider_id,
         status__in=(Delivery.Status.SENT, Delivery.Status.DELIVERED),
