@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 
 # Bump when the generated data changes, so `beffroi demo` knows an old demo is stale.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 SEED = 20_240_611
 
 ORGANISATION_NAME = "Commune de Vaudrecourt-sur-Aulne"
@@ -70,8 +70,11 @@ def demo_logins() -> tuple[DemoLogin, ...]:
         (Role.SOCIAL_AGENT, "ccas", "Nadia Benali"),
         (Role.FRONT_DESK, "accueil", "Thomas Gérard"),
         (Role.MODERATOR, "moderation", "Sandrine Humbert"),
-        (Role.ASSOCIATION_MANAGER, "asso", "Pierre Lallemand"),
+        (Role.PARTICIPATION_MANAGER, "participation", "Karine Mougenot"),
+        # The demo's resident before the association's manager (a resident too): the first
+        # resident of the commune is the one whose participation the demo writes.
         (Role.RESIDENT, "habitant", "Camille Renaud"),
+        (Role.ASSOCIATION_MANAGER, "asso", "Pierre Lallemand"),
     )
     return tuple(
         DemoLogin(
@@ -90,7 +93,7 @@ def login_lines() -> list[str]:
     lines = ["Demo accounts (e-mail / password):"]
     for login in demo_logins():
         note = "  (2FA)" if login.two_factor else ""
-        lines.append(f"  {login.role:<20} {login.email:<32} {login.password}{note}")
+        lines.append(f"  {login.role:<22} {login.email:<34} {login.password}{note}")
     lines.append(
         f"  and {RESIDENT_COUNT} generated residents (…@{EMAIL_DOMAIN}), "
         f"password {RESIDENT_PASSWORD}"

@@ -19,6 +19,7 @@ from beffroi.core.models import AuditEvent
 from beffroi.demo import addresses, geography, people
 from beffroi.demo import constants as c
 from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove, demo_registry
+from beffroi.demo.participation import demo_participation
 from beffroi.territory.models import (
     Address,
     Commune,
@@ -259,6 +260,18 @@ def demo_load(
             agent=User.objects.get(email=_login_email(Role.SOCIAL_AGENT)),
         )
         say(f"{persons} vulnerable persons registered by the CCAS.")
+        participation = demo_participation(
+            organisation=organisation,
+            manager=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
+            moderator=User.objects.get(email=_login_email(Role.MODERATOR)),
+            front_desk=User.objects.get(email=_login_email(Role.FRONT_DESK)),
+        )
+        say(
+            f"{participation.processes} participatory processes, {participation.proposals} "
+            f"proposals, {participation.supports} supports, {participation.comments} comments, "
+            f"{participation.responses} questionnaire responses and {participation.meetings} "
+            "meetings written."
+        )
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])
     files = (*zone_files.values(), ban_path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count
@@ -392,6 +392,216 @@ def imported_subscriber() -> str:
     return url("subscribers_backoffice:detail", subscriber.pk)
 
 
+# --- Participation (the demo's co-construction history) -------------------------------------
+
+PARTICIPATION_MANAGER = "participation_manager"
+MODERATOR = "moderator"
+# The demo's processes, one in each state (beffroi/demo/participation.py).
+IDEAS = "vaudrecourt-en-transition"
+PLAN = "sobriete-energetique"
+CONSULTATION = "place-du-marche"
+ARCHIVED = "bords-de-l-aulne"
+
+
+def _process_id(slug: str) -> int:
+    from beffroi.participation.models import Process
+
+    process = Process.objects.filter(slug=slug).first()
+    assert process is not None, f"the data has no process {slug}"
+    return process.pk
+
+
+def _top_proposal(slug: str = IDEAS) -> int:
+    """The most supported visible proposal of ``slug``: the richest page (answer, threads)."""
+    from beffroi.participation.models import Proposal
+
+    proposal = (
+        Proposal.objects.filter(process__slug=slug, hidden_at=None)
+        .order_by("-supports_count", "pk")
+        .first()
+    )
+    assert proposal is not None, f"the data has no proposal in {slug}"
+    return proposal.pk
+
+
+def _hidden_proposal() -> int:
+    from beffroi.participation.models import Proposal
+
+    proposal = Proposal.objects.exclude(hidden_at=None).order_by("pk").first()
+    assert proposal is not None, "the data has no hidden proposal"
+    return proposal.pk
+
+
+def _reported_comment() -> int:
+    from beffroi.participation.models import Report
+
+    report = Report.objects.filter(decision="", comment__isnull=False).order_by("pk").first()
+    assert report is not None and report.comment_id is not None, "no report awaits a decision"
+    return report.comment_id
+
+
+def _visible_comment() -> int:
+    from beffroi.participation.models import Comment
+
+    comment = (
+        Comment.objects.filter(proposal_id=_top_proposal(), hidden_at=None).order_by("pk").first()
+    )
+    assert comment is not None, "the data has no comment"
+    return comment.pk
+
+
+def _hidden_author() -> int:
+    from beffroi.participation.models import Proposal
+
+    author_id = Proposal.objects.get(pk=_hidden_proposal()).author_id
+    assert author_id is not None
+    return author_id
+
+
+def _meeting(*, past: bool) -> tuple[str, int]:
+    from django.utils import timezone
+
+    from beffroi.participation.models import Meeting
+
+    meetings = Meeting.objects.select_related("process")
+    now = timezone.now()
+    meeting = (
+        meetings.filter(starts_at__lt=now).order_by("-starts_at").first()
+        if past
+        else meetings.filter(starts_at__gte=now).order_by("starts_at").first()
+    )
+    assert meeting is not None, "the data has no meeting"
+    return meeting.process.slug, meeting.pk
+
+
+def _meeting_id(*, past: bool) -> int:
+    return _meeting(past=past)[1]
+
+
+def _phase_of(slug: str) -> tuple[int, int]:
+    from beffroi.participation.models import Phase
+
+    phase = Phase.objects.filter(process__slug=slug).order_by("position").first()
+    assert phase is not None, f"{slug} has no phase"
+    return phase.process_id, phase.pk
+
+
+def _category_of(slug: str) -> tuple[int, int]:
+    from beffroi.participation.models import Category
+
+    category = Category.objects.filter(process__slug=slug).order_by("position").first()
+    assert category is not None, f"{slug} has no category"
+    return category.process_id, category.pk
+
+
+def _resident_participant() -> Any:
+    from beffroi.participation.participants.services import participant_for_user
+    from beffroi.territory.models import Organisation
+
+    organisation = Organisation.objects.get(is_default=True)
+    return participant_for_user(user=user_of(organisation, RESIDENT), organisation=organisation)
+
+
+def _own_proposal() -> int:
+    """A proposal the resident of the walk has just written (within its edit window)."""
+    from beffroi.participation.models import Process, Proposal
+    from beffroi.participation.proposals.services import Place, ProposalInput, proposal_create
+
+    participant = _resident_participant()
+    title = "Un abri à vélos couvert devant la gare routière"
+    own = Proposal.objects.filter(author=participant, title=title).first()
+    if own is None:
+        process = Process.objects.prefetch_related("phases").get(slug=IDEAS)
+        category = process.categories.order_by("position").first()
+        own = proposal_create(
+            process=process,
+            participant=participant,
+            data=ProposalInput(
+                title=title,
+                body="<p>Les vélos restent sous la pluie toute la journée : un abri suffirait.</p>",
+                category_id=category.pk if category else None,
+                place=Place(lat=48.5031, lon=5.5322),
+            ),
+        )
+    return own.pk
+
+
+def _own_comment() -> int:
+    """A comment the resident of the walk has just posted (within its edit window)."""
+    from beffroi.participation.comments.services import Subject, comment_create
+    from beffroi.participation.models import Comment, Process, Proposal
+
+    participant = _resident_participant()
+    body = "Je passe par là chaque matin : des bancs seraient bienvenus."
+    own = Comment.objects.filter(author=participant, body=body).first()
+    if own is None:
+        proposal = Proposal.objects.get(pk=_top_proposal())
+        proposal.process = Process.objects.prefetch_related("phases").get(pk=proposal.process_id)
+        own = comment_create(
+            participant=participant,
+            subject=Subject(proposal=proposal),
+            body=body,
+            stance="for",
+        )
+    return own.pk
+
+
+def _unsubscribe_token() -> str:
+    from beffroi.participation.notifications.services import notification_settings_of
+
+    return str(notification_settings_of(_resident_participant()).unsubscribe_token)
+
+
+def _first_project() -> int:
+    from beffroi.participation.models import MunicipalProject
+
+    project = MunicipalProject.objects.order_by("pk").first()
+    assert project is not None, "the data has no municipal project"
+    return project.pk
+
+
+def _first_project_process_id() -> int:
+    from beffroi.participation.models import MunicipalProject
+
+    project = MunicipalProject.objects.order_by("pk").first()
+    assert project is not None, "the data has no municipal project"
+    return project.process_id
+
+
+def _first_questionnaire() -> int:
+    from beffroi.participation.models import Questionnaire
+
+    questionnaire = Questionnaire.objects.order_by("pk").first()
+    assert questionnaire is not None, "the data has no questionnaire"
+    return questionnaire.pk
+
+
+def _first_question(kind: str = "") -> int:
+    from beffroi.participation.models import Question
+
+    questions = Question.objects.order_by("questionnaire_id", "position", "pk")
+    if kind:
+        questions = questions.filter(kind=kind)
+    question = questions.first()
+    assert question is not None, "the data has no question"
+    return question.pk
+
+
+def request_sms_code(page: Page) -> None:
+    """Ask for an SMS code with a number registered for alerts: the code page follows."""
+    from beffroi.alerts.models import Subscriber
+
+    subscriber = (
+        Subscriber.objects.filter(unsubscribed_at=None, user=None)
+        .exclude(sms_number="")
+        .order_by("pk")
+        .first()
+    ) or Subscriber.objects.exclude(sms_number="").order_by("pk").first()
+    assert subscriber is not None, "the data has no subscriber with a mobile number"
+    page.locator("main input[name=number]").fill(str(subscriber.sms_number))
+    submit_with("main form[method=post] button[type=submit]")(page)
+
+
 PAGES: list[PageSpec] = [
     # Public pages.
     PageSpec("/", ANONYMOUS, "home page", screenshot="home.png"),
@@ -695,6 +905,428 @@ PAGES: list[PageSpec] = [
         "composer: delete template",
     ),
     PageSpec(lambda: url("alerts_backoffice:settings"), ADMINISTRATOR, "composer: settings"),
+    # Participation: processes.
+    PageSpec(
+        lambda: url("participation_processes:list"),
+        ANONYMOUS,
+        "participation: processes open, to come and past",
+        screenshot="participation-processes.png",
+    ),
+    PageSpec(
+        lambda: url("participation_processes:detail", IDEAS),
+        ANONYMOUS,
+        "participation: a process's home with its phase timeline",
+        screenshot="participation-process.png",
+    ),
+    PageSpec(
+        lambda: url("participation_processes:detail", PLAN), RESIDENT, "process in its debate"
+    ),
+    PageSpec(
+        lambda: url("participation_processes:detail", ARCHIVED), ANONYMOUS, "archived process"
+    ),
+    PageSpec(lambda: url("participation_processes:map", IDEAS), ANONYMOUS, "process on a map"),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:list"),
+        PARTICIPATION_MANAGER,
+        "processes (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:create"),
+        PARTICIPATION_MANAGER,
+        "new process from a blueprint",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:create"),
+        PARTICIPATION_MANAGER,
+        "new process sent empty",
+        prepare=submit_with("main form[method=post] button[type=submit]"),
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:detail", _process_id(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "process (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:edit", _process_id(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "edit a process",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:phases", _process_id(PLAN)),
+        PARTICIPATION_MANAGER,
+        "phases of a process",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:phase_edit", *_phase_of(PLAN)),
+        PARTICIPATION_MANAGER,
+        "edit a phase",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_processes_backoffice:phase_delete",
+            *_phase_of("budget-participatif-2027"),
+        ),
+        PARTICIPATION_MANAGER,
+        "delete a phase",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:categories", _process_id(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "categories of a process",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:category_edit", *_category_of(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "edit a category",
+    ),
+    PageSpec(
+        lambda: url("participation_processes_backoffice:documents", _process_id(CONSULTATION)),
+        PARTICIPATION_MANAGER,
+        "documents of a process",
+    ),
+    # Participation: proposals.
+    PageSpec(
+        lambda: url("participation_proposals:list", IDEAS),
+        ANONYMOUS,
+        "proposals: list, filters and sorts",
+        screenshot="participation-proposals.png",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:list", IDEAS, query="sort=commented&page=2"),
+        RESIDENT,
+        "proposals: most commented, second page",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:map", IDEAS),
+        ANONYMOUS,
+        "proposals on a map",
+        screenshot="participation-proposals-map.png",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:detail", _top_proposal()),
+        ANONYMOUS,
+        "proposal with its answer, supports and threaded comments",
+        screenshot="participation-proposal.png",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:detail", _top_proposal()),
+        RESIDENT,
+        "proposal, logged in (support, follow, comment)",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:detail", _top_proposal(PLAN)),
+        RESIDENT,
+        "proposal in a debate phase",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:create", IDEAS), RESIDENT, "proposals: write one"
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:create", IDEAS),
+        RESIDENT,
+        "proposals: form sent empty",
+        prepare=submit_with("main form[method=post] button[type=submit]:not([value=search])"),
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:versions", _top_proposal()),
+        ANONYMOUS,
+        "proposal's version history",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals_backoffice:index"),
+        PARTICIPATION_MANAGER,
+        "proposals to review (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals_backoffice:list", _process_id(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "proposals of a process (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals_backoffice:review", _top_proposal()),
+        PARTICIPATION_MANAGER,
+        "official answer and feasibility review",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals_backoffice:on_behalf", _process_id(IDEAS)),
+        FRONT_DESK,
+        "type in a proposal made on paper",
+    ),
+    # Participation: comments and moderation.
+    PageSpec(
+        lambda: url("participation_comments:proposal_thread", _top_proposal()),
+        ANONYMOUS,
+        "discussion of a proposal",
+    ),
+    PageSpec(
+        lambda: url("participation_comments:project_thread", _first_project()),
+        RESIDENT,
+        "discussion of a municipal project",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation:report_proposal", _top_proposal()),
+        RESIDENT,
+        "report a proposal",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation:report_comment", _visible_comment()),
+        RESIDENT,
+        "report a comment",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:queue"),
+        MODERATOR,
+        "moderation queue",
+        screenshot="participation-moderation.png",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:proposal", _hidden_proposal()),
+        MODERATOR,
+        "moderation: a hidden proposal",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:comment", _reported_comment()),
+        MODERATOR,
+        "moderation: a reported comment",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:participant", _hidden_author()),
+        MODERATOR,
+        "moderation: a participant",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:blocked"),
+        MODERATOR,
+        "moderation: blocked participants",
+    ),
+    PageSpec(
+        lambda: url("participation_moderation_backoffice:settings"),
+        PARTICIPATION_MANAGER,
+        "moderation settings",
+    ),
+    # Participation: the commune's projects and questionnaires.
+    PageSpec(
+        lambda: url("participation_consultations:process_index", CONSULTATION),
+        ANONYMOUS,
+        "consultation: projects and questionnaires of a process",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations:project_detail", _first_project()),
+        ANONYMOUS,
+        "municipal project with the opinions",
+        screenshot="participation-project.png",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations:project_detail", _first_project()),
+        RESIDENT,
+        "municipal project page with the opinion form",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations:questionnaire_answer", _first_questionnaire()),
+        RESIDENT,
+        "questionnaire, answering page",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations:questionnaire_results", _first_questionnaire()),
+        ANONYMOUS,
+        "questionnaire results as charts",
+        screenshot="participation-results.png",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:index"),
+        PARTICIPATION_MANAGER,
+        "consultations back office",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:process", _first_project_process_id()),
+        PARTICIPATION_MANAGER,
+        "consultations of a process (back office)",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_consultations_backoffice:project_create", _first_project_process_id()
+        ),
+        PARTICIPATION_MANAGER,
+        "new municipal project",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:project_edit", _first_project()),
+        PARTICIPATION_MANAGER,
+        "edit a municipal project",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_consultations_backoffice:questionnaire_create",
+            _first_project_process_id(),
+        ),
+        PARTICIPATION_MANAGER,
+        "new questionnaire",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_consultations_backoffice:questionnaire_edit", _first_questionnaire()
+        ),
+        PARTICIPATION_MANAGER,
+        "questionnaire settings",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_consultations_backoffice:questionnaire_builder", _first_questionnaire()
+        ),
+        PARTICIPATION_MANAGER,
+        "questionnaire builder",
+    ),
+    PageSpec(
+        lambda: url(
+            "participation_consultations_backoffice:question_create",
+            _first_questionnaire(),
+            query="kind=matrix",
+        ),
+        PARTICIPATION_MANAGER,
+        "new matrix question",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:question_edit", _first_question()),
+        PARTICIPATION_MANAGER,
+        "edit a question",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:question_delete", _first_question()),
+        PARTICIPATION_MANAGER,
+        "delete a question",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:results", _first_questionnaire()),
+        PARTICIPATION_MANAGER,
+        "questionnaire results (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_consultations_backoffice:text_answers", _first_questionnaire()),
+        PARTICIPATION_MANAGER,
+        "free-text answers and tags",
+    ),
+    # Participation: workshops and meetings.
+    PageSpec(lambda: url("participation_meetings:index"), ANONYMOUS, "meetings to come"),
+    PageSpec(
+        lambda: url("participation_meetings:process", CONSULTATION),
+        ANONYMOUS,
+        "meetings of a process",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings:detail", *_meeting(past=False)),
+        ANONYMOUS,
+        "meeting to come, full, with a waiting list",
+        screenshot="participation-meeting.png",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings:detail", *_meeting(past=False)),
+        RESIDENT,
+        "meeting to come, logged in",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings:detail", *_meeting(past=True)),
+        ANONYMOUS,
+        "past workshop with its minutes and the proposals born there",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:list"),
+        PARTICIPATION_MANAGER,
+        "meetings (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:create"),
+        PARTICIPATION_MANAGER,
+        "new meeting",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:detail", _meeting_id(past=False)),
+        PARTICIPATION_MANAGER,
+        "meeting with its registrations (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:detail", _meeting_id(past=True)),
+        PARTICIPATION_MANAGER,
+        "past workshop with its attendance (back office)",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:update", _meeting_id(past=False)),
+        PARTICIPATION_MANAGER,
+        "edit a meeting",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:cancel", _meeting_id(past=False)),
+        PARTICIPATION_MANAGER,
+        "cancel a meeting",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:minutes", _meeting_id(past=True)),
+        PARTICIPATION_MANAGER,
+        "minutes and head count of a workshop",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:sign_in_sheet", _meeting_id(past=False)),
+        PARTICIPATION_MANAGER,
+        "printable sign-in sheet",
+    ),
+    PageSpec(
+        lambda: url("participation_meetings_backoffice:proposal_form", _meeting_id(past=False)),
+        PARTICIPATION_MANAGER,
+        "printable proposal form",
+    ),
+    # Participation: taking part, notifications, statistics.
+    PageSpec(lambda: url("participation_participants:take_part"), ANONYMOUS, "how to take part"),
+    PageSpec(
+        lambda: url("participation_participants:sms"), ANONYMOUS, "take part with an SMS code"
+    ),
+    PageSpec(
+        lambda: url("participation_participants:sms"),
+        ANONYMOUS,
+        "SMS code asked: the page to type it",
+        prepare=request_sms_code,
+    ),
+    PageSpec(lambda: url("participation_participants:profile"), RESIDENT, "participant's profile"),
+    PageSpec(
+        lambda: url("participation_notifications:list"),
+        RESIDENT,
+        "notifications",
+        screenshot="participation-notifications.png",
+    ),
+    PageSpec(
+        lambda: url("participation_notifications:settings"), RESIDENT, "notification settings"
+    ),
+    PageSpec(
+        lambda: url("participation_notifications:unsubscribe", _unsubscribe_token()),
+        ANONYMOUS,
+        "notifications: one-click unsubscribe confirmation",
+    ),
+    PageSpec(
+        lambda: url("participation_statistics_backoffice:index"),
+        PARTICIPATION_MANAGER,
+        "participation statistics",
+    ),
+    PageSpec(
+        lambda: url("participation_statistics_backoffice:process", _process_id(IDEAS)),
+        PARTICIPATION_MANAGER,
+        "statistics of a process: per day, zone and age band",
+        screenshot="participation-statistics.png",
+    ),
+    # The resident's own contributions, written when the walk reaches them (after the
+    # screenshots above, which must not show them).
+    PageSpec(
+        lambda: url("participation_proposals:update", _own_proposal()),
+        RESIDENT,
+        "edit one's proposal within the edit window",
+    ),
+    PageSpec(
+        lambda: url("participation_proposals:withdraw", _own_proposal()),
+        RESIDENT,
+        "withdraw one's proposal: confirmation",
+    ),
+    PageSpec(
+        lambda: url("participation_comments:edit", _own_comment()),
+        RESIDENT,
+        "edit one's comment within the edit window",
+    ),
     PageSpec(demo_outbox, FRONT_DESK, "demo outbox: an alert e-mail and its SMS on a phone"),
     # Last: the agent this row logs in is created when the walk reaches it, and must not show
     # on the pages above (the agents list and its screenshot).
@@ -734,6 +1366,48 @@ NOT_PAGES: dict[str, str] = {
     "alerts_backoffice:template_defaults": "POST action, redirects",
     "alerts_backoffice:sms_preview": "htmx fragment (SMS length of the composer, POST)",
     "alerts_backoffice:audience_preview": "htmx fragment (audience of the composer, POST)",
+    "participation_processes:follow": "POST action, redirects",
+    "participation_processes:illustration": "image of a process",
+    "participation_processes:document": "document download",
+    "participation_processes_backoffice:status": "POST action, redirects",
+    "participation_processes_backoffice:phase_mode": "POST action, redirects",
+    "participation_processes_backoffice:category_delete": "POST action, redirects",
+    "participation_processes_backoffice:document_delete": "POST action, redirects",
+    "participation_proposals:geojson": "GeoJSON of the proposals map",
+    "participation_proposals:feed": "Atom feed",
+    "participation_proposals:similar": "htmx fragment (similar proposals while writing)",
+    "participation_proposals:support": "POST action, redirects",
+    "participation_proposals:unsupport": "POST action, redirects",
+    "participation_proposals:follow": "POST action, redirects",
+    "participation_proposals:unfollow": "POST action, redirects",
+    "participation_proposals:file": "file download",
+    "participation_comments:goto": "redirects to the comment on its subject's page",
+    "participation_comments:vote": "POST action, redirects",
+    "participation_moderation_backoffice:proposal_decide": "POST action, redirects",
+    "participation_moderation_backoffice:comment_decide": "POST action, redirects",
+    "participation_moderation_backoffice:block": "POST action, redirects",
+    "participation_moderation_backoffice:unblock": "POST action, redirects",
+    "participation_consultations:opinion_give": "POST action, redirects",
+    "participation_consultations_backoffice:question_move": "POST action, redirects",
+    "participation_consultations_backoffice:answer_tag_add": "POST action, redirects",
+    "participation_consultations_backoffice:answer_tag_remove": "POST action, redirects",
+    "participation_consultations_backoffice:text_answers_csv": "CSV download",
+    "participation_meetings:register": "POST action, redirects",
+    "participation_meetings:unregister": "POST action, redirects",
+    "participation_meetings:ical": "iCalendar download",
+    "participation_meetings_backoffice:address_suggest": "htmx fragment (address suggestions)",
+    "participation_meetings_backoffice:attendance": "POST action, redirects",
+    "participation_meetings_backoffice:register": "POST action, redirects",
+    "participation_meetings_backoffice:unregister": "POST action, redirects",
+    "participation_meetings_backoffice:attach": "POST action, redirects",
+    "participation_meetings_backoffice:detach": "POST action, redirects",
+    "participation_participants:sms_code": (
+        "needs a code asked in the session: audited through the SMS row's prepare step"
+    ),
+    "participation_participants:sms_signout": "POST action, redirects",
+    "participation_notifications:mark_read": "POST action, redirects",
+    "participation_notifications:mark_all_read": "POST action, redirects",
+    "participation_statistics_backoffice:export": "CSV download",
 }
 # Namespaces outside the audit: the JSON API (its documentation page is in PAGES) and
 # Django's administration, which is Django's own markup.
