@@ -28,7 +28,22 @@ from django.utils.translation import gettext_lazy as _
 
 from beffroi.accounts.access import found, has_role, request_organisation
 from beffroi.accounts.models import Role, User
-from beffroi.participation.models import Action, Participant, Phase, Process, Proposal
+from beffroi.participation.models import (
+    Action,
+    Answer,
+    Category,
+    Comment,
+    Meeting,
+    MunicipalProject,
+    Participant,
+    Phase,
+    Process,
+    ProcessDocument,
+    Proposal,
+    ProposalFile,
+    Question,
+    Questionnaire,
+)
 from beffroi.territory.models import Organisation, ZoneMembership
 
 MANAGER_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR})
@@ -285,13 +300,6 @@ def access_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
 # Municipal projects and questionnaires are reached through their process: another
 # organisation's, or a draft process's for anyone but its managers, answers 404.
 
-from beffroi.participation.models import (  # noqa: E402
-    Answer,
-    MunicipalProject,
-    Question,
-    Questionnaire,
-)
-
 
 def _public_process_visible(request: HttpRequest, process: Process) -> bool:
     return process.status != Process.Status.DRAFT or is_manager(request)
@@ -376,8 +384,6 @@ def access_answer_for_manager(request: HttpRequest, answer_id: int) -> Answer:
 # anyone but its managers), a hidden proposal's or a hidden comment (for anyone but the
 # moderators) answers 404.
 
-from beffroi.participation.models import Comment  # noqa: E402
-
 
 def access_comment(request: HttpRequest, comment_id: int) -> Comment:
     """A comment of the request's organisation whose subject the person may see."""
@@ -442,8 +448,6 @@ def access_moderated_participant(request: HttpRequest, participant_id: int) -> P
 
 # --- meetings ------------------------------------------------------------------------------
 
-from beffroi.participation.models import Meeting  # noqa: E402
-
 
 def access_meeting(request: HttpRequest, slug: str, meeting_id: int) -> Meeting:
     """A meeting of a process the request may see (``access_process``); 404 otherwise."""
@@ -475,8 +479,6 @@ def access_meeting_for_agents(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 # --- proposals -----------------------------------------------------------------------------
-
-from beffroi.participation.models import ProposalFile  # noqa: E402
 
 
 def access_proposal_for_manager(request: HttpRequest, proposal_id: int) -> Proposal:
@@ -542,8 +544,6 @@ def access_process_for_statistics(request: HttpRequest, process_id: int) -> Proc
 
 
 # --- processes -----------------------------------------------------------------------------
-
-from beffroi.participation.models import Category, ProcessDocument  # noqa: E402
 
 
 def access_phase_for_manager(request: HttpRequest, process_id: int, phase_id: int) -> Phase:

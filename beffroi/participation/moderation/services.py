@@ -32,6 +32,7 @@ from beffroi.participation.access import (
 )
 from beffroi.participation.models import Comment, Notification, Participant, Proposal, Report
 from beffroi.participation.notifications.services import notify
+from beffroi.participation.proposals import mapcache
 from beffroi.territory.models import Organisation
 
 # Organisation.settings["participation"] keys and their defaults.
@@ -313,6 +314,8 @@ def _hide(content: Content, *, reason: str) -> None:
     item.hidden_at = timezone.now()
     item.hidden_reason = reason[:PUBLIC_REASON_MAX]
     item.save(update_fields=["hidden_at", "hidden_reason"])
+    if content.proposal is not None:  # on the map or off it
+        mapcache.map_changed(content.proposal.process_id)
     comment = content.comment
     if comment is not None and comment.proposal_id is not None:
         Proposal.objects.filter(pk=comment.proposal_id, comments_count__gt=0).update(
@@ -325,6 +328,8 @@ def _unhide(content: Content) -> None:
     item.hidden_at = None
     item.hidden_reason = ""
     item.save(update_fields=["hidden_at", "hidden_reason"])
+    if content.proposal is not None:  # on the map or off it
+        mapcache.map_changed(content.proposal.process_id)
     comment = content.comment
     if comment is not None and comment.proposal_id is not None:
         Proposal.objects.filter(pk=comment.proposal_id).update(

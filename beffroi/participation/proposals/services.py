@@ -43,6 +43,7 @@ from beffroi.participation.models import (
 )
 from beffroi.participation.moderation.services import participation_rate_check
 from beffroi.participation.notifications.services import notify
+from beffroi.participation.proposals import mapcache
 from beffroi.participation.richtext import clean_html, plain_text
 from beffroi.territory.models import Address, Zone
 from beffroi.territory.selectors import InvalidPoint, address_zones, zones_at_point
@@ -254,6 +255,7 @@ def _create(
         if located.zones:
             proposal.zones.set(located.zones)
         _store_files(proposal, checked)
+        mapcache.map_changed(process.pk)
         if author is not None:
             # The author hears of comments and of the answer.
             Follow.objects.get_or_create(participant=author, proposal=proposal)
@@ -402,6 +404,7 @@ def proposal_update(
             fields += ["address", "lat", "lon"]
             current.zones.set(located.zones)
         current.save(update_fields=fields)
+        mapcache.map_changed(current.process_id)
     return current
 
 
@@ -419,6 +422,7 @@ def proposal_withdraw(*, proposal: Proposal, participant: Participant | None) ->
         current.state = Proposal.State.WITHDRAWN
         current.withdrawn_at = timezone.now()
         current.save(update_fields=["state", "withdrawn_at", "updated_at"])
+        mapcache.map_changed(current.process_id)
     return current
 
 
@@ -469,6 +473,7 @@ def _threshold_check(proposal: Proposal, threshold: int, now: datetime) -> None:
     if not reached:
         return
     Proposal.objects.filter(pk=proposal.pk, answer="").update(answer=Proposal.Answer.UNDER_STUDY)
+    mapcache.map_changed(proposal.process_id)
     author = (
         Participant.objects.filter(pk=proposal.author_id).first() if proposal.author_id else None
     )
@@ -563,6 +568,7 @@ def proposal_answer(
         current.save(
             update_fields=["answer", "answer_text", "answered_at", "answered_by", "updated_at"]
         )
+        mapcache.map_changed(current.process_id)
         audit_record(
             action="participation.proposal_answer",
             organisation=current.organisation,

@@ -7,18 +7,21 @@ Views parse, load through ``access``, call one service and render: no rule is ch
 from __future__ import annotations
 
 import html as pyhtml
+import json
 import re
 import secrets
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +30,7 @@ from beffroi.accounts.models import User
 from beffroi.participation import access
 from beffroi.participation.access import ActionRefused
 from beffroi.participation.models import Action, Process, Proposal, ProposalFile
-from beffroi.participation.proposals import selectors, services
+from beffroi.participation.proposals import mapcache, selectors, services
 from beffroi.participation.proposals.forms import (
     AnswerForm,
     FeasibilityForm,
@@ -140,10 +143,19 @@ def proposal_map(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def proposal_geojson(request: HttpRequest, slug: str) -> JsonResponse:
+def proposal_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     process = access.access_process(request, slug)
     _form, filters = _filters(request, process)
-    return JsonResponse(selectors.proposals_geojson(process=process, filters=filters))
+    key = mapcache.map_cache_key(process.pk, filters, get_language() or "fr")
+    body: bytes | None = cache.get(key)
+    if body is None:
+        body = json.dumps(
+            selectors.proposals_geojson(process=process, filters=filters),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        cache.set(key, body, mapcache.MAP_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json")
 
 
 # --- Writing -------------------------------------------------------------------------------

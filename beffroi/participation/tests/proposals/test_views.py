@@ -392,3 +392,27 @@ def test_it_types_in_on_behalf_and_marks_it_on_the_page(cast: Cast) -> None:
     )
     assert "Typed in by the town hall on behalf of a resident." in page and "Jeanne D." in page
     assert _client(cast.resident).get(url).status_code == 403
+
+
+def test_it_serves_the_map_from_its_cache_until_a_proposal_changes(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from beffroi.participation.moderation.services import Content, _hide
+    from beffroi.participation.proposals.mapcache import map_version
+
+    process = make_process(cast.org)
+    alice = participant(cast.resident, cast.org)
+    first = make_proposal(process, alice, title="Premier banc", lat=45.0, lon=4.0)
+    url = reverse("participation_proposals:geojson", args=[process.slug])
+    client = Client()
+    assert [f["id"] for f in client.get(url).json()["features"]] == [first.pk]
+    version = map_version(process.pk)
+    # Written behind the services' back: the cached document is served as it was.
+    make_proposal(process, alice, title="Hors services", lat=45.1, lon=4.1)
+    assert [f["id"] for f in client.get(url).json()["features"]] == [first.pk]
+    # Through a service (moderation hides it), the version moves and the map follows.
+    with django_capture_on_commit_callbacks(execute=True):
+        _hide(Content(proposal=first), reason="Hors sujet")
+    assert map_version(process.pk) == version + 1
+    ids = [f["id"] for f in client.get(url).json()["features"]]
+    assert first.pk not in ids and len(ids) == 1
