@@ -11,6 +11,8 @@ commits, so the next request rebuilds it; support counts on the map may lag by a
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -43,6 +45,44 @@ def map_changed(process_id: int) -> None:
     transaction.on_commit(bump)
 
 
-def map_cache_key(process_id: int, filters: object, language: str) -> str:
+# A copy is kept this long whatever happens, to be served while one request rebuilds it.
+MAP_KEEP_SECONDS = 24 * 3600
+# Longest a rebuild may hold the lock (a crashed request frees it by itself).
+MAP_REBUILD_LOCK_SECONDS = 30
+
+
+def map_document_key(process_id: int, filters: object, language: str) -> str:
     digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:24]
-    return f"participation:map:{process_id}:{map_version(process_id)}:{language}:{digest}"
+    return f"participation:map:{process_id}:{language}:{digest}"
+
+
+def rebuild_lock_key(key: str) -> str:
+    return f"{key}:rebuilding"
+
+
+def map_document(
+    process_id: int, filters: object, language: str, build: Callable[[], bytes]
+) -> bytes:
+    """The map document, rebuilt by one request at a time.
+
+    A copy is current while the process's version has not moved and it is younger than
+    ``MAP_CACHE_SECONDS``. Otherwise the first request takes the rebuild lock and builds it;
+    requests arriving meanwhile get the previous copy instead of all building the same
+    10,000 points at once (which took the map's p95 from tens of milliseconds to a second
+    under 20 concurrent visitors). A request finding no copy at all builds one itself.
+    """
+    key = map_document_key(process_id, filters, language)
+    version = map_version(process_id)
+    entry: tuple[int, float, bytes] | None = cache.get(key)
+    now = time.time()
+    if entry is not None and entry[0] == version and now - entry[1] < MAP_CACHE_SECONDS:
+        return entry[2]
+    lock = rebuild_lock_key(key)
+    if entry is not None and not cache.add(lock, 1, MAP_REBUILD_LOCK_SECONDS):
+        return entry[2]
+    try:
+        body = build()
+        cache.set(key, (version, now, body), MAP_KEEP_SECONDS)
+    finally:
+        cache.delete(lock)
+    return body

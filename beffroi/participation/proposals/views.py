@@ -13,7 +13,6 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -96,10 +95,10 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
     if reseed is not None:
         return reseed
     form, filters = _filters(request, process)
-    proposals = selectors.proposals_filtered(process=process, filters=filters)
-    page = Paginator(proposals, PER_PAGE).get_page(request.GET.get("page"))
+    page, rows = selectors.proposals_page(
+        process=process, filters=filters, page_number=request.GET.get("page"), per_page=PER_PAGE
+    )
     participant = access.request_participant(request)
-    rows = list(page.object_list)
     context = {
         "process": process,
         "form": form,
@@ -146,15 +145,15 @@ def proposal_map(request: HttpRequest, slug: str) -> HttpResponse:
 def proposal_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     process = access.access_process(request, slug)
     _form, filters = _filters(request, process)
-    key = mapcache.map_cache_key(process.pk, filters, get_language() or "fr")
-    body: bytes | None = cache.get(key)
-    if body is None:
-        body = json.dumps(
+
+    def build() -> bytes:
+        return json.dumps(
             selectors.proposals_geojson(process=process, filters=filters),
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
-        cache.set(key, body, mapcache.MAP_CACHE_SECONDS)
+
+    body = mapcache.map_document(process.pk, filters, get_language() or "fr", build)
     return HttpResponse(body, content_type="application/json")
 
 
