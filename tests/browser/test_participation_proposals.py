@@ -111,6 +111,10 @@ def test_it_proposes_and_supports_with_the_keyboard_only(
     page.keyboard.press("Enter")
     expect(page.locator("#supports-count")).to_contain_text("1")
     expect(page.locator("form[action$='/retirer-soutien/'] button")).to_be_visible()
+    # The focus stays in the replaced block (not back at the top of the page), and the
+    # outcome is said in the live region that was there before the swap.
+    expect(page.locator("form[action$='/retirer-soutien/'] button")).to_be_focused()
+    expect(page.locator("#proposal-actions-status")).not_to_be_empty()
     created.refresh_from_db()
     assert created.supports_count == 1
     supporter.close()

@@ -102,6 +102,16 @@ def _report(request: HttpRequest, content: Content, back: str) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: the moderators will review your report."))
             return redirect(back)
+    # Said before the form is filled in, rather than after: one's own contribution, or one
+    # already reported (the service refuses both whatever is sent).
+    unavailable = ""
+    if participant is not None:
+        if content.author is not None and content.author.pk == participant.pk:
+            unavailable = _("You cannot report your own contribution.")
+        elif content.reports().filter(reporter=participant).exists():
+            unavailable = _(
+                "You have already reported this content: the moderators will review it."
+            )
     status = 200
     if request.method == "POST":
         status = 403 if refusal or participant is None else 400
@@ -115,6 +125,7 @@ def _report(request: HttpRequest, content: Content, back: str) -> HttpResponse:
             "back": back,
             "participant": participant,
             "refusal": refusal,
+            "unavailable": unavailable,
         },
         status=status,
     )

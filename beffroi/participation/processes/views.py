@@ -97,6 +97,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "process": process,
             "state": selectors.process_state(process, now),
+            # Begun: a phase already started (then closed by hand, or between two phases).
+            "begun": any(phase.starts_at <= now for phase in process.phases.all()),
             "steps": selectors.timeline(process, now),
             "actions": selectors.actions_now(process, now),
             "links": selectors.process_links(process),

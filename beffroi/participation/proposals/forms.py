@@ -183,6 +183,17 @@ class ProposalForm(forms.Form):
             raise ValidationError(
                 {"lat": _("Give both the latitude and the longitude, or neither.")}
             )
+        typed = (data.get("q") or "").strip()
+        if typed and data.get("address") is None and data.get("lat") is None:
+            # A typed address nobody chose would be dropped without a word.
+            raise ValidationError(
+                {
+                    "q": _(
+                        "Choose the address in the list below the field (or empty the field "
+                        "to publish without a place)."
+                    )
+                }
+            )
         return data
 
     def proposal_input(self, *, place_given: bool = True) -> ProposalInput:

@@ -269,12 +269,17 @@ def proposal_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
     process = Process.objects.prefetch_related("phases").get(pk=proposal.process_id)
     proposal.process = process
     participant = access.request_participant(request)
+    if request.htmx and request.GET.get("suggest"):  # type: ignore[attr-defined]
+        return _address_suggestions(request)
     if not services.can_edit(proposal, participant):
+        mine = participant is not None and proposal.author_id == participant.pk
         error = ActionRefused(
             access.Decision(
                 False,
-                "edit_window",
-                _("This proposal can no longer be edited: the edit window is over."),
+                "edit_window" if mine else "not_author",
+                _("This proposal can no longer be edited: the edit window is over.")
+                if mine
+                else _("Only the author of a proposal can edit it."),
             )
         )
         return _refused_page(request, process, error, title=_("Edit the proposal"))

@@ -248,3 +248,27 @@ def test_it_lets_managers_set_the_thresholds(cast: Cast) -> None:
     admin = Client()
     login_verified(admin, cast.administrator)
     assert admin.get(url).status_code == 200
+
+
+def test_it_says_before_the_form_that_ones_own_or_a_reported_comment_cannot_be_reported(
+    cast: Cast,
+) -> None:
+    process = make_process(cast.org)
+    alice = participant(cast.resident, cast.org)
+    bruno = participant(cast.resident2, cast.org)
+    proposal = make_proposal(process, alice)
+    comment = Comment.objects.create(
+        organisation=cast.org, process=process, proposal=proposal, author=alice, body="Mon avis"
+    )
+    url = reverse("participation_moderation:report_comment", args=[comment.pk])
+    own = Client()
+    own.force_login(cast.resident)
+    page = own.get(url).content.decode()
+    assert "You cannot report your own contribution." in page and "<select" not in page
+    Report.objects.create(
+        organisation=cast.org, comment=comment, reporter=bruno, reason=Report.Reason.SPAM
+    )
+    other = Client()
+    other.force_login(cast.resident2)
+    page = other.get(url).content.decode()
+    assert "You have already reported this content" in page and "<select" not in page

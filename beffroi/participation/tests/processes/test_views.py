@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from beffroi.alerts.tests.factories import make_zone
@@ -344,3 +345,13 @@ def test_it_reserves_every_areas_prefix() -> None:
 
     prefixes = {prefix.strip("/") for prefix, _area in AREAS if prefix}
     assert prefixes <= services.RESERVED_SLUGS
+
+
+def test_it_says_no_phase_is_open_rather_than_not_started_when_one_was_closed_by_hand(
+    cast: Cast,
+) -> None:
+    process = make_process(cast.org, slug="plan", phases=(PhaseType.PROPOSALS, PhaseType.VOTE))
+    Phase.objects.filter(process=process, type=PhaseType.PROPOSALS).update(mode=Phase.Mode.CLOSED)
+    page = Client().get(reverse("participation_processes:detail", args=["plan"])).content.decode()
+    assert "No phase is open at the moment" in page
+    assert "has not started yet" not in page

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from beffroi.alerts.tests.factories import territory  # noqa: F401 — a fixture
 from beffroi.participation.models import (
     Phase,
     PhaseType,
@@ -416,3 +417,37 @@ def test_it_serves_the_map_from_its_cache_until_a_proposal_changes(
     assert map_version(process.pk) == version + 1
     ids = [f["id"] for f in client.get(url).json()["features"]]
     assert first.pk not in ids and len(ids) == 1
+
+
+@pytest.mark.usefixtures("territory")
+def test_it_suggests_addresses_on_the_edit_page_as_on_the_new_one(cast: Cast) -> None:
+    process = make_process(cast.org)
+    proposal = make_proposal(process, participant(cast.resident, cast.org))
+    client = _client(cast.resident)
+    url = reverse("participation_proposals:update", args=[proposal.pk])
+    fragment = client.get(url, {"suggest": "1", "q": "rue"}, HTTP_HX_REQUEST="true")
+    text = fragment.content.decode()
+    assert fragment.status_code == 200
+    # The suggestions alone, not a second copy of the page inside the form.
+    assert "<html" not in text and "<h1" not in text and 'name="address"' in text
+
+
+def test_it_refuses_an_address_typed_but_not_chosen_and_tells_others_it_is_not_theirs(
+    cast: Cast,
+) -> None:
+    process = make_process(cast.org)
+    author = participant(cast.resident, cast.org)
+    client = _client(cast.resident)
+    response = client.post(
+        reverse("participation_proposals:create", args=[process.slug]),
+        _form(q="12 rue de la Mai"),
+    )
+    assert response.status_code in (200, 400)
+    assert "Choose the address in the list" in response.content.decode()
+    assert not Proposal.objects.exists()
+    proposal = make_proposal(process, author)
+    other = _client(cast.resident2).get(
+        reverse("participation_proposals:update", args=[proposal.pk])
+    )
+    assert other.status_code == 403
+    assert "Only the author of a proposal can edit it." in other.content.decode()
