@@ -444,6 +444,58 @@ def demo_subscribers(*, organisation: Organisation, now: datetime | None = None)
     return created
 
 
+# Residents registered for alerts on the phone by the front desk, without an account (many
+# elderly residents): they take part with an SMS code (`/participer/participant/sms/`).
+# Numbers outside those of the generated residents (beffroi/demo/people.py).
+PHONE_SUBSCRIBERS = (
+    ("Odette Marchal", "06 41 98 90 00"),
+    ("Marcel Thiriet", "06 41 98 90 07"),
+    ("Yvonne Gérardin", "06 41 98 90 21"),
+    ("Lucien Husson", "06 41 98 90 35"),
+)
+
+
+def demo_phone_subscribers(*, organisation: Organisation, now: datetime | None = None) -> int:
+    """Register ``PHONE_SUBSCRIBERS`` as the front desk would: SMS only, no account."""
+    moment = now or timezone.now()
+    rng = random.Random(SEED + 7)
+    agent = User.objects.filter(
+        role_assignments__organisation=organisation, role_assignments__role=Role.FRONT_DESK
+    ).first()
+    addresses = list(
+        Address.objects.filter(organisation=organisation, street__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    taken = {
+        _e164(phone) for phone in User.objects.exclude(phone="").values_list("phone", flat=True)
+    }
+    created = 0
+    for name, number in PHONE_SUBSCRIBERS:
+        sms = _e164(number)
+        if not addresses or sms in taken:
+            continue
+        registered = moment - timedelta(days=rng.randint(30, 400))
+        subscriber = Subscriber.objects.create(
+            organisation=organisation,
+            full_name=name,
+            language="fr",
+            sms_number=sms,
+            sms_verified_at=registered,
+            channels=[str(Channel.SMS)],
+            topics=list(Topic.values),
+            consent_version=CONSENT_VERSION,
+            consent_at=registered,
+            source=Subscriber.Source.AGENT,
+            registered_by=agent,
+        )
+        Place.objects.create(
+            subscriber=subscriber, kind=Place.Kind.HOME, address_id=rng.choice(addresses)
+        )
+        created += 1
+    return created
+
+
 def _zone(organisation: Organisation, spec: str, author: User) -> Zone | None:
     kind, _sep, name = spec.partition(":")
     if kind == "circle":
@@ -552,6 +604,7 @@ def demo_alert_history(
     created: dict[str, Alert] = {}
     with transaction.atomic():
         demo_subscribers(organisation=organisation, now=moment)
+        demo_phone_subscribers(organisation=organisation, now=moment)
         for message in _history():
             sent = _sent_at(message, moment)
             zones = [z for z in (_zone(organisation, s, author) for s in message.zones) if z]

@@ -953,7 +953,9 @@ def sms_code_request(
     return verification
 
 
-def sms_code_send(*, verification_id: int, include_link: bool = False) -> bool:
+def sms_code_send(
+    *, verification_id: int, include_link: bool = False, purpose: str = "registration"
+) -> bool:
     """Generate the code of a pending verification, store its hash and send it by SMS.
     Returns False when there is nothing to send, the organisation's budget is spent or the
     gateway refused it."""
@@ -973,10 +975,14 @@ def sms_code_send(*, verification_id: int, include_link: bool = False) -> bool:
         verification.save(update_fields=["code_hash", "expires_at"])
     subscriber = verification.subscriber
     with translation.override(subscriber.language or settings.LANGUAGE_CODE):
-        text = _("%(org)s: your alert registration code is %(code)s. It is valid 15 minutes.") % {
-            "org": subscriber.organisation.name,
-            "code": code,
-        }
+        if purpose == "participation":
+            # The same verified number proves who takes part in the commune's consultations.
+            template = _("%(org)s: your code to take part is %(code)s. It is valid 15 minutes.")
+        else:
+            template = _(
+                "%(org)s: your alert registration code is %(code)s. It is valid 15 minutes."
+            )
+        text = template % {"org": subscriber.organisation.name, "code": code}
         if include_link:
             text += " " + _("Manage: %(url)s") % {"url": management_url(subscriber)}
     return _sms_send(
@@ -1443,8 +1449,12 @@ def erase_subscriptions(user: User) -> None:
 
 
 @task(queue_name="alerts")
-def send_sms_code(*, verification_id: int, include_link: bool = False) -> bool:
-    return sms_code_send(verification_id=verification_id, include_link=include_link)
+def send_sms_code(
+    *, verification_id: int, include_link: bool = False, purpose: str = "registration"
+) -> bool:
+    return sms_code_send(
+        verification_id=verification_id, include_link=include_link, purpose=purpose
+    )
 
 
 @task(queue_name="alerts")

@@ -190,3 +190,21 @@ def test_it_gives_the_participation_manager_a_login(tmp_path: Path) -> None:
     response = client.get(reverse("participation_processes_backoffice:list"))
     assert response.status_code == 200
     assert "Vaudrecourt en transition" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_has_residents_without_an_account_who_take_part_with_an_sms_code(
+    tmp_path: Path,
+) -> None:
+    from beffroi.alerts.models import Subscriber
+    from beffroi.demo.alerts import PHONE_SUBSCRIBERS
+    from beffroi.participation.participants.services import participant_for_subscriber
+
+    demo_load(directory=tmp_path)
+    phoned = Subscriber.objects.filter(user__isnull=True, source=Subscriber.Source.AGENT)
+    assert phoned.count() == len(PHONE_SUBSCRIBERS)
+    odette = phoned.get(full_name="Odette Marchal")
+    assert str(odette.sms_number) == "+33641989000" and odette.sms_verified_at is not None
+    person = participant_for_subscriber(subscriber=odette)
+    process = Process.objects.prefetch_related("phases").get(slug="vaudrecourt-en-transition")
+    assert access.decide(person, process, Action.SUPPORT).allowed

@@ -209,7 +209,9 @@ def sms_signin_request(
                 # After commit: the worker must find the row; the code is generated there.
                 verification_id = verification.pk
                 transaction.on_commit(
-                    lambda: send_sms_code.enqueue(verification_id=verification_id)
+                    lambda: send_sms_code.enqueue(
+                        verification_id=verification_id, purpose="participation"
+                    )
                 )
     except ValidationError as exc:
         raise ValidationError({"number": exc.messages}) from exc

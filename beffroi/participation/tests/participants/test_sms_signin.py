@@ -60,6 +60,8 @@ def test_it_signs_in_with_the_code_received_by_sms(
     smsc = gateways[1]
     [sms] = smsc.accepted
     assert sms.destination == "33612345678"
+    # Said as what it is for: taking part, not registering for alerts.
+    assert "votre code pour participer" in sms.text and "inscription aux alertes" not in sms.text
     verification = ChannelVerification.objects.get(subscriber=subscriber)
     assert verification.code_hash and _code(smsc) not in verification.code_hash
     response = client.post(CODE_URL, {"code": _code(smsc), "next": "/participer/"})
