@@ -171,6 +171,9 @@ def test_it_hides_restores_and_keeps_through_the_pages(
     )
     assert response["Location"] == reverse("participation_moderation_backoffice:queue")
     assert Report.objects.get().decision == Report.Decision.KEPT
+    # The recent decisions name what was decided in words, not by an internal model label.
+    queue = client.get(reverse("participation_moderation_backoffice:queue")).content.decode()
+    assert f"(comment {comment.pk})" in queue and "participation.comment" not in queue
     assert (
         client.post(
             reverse(

@@ -29,6 +29,8 @@ def test_it_lists_notifications_escaped_and_marks_them_read(client: Client, cast
     assert b"javascript:" not in page.content
     assert b'href="/participer/"' in page.content
     assert page.context["unread"] == 2
+    # Unread ones are marked as such (not "New": titles often start with "New comment").
+    assert page.content.count(b'<span class="tag">Unread</span>') == 2
     first = Notification.objects.get(title=XSS)
     response = client.post(reverse("participation_notifications:mark_read", args=[first.pk]))
     assert response.status_code == 302
