@@ -33,6 +33,7 @@ from beffroi.alerts.registry.selectors import (
 )
 from beffroi.core.audit import audit_record
 from beffroi.core.phone import phone_display, phone_e164, phone_is_mobile, phone_parse_e164
+from beffroi.core.spreadsheets import csv_cell
 from beffroi.territory.models import Address, Organisation
 
 PAGE_SIZE = 50
@@ -423,14 +424,6 @@ def vulnerable_person_read(
     return person
 
 
-def _csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _yes_no(value: bool) -> str:
     return gettext("yes") if value else gettext("no")
 
@@ -483,7 +476,7 @@ def registry_export(
     for p in persons:
         writer.writerow(
             [
-                _csv_cell(v)
+                csv_cell(v)
                 for v in (
                     p.pk,
                     p.last_name,

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beffroi.core.spreadsheets import csv_cell
 from beffroi.participation.access import open_actions
 from beffroi.participation.consultations.answering import (
     Data,
@@ -270,19 +271,6 @@ def text_answers(
 
 def questionnaire_tags(questionnaire: Questionnaire) -> QuerySet[AnswerTag]:
     return questionnaire.tags.annotate(n=Count("answers")).order_by("name")
-
-
-# Characters a spreadsheet reads as the start of a formula (and tab, CR that some treat so).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A cell that a spreadsheet shows as text: a leading apostrophe disarms formulas
-    (``=HYPERLINK(…)``, ``@SUM(…)``) written by a resident."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def text_answers_csv(answers: QuerySet[Answer]) -> Iterator[str]:

@@ -10,6 +10,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from beffroi.core.spreadsheets import csv_cell
 from beffroi.participation.statistics.selectors import (
     METRICS,
     ProcessStatistics,
@@ -25,15 +26,6 @@ METRIC_FILE_NAMES = {
 }
 # Series whose count includes hidden content, exported with an "of which hidden" column.
 WITH_HIDDEN = ("proposals", "comments")
-
-
-def csv_cell(value: object) -> str:
-    """``value`` as a CSV cell that no spreadsheet runs: a cell starting with = + - @, a tab
-    or a carriage return is a formula (CSV injection) and gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def statistics_csv_name(statistics: ProcessStatistics, dimension: str, metric: str | None) -> str:
