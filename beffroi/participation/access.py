@@ -44,7 +44,7 @@ from beffroi.participation.models import (
     Question,
     Questionnaire,
 )
-from beffroi.territory.models import Organisation, ZoneMembership
+from beffroi.territory.models import ZoneMembership
 
 MANAGER_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR})
 MODERATION_ROLES: frozenset[str] = frozenset(
@@ -246,14 +246,6 @@ def is_moderator(request: HttpRequest) -> bool:
 
 
 # --- Loaders -------------------------------------------------------------------------------
-
-
-def visible_processes(organisation: Organisation, *, drafts: bool = False) -> object:
-    """Processes residents see (drafts too for managers)."""
-    processes = Process.objects.filter(organisation=organisation)
-    if not drafts:
-        processes = processes.filter(status=Process.Status.PUBLISHED)
-    return processes
 
 
 def access_process(request: HttpRequest, slug: str) -> Process:

@@ -127,10 +127,6 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_visible(self) -> bool:
-        return self.hidden_at is None
-
 
 class ProposalVersion(models.Model):
     """What a proposal said before each edit (the history residents can read)."""
