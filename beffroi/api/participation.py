@@ -372,14 +372,19 @@ class CommentOut(Schema):
 
 
 class CommentSummaryOut(Schema):
-    total: int
-    for_: int = Field(alias="for")
-    against: int
-    neutral: int
+    total: int = Field(
+        description="Every visible comment, replies included (``count`` above counts the "
+        "threads that are paged)."
+    )
+    for_: int = Field(alias="for", description="Comments for the proposal, replies included.")
+    against: int = Field(description="Comments against the proposal, replies included.")
+    neutral: int = Field(description="Neutral comments, replies included.")
 
 
 class CommentPageOut(Schema):
-    count: int = Field(description="Top-level comments (each with its replies).")
+    count: int = Field(
+        description="Threads: top-level comments, each with its replies; ``pages`` pages them."
+    )
     page: int
     pages: int
     summary: CommentSummaryOut

@@ -1487,7 +1487,7 @@ def _consultation(cast: _Cast, clock: _Clock) -> Process:
         data=QuestionnaireData(
             title="Vos usages de la place du Marché",
             description=(
-                "<p>Dix questions, cinq minutes : vos réponses aideront l'architecte à "
+                "<p>Huit questions, cinq minutes : vos réponses aideront l'architecte à "
                 "dessiner une place à votre image.</p>"
             ),
             project_id=project.pk,

@@ -137,6 +137,8 @@ def results_public(questionnaire: Questionnaire, now: datetime | None = None) ->
 @dataclass
 class QuestionResult:
     question: Question
+    # As numbered on the answering page (``question_numbers``).
+    number: str = ""
     # Responses with an answer to this question.
     answered: int = 0
     bars: list[Bar] = field(default_factory=list)
@@ -175,8 +177,11 @@ def questionnaire_results(questionnaire: Questionnaire) -> Results:
     for question_id, choice_id, row_id, number, n in grouped:
         cells[question_id].append((choice_id, row_id, number, n))
     results = []
+    numbers = question_numbers(questions)
     for question in questions:
-        result = QuestionResult(question=question, answered=answered.get(question.pk, 0))
+        result = QuestionResult(
+            question=question, number=numbers[question.pk], answered=answered.get(question.pk, 0)
+        )
         _fill(result, cells.get(question.pk, []))
         results.append(result)
     return Results(questionnaire=questionnaire, respondents=respondents, questions=results)
@@ -308,12 +313,30 @@ class Option:
     input_id: str
 
 
+def question_numbers(questions: Sequence[Question]) -> dict[int, str]:
+    """How each question is numbered for people: "1", "2"… for the questions everyone sees,
+    and "2.1", "2.2"… for the conditional ones after question 2, so that hiding a conditional
+    question never leaves a gap in the numbers a resident sees."""
+    numbers: dict[int, str] = {}
+    main = 0
+    sub = 0
+    for question in questions:
+        if question.condition_question_id is None or main == 0:
+            main += 1
+            sub = 0
+            numbers[question.pk] = str(main)
+        else:
+            sub += 1
+            numbers[question.pk] = f"{main}.{sub}"
+    return numbers
+
+
 @dataclass
 class QuestionView:
     """What the answering template needs of one question."""
 
     question: Question
-    number: int
+    number: str
     name: str
     error: str = ""
     options: list[Option] = field(default_factory=list)
@@ -325,7 +348,7 @@ class QuestionView:
     rows: list[tuple[str, str, list[Option]]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     # Condition: the question number and choice labels that show it, and their ids for JS.
-    condition_number: int | None = None
+    condition_number: str | None = None
     condition_labels: list[str] = field(default_factory=list)
     condition_values: str = ""
 
@@ -349,13 +372,16 @@ class QuestionView:
 def question_views(
     questions: Sequence[Question], data: Data, errors: Mapping[int, str]
 ) -> list[QuestionView]:
-    numbers = {q.pk: i for i, q in enumerate(questions, start=1)}
+    numbers = question_numbers(questions)
     views = []
-    for number, question in enumerate(questions, start=1):
+    for question in questions:
         name = field_name(question)
         values = set(data.get(name, ()))
         view = QuestionView(
-            question=question, number=number, name=name, error=errors.get(question.pk, "")
+            question=question,
+            number=numbers[question.pk],
+            name=name,
+            error=errors.get(question.pk, ""),
         )
         kind = question.kind
         if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):

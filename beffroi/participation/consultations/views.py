@@ -395,7 +395,7 @@ def questionnaire_edit(request: HttpRequest, questionnaire_id: int) -> HttpRespo
 def questionnaire_builder(request: HttpRequest, questionnaire_id: int) -> HttpResponse:
     questionnaire = access.access_questionnaire_for_manager(request, questionnaire_id)
     questions = questions_of(questionnaire)
-    numbers = {q.pk: i for i, q in enumerate(questions, start=1)}
+    numbers = selectors.question_numbers(questions)
     return render(
         request,
         "participation/consultations/backoffice/builder.html",
@@ -403,8 +403,8 @@ def questionnaire_builder(request: HttpRequest, questionnaire_id: int) -> HttpRe
             "process": questionnaire.process,
             "questionnaire": questionnaire,
             "questions": [
-                (i, q, numbers.get(q.condition_question_id or 0))
-                for i, q in enumerate(questions, start=1)
+                (numbers[q.pk], q, numbers.get(q.condition_question_id or 0))
+                for q in questions
             ],
             "kinds": Question.Kind.choices,
             "responses": questionnaire.responses.count(),

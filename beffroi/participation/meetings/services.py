@@ -19,13 +19,14 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.alerts.models import Subscriber
 from beffroi.core.audit import audit_record
 from beffroi.core.phone import phone_e164, phone_parse
+from beffroi.core.templatetags.core_dates import long_date
 from beffroi.participation import access
 from beffroi.participation.access import ActionRefused, Decision
 from beffroi.participation.meetings.selectors import reminders_due
@@ -161,7 +162,7 @@ def meeting_path(meeting: Meeting) -> str:
 
 
 def _when(meeting: Meeting) -> str:
-    return formats.date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
+    return long_date(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
 
 
 def _where(meeting: Meeting) -> str:

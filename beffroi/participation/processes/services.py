@@ -26,12 +26,13 @@ from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.tasks import task
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
+from beffroi.core.templatetags.core_dates import long_date
 from beffroi.participation.files import FileRefused, attachment_checked, image_checked
 from beffroi.participation.models import (
     PHASE_ACTIONS,
@@ -836,7 +837,7 @@ def _opened_notice(phase: Phase) -> tuple[str, str]:
     if phase.mode == Phase.Mode.DATES:
         lines.append(
             _("Until %(date)s.")
-            % {"date": formats.date_format(timezone.localtime(phase.ends_at), "DATE_FORMAT")}
+            % {"date": long_date(timezone.localtime(phase.ends_at), "DATE_FORMAT")}
         )
     return title, "\n".join(lines)
 
@@ -857,7 +858,7 @@ def _closed_notice(phase: Phase, now: datetime) -> tuple[str, str]:
     if following is not None and not following.is_open(now):
         body = _("Next: “%(phase)s” from %(date)s.") % {
             "phase": following.title,
-            "date": formats.date_format(timezone.localtime(following.starts_at), "DATE_FORMAT"),
+            "date": long_date(timezone.localtime(following.starts_at), "DATE_FORMAT"),
         }
     return title, body
 

@@ -91,6 +91,13 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = access.access_process(request, slug)
     participant = access.request_participant(request)
     now = timezone.now()
+    actions = selectors.actions_now(process, now)
+    # Someone identified who may not take part (blocked, too young…) is told why at once.
+    eligibility = (
+        access.participant_eligible(participant, process)
+        if participant is not None and actions and process.status == Process.Status.PUBLISHED
+        else None
+    )
     return render(
         request,
         "participation/processes/detail.html",
@@ -100,7 +107,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Begun: a phase already started (then closed by hand, or between two phases).
             "begun": any(phase.starts_at <= now for phase in process.phases.all()),
             "steps": selectors.timeline(process, now),
-            "actions": selectors.actions_now(process, now),
+            "actions": actions,
+            "eligibility": eligibility,
             "links": selectors.process_links(process),
             "documents": list(process.documents.all()),
             "categories": list(process.categories.all()),

@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -99,6 +100,7 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
         process=process, filters=filters, page_number=request.GET.get("page"), per_page=PER_PAGE
     )
     participant = access.request_participant(request)
+    propose_decision = access.decide(participant, process, Action.PROPOSE)
     context = {
         "process": process,
         "form": form,
@@ -108,8 +110,10 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
         "supported": selectors.supported_ids(
             participant=participant, proposal_ids=[p.pk for p in rows]
         ),
-        "can_propose": access.decide(participant, process, Action.PROPOSE).allowed
-        or (participant is None and Action.PROPOSE in access.open_actions(process)),
+        "propose_decision": propose_decision,
+        # Anyone not identified yet is shown the button: it leads to the sign-in.
+        "can_propose": propose_decision.allowed
+        or (participant is None and propose_decision.code == "account_needed"),
         "map_query": _map_query(request),
     }
     return render(request, "participation/proposals/list.html", context)
@@ -214,6 +218,9 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         access.check(participant, process, Action.PROPOSE)
     except ActionRefused as refused:
+        if participant is None and refused.decision.code == "account_needed":
+            # Someone not signed in yet: the sign-in, then back to this form.
+            return redirect_to_login(request.get_full_path())
         return _refused_page(request, process, refused, title=_("Make a proposal"))
     form = ProposalForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and request.POST.get("action") != "search" and form.is_valid():

@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from beffroi.participation.access import ActionRefused
 from beffroi.participation.consultations import services
 from beffroi.participation.consultations.answering import answers_parse, questions_of
+from beffroi.participation.consultations.selectors import question_numbers
 from beffroi.participation.models import Answer, AnswerTag, Phase, Process, Response
 from beffroi.participation.tests.consultations.helpers import (
     Survey,
@@ -263,3 +264,17 @@ def test_it_keeps_one_response_when_the_loser_of_a_race_hits_the_constraint(
     assert response.answers.count() == 10
     with pytest.raises(IntegrityError):
         Response.objects.create(questionnaire=survey.questionnaire, participant=alice)
+
+
+def test_conditional_questions_are_numbered_under_the_question_before_them(
+    survey: Survey,
+) -> None:
+    # single (1), multiple shown on "Oui" (1.1), then the questions everyone sees go on at 2:
+    # hiding the conditional one leaves no gap in what a resident sees.
+    questions = questions_of(survey.questionnaire)
+    numbers = question_numbers(questions)
+    assert numbers[survey.single.pk] == "1"
+    assert numbers[survey.multiple.pk] == "1.1"
+    assert [numbers[q.pk] for q in questions if q.condition_question_id is None] == [
+        str(i) for i in range(1, 1 + sum(q.condition_question_id is None for q in questions))
+    ]

@@ -273,8 +273,13 @@ def test_it_renders_xss_payloads_inert(
 def test_it_refuses_to_propose_in_a_closed_phase_and_to_anonymous_visitors(cast: Cast) -> None:
     process = make_process(cast.org)
     url = reverse("participation_proposals:create", args=[process.slug])
+    # Someone not signed in is taken to the sign-in, then back to the form.
     anonymous = Client().get(url)
-    assert anonymous.status_code == 403 and b"Sign in" in anonymous.content
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == f"{reverse('accounts:login')}?next={url}"
+    # And a button leads there from the list.
+    listing = Client().get(reverse("participation_proposals:list", args=[process.slug]))
+    assert url.encode() in listing.content
     Phase.objects.filter(process=process).update(mode=Phase.Mode.CLOSED)
     client = _client(cast.resident)
     participant(cast.resident, cast.org)
@@ -451,3 +456,23 @@ def test_it_refuses_an_address_typed_but_not_chosen_and_tells_others_it_is_not_t
     )
     assert other.status_code == 403
     assert "Only the author of a proposal can edit it." in other.content.decode()
+
+
+def test_it_tells_a_blocked_resident_why_they_cannot_take_part(cast: Cast) -> None:
+    process = make_process(cast.org)
+    person = participant(cast.resident, cast.org)
+    person.blocked_at = timezone.now()
+    person.save(update_fields=["blocked_at"])
+    client = _client(cast.resident)
+    create = reverse("participation_proposals:create", args=[process.slug])
+    listing = client.get(reverse("participation_proposals:list", args=[process.slug]))
+    assert create.encode() not in listing.content
+    assert b"suspended by the moderators" in listing.content
+    home = client.get(reverse("participation_processes:detail", args=[process.slug]))
+    assert b"suspended by the moderators" in home.content
+    # Someone who may take part is not told anything of the kind.
+    other = _client(cast.association_manager)
+    participant(cast.association_manager, cast.org)
+    assert b"suspended" not in other.get(
+        reverse("participation_processes:detail", args=[process.slug])
+    ).content

@@ -1,0 +1,52 @@
+"""``long_date``: Django's ``date`` filter, with the French first of the month ("1er avril").
+
+French writes the first day of a month as an ordinal (« le 1er avril ») and every other day
+as a cardinal (« le 2 avril »); Django's format strings cannot say so. ``long_date`` takes
+the same formats as ``date`` (a format string or a setting name like ``DATE_FORMAT``) and,
+in French, writes day 1 as « 1er ».
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+from django.utils import formats
+from django.utils.translation import get_language
+
+register = template.Library()
+
+# Format settings a template may name instead of a format string.
+_SETTINGS = {"DATE_FORMAT", "DATETIME_FORMAT", "MONTH_DAY_FORMAT", "YEAR_MONTH_FORMAT"}
+
+
+def _first_of_month(fmt: str) -> str:
+    """``fmt`` with every unescaped ``j`` (day of the month) written « 1er »."""
+    out: list[str] = []
+    escaped = False
+    for char in fmt:
+        if escaped:
+            out.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "j":
+            out.append("1\\e\\r")
+        else:
+            out.append(char)
+    if escaped:
+        out.append("\\")
+    return "".join(out)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def long_date(value: date | None, arg: str = "DATE_FORMAT") -> str:
+    if value in (None, ""):
+        return ""
+    fmt = formats.get_format(arg) if arg in _SETTINGS else arg
+    if value.day == 1 and (get_language() or "").split("-")[0] == "fr":
+        fmt = _first_of_month(str(fmt))
+    try:
+        return formats.date_format(value, fmt)
+    except AttributeError:
+        return ""
