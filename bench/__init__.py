@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "bench.alerts",
     "bench.imports",
     "bench.participation",
+    "bench.budgets",
 )
 
 

@@ -107,6 +107,15 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words))
 
 
+def _title_body(rng: random.Random) -> tuple[str, str, str]:
+    """A proposal's title, body and search text (as ``Proposal.save`` would fold them)."""
+    from beffroi.participation.models.proposals import proposal_search_text
+
+    title = _text(rng, 6).capitalize()[:150]
+    body = "<p>" + _text(rng, 80) + "</p>"
+    return title, body, proposal_search_text(title, body)
+
+
 def _long_tail(rng: random.Random, proposals: int, total: int) -> list[int]:
     """Supports per proposal: Pareto-like weights scaled to ``total`` (capped by the number
     of participants when drawing)."""
@@ -197,6 +206,7 @@ def setup(context: Context) -> Prepared:
             "author_id",
             "title",
             "body",
+            "search_text",
             "category_id",
             "lat",
             "lon",
@@ -218,8 +228,7 @@ def setup(context: Context) -> Prepared:
                 organisation.pk,
                 process.pk,
                 rng.choice(participant_ids),
-                _text(rng, 6).capitalize()[:150],
-                "<p>" + _text(rng, 80) + "</p>",
+                *_title_body(rng),
                 rng.choice(category_ids),
                 43.6 + rng.uniform(-0.05, 0.05),
                 1.44 + rng.uniform(-0.07, 0.07),

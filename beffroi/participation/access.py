@@ -279,12 +279,13 @@ def access_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
         .filter(organisation=organisation, pk=proposal_id)
         .first()
     )
-    if proposal is not None:
-        moderator = is_moderator(request)
-        if (proposal.hidden_at is not None and not moderator) or (
-            proposal.process.status == Process.Status.DRAFT and not is_manager(request)
-        ):
-            proposal = None
+    # Roles are read only when the answer depends on them (most proposals are neither
+    # hidden nor in a draft process).
+    if proposal is not None and (
+        (proposal.hidden_at is not None and not is_moderator(request))
+        or (proposal.process.status == Process.Status.DRAFT and not is_manager(request))
+    ):
+        proposal = None
     return found(proposal, "proposal")
 
 

@@ -7,10 +7,20 @@ proposals reads one indexed column instead of counting a million supports per pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+
+def proposal_search_text(title: str, body: str) -> str:
+    """What a proposal search reads: title and description, folded."""
+    from beffroi.participation.richtext import plain_text
+    from beffroi.territory.text import fold
+
+    return fold(f"{title} {plain_text(body)}")
 
 
 class Proposal(models.Model):
@@ -47,6 +57,9 @@ class Proposal(models.Model):
     title = models.CharField(_("title"), max_length=150)
     # Sanitised HTML (participation/richtext.py).
     body = models.TextField(_("description"))
+    # Title and description folded for search (lower case, no accents, no markup): "velo"
+    # finds "Vélo", and a search reads one plain column. Kept by ``save``.
+    search_text = models.TextField(default="", editable=False)
     category = models.ForeignKey(
         "participation.Category",
         on_delete=models.SET_NULL,
@@ -126,6 +139,14 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"title", "body"} & set(update_fields):
+            self.search_text = proposal_search_text(self.title, self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class ProposalVersion(models.Model):

@@ -10,12 +10,16 @@ commits, so the next request rebuilds it; support counts on the map may lag by a
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
 MAP_CACHE_SECONDS = 60
 
@@ -27,8 +31,10 @@ def _version_key(process_id: int) -> str:
 def map_version(process_id: int) -> int:
     version = cache.get(_version_key(process_id))
     if version is None:
-        version = 1
-        cache.add(_version_key(process_id), version, None)
+        # A random start: after the cache is emptied, no version number comes back to
+        # match a copy a worker still holds in memory.
+        cache.add(_version_key(process_id), secrets.randbits(48), None)
+        version = cache.get(_version_key(process_id), 0)
     return int(version)
 
 
@@ -60,9 +66,37 @@ def rebuild_lock_key(key: str) -> str:
     return f"{key}:rebuilding"
 
 
+@dataclass(frozen=True)
+class MapDocument:
+    version: int
+    built_at: float
+    body: bytes
+    # The same, gzip-compressed once (a tenth of the size for browsers that accept it).
+    gzipped: bytes
+    etag: str
+
+
+# Each web worker keeps the copies it served: a request finding its copy current reads only
+# the small version key from the shared cache, not a megabyte-sized document. Bounded.
+_LOCAL: dict[str, MapDocument] = {}
+_LOCAL_MAX = 32
+
+
+def _current(entry: MapDocument | None, version: int, now: float) -> bool:
+    return (
+        entry is not None and entry.version == version and now - entry.built_at < MAP_CACHE_SECONDS
+    )
+
+
+def _keep_locally(key: str, document: MapDocument) -> None:
+    if key not in _LOCAL and len(_LOCAL) >= _LOCAL_MAX:
+        _LOCAL.pop(next(iter(_LOCAL)))
+    _LOCAL[key] = document
+
+
 def map_document(
     process_id: int, filters: object, language: str, build: Callable[[], bytes]
-) -> bytes:
+) -> MapDocument:
     """The map document, rebuilt by one request at a time.
 
     A copy is current while the process's version has not moved and it is younger than
@@ -73,16 +107,44 @@ def map_document(
     """
     key = map_document_key(process_id, filters, language)
     version = map_version(process_id)
-    entry: tuple[int, float, bytes] | None = cache.get(key)
     now = time.time()
-    if entry is not None and entry[0] == version and now - entry[1] < MAP_CACHE_SECONDS:
-        return entry[2]
+    local = _LOCAL.get(key)
+    if local is not None and _current(local, version, now):
+        return local
+    entry: MapDocument | None = cache.get(key)
+    if entry is not None and _current(entry, version, now):
+        _keep_locally(key, entry)
+        return entry
     lock = rebuild_lock_key(key)
     if entry is not None and not cache.add(lock, 1, MAP_REBUILD_LOCK_SECONDS):
-        return entry[2]
+        return entry
     try:
         body = build()
-        cache.set(key, (version, now, body), MAP_KEEP_SECONDS)
+        document = MapDocument(
+            version=version,
+            built_at=now,
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+        )
+        cache.set(key, document, MAP_KEEP_SECONDS)
+        _keep_locally(key, document)
     finally:
         cache.delete(lock)
-    return body
+    return document
+
+
+def map_response(request: HttpRequest, document: MapDocument) -> HttpResponse:
+    """The document as a response: 304 when the browser holds this very copy (its ETag),
+    gzip-compressed when the browser accepts it."""
+    headers = {"ETag": document.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+    if document.etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(document.gzipped, content_type="application/json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(document.body, content_type="application/json")
+    for name, value in headers.items():
+        response[name] = value
+    return response

@@ -9,7 +9,6 @@ costs the same number of queries at 50 proposals as at 10,000.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from beffroi.participation.models import (
     Support,
 )
 from beffroi.participation.richtext import plain_text
+from beffroi.territory.text import fold
 
 SORTS = ("supported", "newest", "commented", "random")
 STATUSES = (
@@ -61,7 +61,8 @@ def visible_proposals(*, process: Process) -> QuerySet[Proposal]:
 
 
 def _search_words(query: str) -> list[str]:
-    return [word for word in query.split() if word][:8]
+    """The words of a search, folded as ``Proposal.search_text`` is: "Vélo" finds "velo"."""
+    return [word for word in fold(query).split() if word][:8]
 
 
 def proposals_filtered(*, process: Process, filters: ProposalFilters) -> QuerySet[Proposal]:
@@ -69,7 +70,7 @@ def proposals_filtered(*, process: Process, filters: ProposalFilters) -> QuerySe
     row shows joined (category, author). Withdrawn proposals appear only when asked for."""
     proposals = visible_proposals(process=process).select_related("category", "author")
     for word in _search_words(filters.query):
-        proposals = proposals.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        proposals = proposals.filter(search_text__contains=word)
     if filters.category_id is not None:
         proposals = proposals.filter(category_id=filters.category_id)
     if filters.zone_id is not None:
@@ -191,16 +192,10 @@ SIMILAR_CANDIDATES = 300
 SIMILAR_MIN_SCORE = 55.0
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents ("École" → "ecole")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def significant_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about, folded, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(_fold(text)):
+    for word in _WORD.findall(fold(text)):
         if len(word) >= 4 and word not in _STOPWORDS and not word.isdigit():
             seen.setdefault(word, None)
     return list(seen)
@@ -235,7 +230,7 @@ def similar_proposals(
     stems = {word[:_STEM] for word in words}
     match = Q()
     for stem in stems:
-        match |= Q(title__icontains=stem) | Q(body__icontains=stem)
+        match |= Q(search_text__contains=stem)
     candidates = (
         visible_proposals(process=process)
         .filter(state=Proposal.State.PUBLISHED)
@@ -272,7 +267,7 @@ def proposals_for_review(*, process: Process, filters: ProposalFilters) -> Query
     """Every proposal of ``process`` for its managers, hidden ones included (marked)."""
     proposals = Proposal.objects.filter(process=process).select_related("category", "author")
     for word in _search_words(filters.query):
-        proposals = proposals.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        proposals = proposals.filter(search_text__contains=word)
     if filters.category_id is not None:
         proposals = proposals.filter(category_id=filters.category_id)
     if filters.status == "withdrawn":

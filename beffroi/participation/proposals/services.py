@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
@@ -443,25 +443,63 @@ def support_add(
 ) -> bool:
     """Support ``proposal``: True if counted, False if the person already supported it.
 
-    The unique constraint decides between concurrent attempts (the loser's insert fails in
-    its savepoint and nothing is counted twice); the counter moves in the same transaction.
-    Reaching the process's threshold marks the proposal once, puts it under study and tells
-    its author."""
+    The unique constraint decides between concurrent attempts (the loser's insert does
+    nothing and nothing is counted twice); the counter moves in the same statement, or the
+    same transaction. Reaching the process's threshold marks the proposal once, puts it
+    under study and tells its author."""
     now = now or timezone.now()
     process = proposal.process
     supporter = access.check(participant, process, Action.SUPPORT, now=now)
     _supportable(proposal)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Support.objects.create(proposal=proposal, participant=supporter)
-        except IntegrityError:
-            return False
-        Proposal.objects.filter(pk=proposal.pk).update(supports_count=F("supports_count") + 1)
-        threshold = process.support_threshold
-        if threshold:
+    count = _support_insert(proposal.pk, supporter.pk, now)
+    if count is None:
+        return False
+    threshold = process.support_threshold
+    if threshold and count >= threshold:
+        with transaction.atomic():
             _threshold_check(proposal, threshold, now)
     return True
+
+
+def _support_insert(proposal_id: int, participant_id: int, now: datetime) -> int | None:
+    """Insert the support and count it: the proposal's new count of supports, or None when
+    the person already supported it.
+
+    Supports arrive by hundreds a second when a proposal is shared: this is the hot path, in
+    as few round trips as the database allows. On PostgreSQL one statement inserts (doing
+    nothing on a duplicate, whatever the race) and moves the counter only if a row went in;
+    on SQLite, an insert doing nothing on a duplicate, then the counter, in one transaction."""
+    # Table names come from the models, quoted; values are parameters.
+    quote = connection.ops.quote_name
+    support = quote(Support._meta.db_table)
+    proposals = quote(Proposal._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    insert = (
+        f"INSERT INTO {support} (proposal_id, participant_id, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+        "ON CONFLICT (proposal_id, participant_id) DO NOTHING"
+    )
+    params = [proposal_id, participant_id, when]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH added AS ({insert} RETURNING proposal_id) "  # noqa: S608
+                f"UPDATE {proposals} SET supports_count = supports_count + 1 "
+                "WHERE id IN (SELECT proposal_id FROM added) RETURNING supports_count",
+                params,
+            )
+            row = cursor.fetchone()
+            return None if row is None else int(row[0])
+        with transaction.atomic():
+            cursor.execute(f"{insert} RETURNING id", params)
+            if cursor.fetchone() is None:
+                return None
+            cursor.execute(
+                f"UPDATE {proposals} SET supports_count = supports_count + 1 WHERE id = %s "  # noqa: S608
+                "RETURNING supports_count",
+                [proposal_id],
+            )
+            row = cursor.fetchone()
+            return int(row[0])
 
 
 def _threshold_check(proposal: Proposal, threshold: int, now: datetime) -> None:

@@ -157,8 +157,8 @@ def proposal_geojson(request: HttpRequest, slug: str) -> HttpResponse:
             separators=(",", ":"),
         ).encode()
 
-    body = mapcache.map_document(process.pk, filters, get_language() or "fr", build)
-    return HttpResponse(body, content_type="application/json")
+    document = mapcache.map_document(process.pk, filters, get_language() or "fr", build)
+    return mapcache.map_response(request, document)
 
 
 # --- Writing -------------------------------------------------------------------------------

@@ -19,17 +19,55 @@ def test_it_builds_once_then_serves_the_copy_until_the_version_moves(
         builds.append(1)
         return f"copy {len(builds)}".encode()
 
-    assert mapcache.map_document(7, "filters", "fr", build) == b"copy 1"
-    assert mapcache.map_document(7, "filters", "fr", build) == b"copy 1"
-    assert mapcache.map_document(7, "other filters", "fr", build) == b"copy 2"
+    assert mapcache.map_document(7, "filters", "fr", build).body == b"copy 1"
+    assert mapcache.map_document(7, "filters", "fr", build).body == b"copy 1"
+    assert mapcache.map_document(7, "other filters", "fr", build).body == b"copy 2"
     with django_capture_on_commit_callbacks(execute=True):
         mapcache.map_changed(7)
     # Another request is rebuilding (it holds the lock): the previous copy, no second build.
     lock = mapcache.rebuild_lock_key(mapcache.map_document_key(7, "filters", "fr"))
     assert cache.add(lock, 1, 30)
-    assert mapcache.map_document(7, "filters", "fr", build) == b"copy 1"
+    mapcache._LOCAL.clear()  # another worker: no copy of its own
+    assert mapcache.map_document(7, "filters", "fr", build).body == b"copy 1"
     assert len(builds) == 2
     cache.delete(lock)
     # The lock is free: this request rebuilds, and the next ones get the new copy.
-    assert mapcache.map_document(7, "filters", "fr", build) == b"copy 3"
-    assert mapcache.map_document(7, "filters", "fr", build) == b"copy 3"
+    assert mapcache.map_document(7, "filters", "fr", build).body == b"copy 3"
+    assert mapcache.map_document(7, "filters", "fr", build).body == b"copy 3"
+
+
+def test_a_worker_serves_its_own_copy_and_an_emptied_cache_never_matches_it(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    builds: list[int] = []
+
+    def build() -> bytes:
+        builds.append(1)
+        return f"copy {len(builds)}".encode()
+
+    mapcache._LOCAL.clear()
+    assert mapcache.map_document(8, "f", "fr", build).body == b"copy 1"
+    # The shared copy is gone (evicted): this worker still answers from its own.
+    cache.delete(mapcache.map_document_key(8, "f", "fr"))
+    assert mapcache.map_document(8, "f", "fr", build).body == b"copy 1"
+    # The whole cache emptied: the version starts again elsewhere, the copy is not current.
+    cache.clear()
+    assert mapcache.map_document(8, "f", "fr", build).body == b"copy 2"
+
+
+def test_the_response_is_compressed_for_browsers_and_revalidated_by_its_etag(cast: Cast) -> None:
+    import gzip
+
+    from django.test import RequestFactory
+
+    mapcache._LOCAL.clear()
+    document = mapcache.map_document(9, "f", "fr", lambda: b'{"type":"FeatureCollection"}' * 50)
+    factory = RequestFactory()
+    plain = mapcache.map_response(factory.get("/"), document)
+    assert plain.status_code == 200 and plain.content == document.body
+    zipped = mapcache.map_response(factory.get("/", HTTP_ACCEPT_ENCODING="gzip, br"), document)
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == document.body
+    assert len(zipped.content) < len(document.body) / 5
+    again = mapcache.map_response(factory.get("/", HTTP_IF_NONE_MATCH=plain["ETag"]), document)
+    assert again.status_code == 304 and not again.content

@@ -473,6 +473,22 @@ def test_it_tells_a_blocked_resident_why_they_cannot_take_part(cast: Cast) -> No
     # Someone who may take part is not told anything of the kind.
     other = _client(cast.association_manager)
     participant(cast.association_manager, cast.org)
-    assert b"suspended" not in other.get(
-        reverse("participation_processes:detail", args=[process.slug])
-    ).content
+    assert (
+        b"suspended"
+        not in other.get(reverse("participation_processes:detail", args=[process.slug])).content
+    )
+
+
+def test_search_ignores_accents_and_case_and_follows_edits(cast: Cast) -> None:
+    process = make_process(cast.org)
+    author = participant(cast.resident, cast.org)
+    bike = make_proposal(process, author, title="Un garage à vélos", body="<p>Près de l'école</p>")
+    make_proposal(process, author, title="Des bancs", body="<p>Au square</p>")
+    url = reverse("participation_proposals:list", args=[process.slug])
+    for query in ("velo", "VÉLO", "Vélos", "ecole", "garage velo"):
+        page = Client().get(url, {"q": query}).content.decode()
+        assert "Un garage à vélos" in page and "Des bancs" not in page, query
+    assert "Un garage à vélos" not in Client().get(url, {"q": "velo square"}).content.decode()
+    bike.title = "Un abri pour les trottinettes"
+    bike.save(update_fields=["title"])
+    assert "Un abri" in Client().get(url, {"q": "trottinette"}).content.decode()
