@@ -105,7 +105,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "beffroi" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "builtins": ["beffroi.core.templatetags.core_dates"],
+            "builtins": ["beffroi.core.templatetags.core_formats"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -994,6 +994,7 @@ def _on_behalf(
     agent: User,
     origin: str,
     name: str,
+    contact: str = "",
     meeting: Meeting | None = None,
 ) -> Proposal:
     proposal = proposal_create_on_behalf(
@@ -1008,6 +1009,7 @@ def _on_behalf(
         ),
         origin=origin,
         resident_name=name,
+        contact=contact,
         meeting_id=meeting.pk if meeting is not None else None,
     )
     proposal.process = process
@@ -1196,6 +1198,9 @@ def _transition(cast: _Cast, clock: _Clock) -> Process:
         agent=cast.front_desk,
         origin=Proposal.Origin.PAPER,
         name=PAPER_AUTHOR,
+        # A landline written on the form (a number reserved for fiction): the agent who
+        # answers is asked to call.
+        contact="03 53 01 07 52",
     )
     hidden = _proposal(cast, rng, process, categories, HIDDEN_IDEA, rng.choice(people[:40]))
     everything = [*proposals, paper, hidden]
@@ -1390,10 +1395,10 @@ def _sobriety(cast: _Cast, clock: _Clock) -> Process:
         minutes=(
             "<p>27 personnes ont participé à l'atelier, animé par le bureau d'études "
             "Énergie Lorraine et l'adjointe à l'environnement.</p>"
-            "<h2>Le diagnostic</h2><p>L'école et la salle des fêtes représentent les deux "
+            "<h3>Le diagnostic</h3><p>L'école et la salle des fêtes représentent les deux "
             "tiers de la consommation des bâtiments communaux ; le chauffage au fioul de "
             "l'école est le premier poste.</p>"
-            "<h2>Les pistes retenues par les tables</h2><ul><li>mesurer avant d'agir : "
+            "<h3>Les pistes retenues par les tables</h3><ul><li>mesurer avant d'agir : "
             "relever les compteurs chaque mois ;</li><li>isoler d'abord les combles de "
             "l'école ;</li><li>mobiliser les habitants : groupement d'achat, prêt "
             "d'appareils de mesure, ateliers.</li></ul>"

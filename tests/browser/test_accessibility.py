@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import RequestFactory
-from freezegun import freeze_time
 from django.urls import Resolver404, resolve
 from django.views.defaults import server_error
+from freezegun import freeze_time
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 

@@ -25,6 +25,7 @@ from beffroi.participation.models import (
     Question,
     Questionnaire,
 )
+from beffroi.participation.richtext import FORMAT_HELP, editable_text
 
 
 class ProjectForm(forms.Form):
@@ -32,7 +33,7 @@ class ProjectForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Paragraphs separated by a blank line; simple HTML (bold, lists, links)."),
+        help_text=FORMAT_HELP,
     )
     cost = forms.DecimalField(
         label=_("Cost (€)"), required=False, min_value=0, max_digits=12, decimal_places=2
@@ -96,7 +97,7 @@ class ProjectForm(forms.Form):
     def initial_of(project: MunicipalProject) -> dict[str, Any]:
         return {
             "title": project.title,
-            "description": project.description,
+            "description": editable_text(project.description),
             "cost": project.cost,
             "address": project.address_id,
             "lat": project.lat if project.address_id is None else None,
@@ -165,7 +166,7 @@ class QuestionnaireForm(forms.Form):
     def initial_of(questionnaire: Questionnaire) -> dict[str, Any]:
         return {
             "title": questionnaire.title,
-            "description": questionnaire.description,
+            "description": editable_text(questionnaire.description),
             "project": questionnaire.project_id,
             "results_live": questionnaire.results_live,
         }

@@ -403,8 +403,7 @@ def questionnaire_builder(request: HttpRequest, questionnaire_id: int) -> HttpRe
             "process": questionnaire.process,
             "questionnaire": questionnaire,
             "questions": [
-                (numbers[q.pk], q, numbers.get(q.condition_question_id or 0))
-                for q in questions
+                (numbers[q.pk], q, numbers.get(q.condition_question_id or 0)) for q in questions
             ],
             "kinds": Question.Kind.choices,
             "responses": questionnaire.responses.count(),

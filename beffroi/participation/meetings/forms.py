@@ -6,10 +6,12 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.participation.meetings.services import MeetingData, MeetingError
 from beffroi.participation.models import Meeting, Process, Proposal
+from beffroi.participation.richtext import FORMAT_HELP
 from beffroi.territory.models import Address, Organisation
 from beffroi.territory.selectors import address_search
 
@@ -241,10 +243,7 @@ class MinutesForm(ErrorsFromService, forms.Form):
         label=_("Minutes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text=_(
-            "What was said and decided. Paragraphs are separated by a blank line; simple "
-            "formatting (bold, lists, links) is kept, anything else is removed."
-        ),
+        help_text=format_lazy("{} {}", _("What was said and decided."), FORMAT_HELP),
     )
     publish = forms.BooleanField(label=_("Publish the minutes on the meeting page"), required=False)
     attendance = forms.IntegerField(

@@ -26,7 +26,7 @@ from beffroi.accounts.models import User
 from beffroi.alerts.models import Subscriber
 from beffroi.core.audit import audit_record
 from beffroi.core.phone import phone_e164, phone_parse
-from beffroi.core.templatetags.core_dates import long_date
+from beffroi.core.templatetags.core_formats import long_date
 from beffroi.participation import access
 from beffroi.participation.access import ActionRefused, Decision
 from beffroi.participation.meetings.selectors import reminders_due

@@ -29,6 +29,7 @@ from beffroi.participation.meetings.forms import (
 )
 from beffroi.participation.meetings.ical import meeting_ical
 from beffroi.participation.models import Action, Meeting, Process, Registration
+from beffroi.participation.richtext import editable_text
 from beffroi.territory.models import Organisation
 from beffroi.territory.selectors import organisation_url
 
@@ -395,7 +396,7 @@ def backoffice_minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
     else:
         form = MinutesForm(
             initial={
-                "minutes": meeting.minutes,
+                "minutes": editable_text(meeting.minutes),
                 "publish": meeting.minutes_published_at is not None,
                 "attendance": meeting.attendance,
             }

@@ -118,6 +118,11 @@ class Proposal(models.Model):
         related_name="proposals",
         verbose_name=_("meeting where it was made"),
     )
+    # How to tell a resident without an account (paper form, telephone, workshop) what becomes
+    # of their proposal: an e-mail address (told by e-mail of the official answer) or a phone
+    # number in E.164 (the agent who answers is asked to call). Never published; erased once
+    # a final answer (accepted or rejected) was given.
+    contact = models.CharField(max_length=254, blank=True)
     # Moderation: hidden with a public reason; absent from lists, map, search, API, feeds.
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(_("public reason"), max_length=300, blank=True)

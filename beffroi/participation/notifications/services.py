@@ -273,6 +273,56 @@ def _send(messages: list[EmailOut]) -> dict[str, bool]:
     return result
 
 
+def email_official_answer(*, proposal_id: int, to: str) -> bool:
+    """E-mail the official answer of a proposal to the address a resident without an account
+    gave on a paper form or on the phone (``Proposal.contact``): the one message they asked
+    for, so no unsubscribe link. True if the SMTP server accepted it."""
+    from beffroi.participation.models import Proposal
+    from beffroi.participation.richtext import plain_text
+
+    proposal = Proposal.objects.select_related("organisation").filter(pk=proposal_id).first()
+    if proposal is None or not proposal.answer:
+        return False
+    organisation = proposal.organisation
+    link = organisation_url(
+        organisation, reverse("participation_proposals:detail", args=[proposal.pk])
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        answer = str(Proposal.Answer(proposal.answer).label)
+        subject = _("Your proposal “%(title)s”: %(answer)s") % {
+            "title": _one_line(proposal.title),
+            "answer": answer,
+        }
+        text = "\n\n".join(
+            [
+                _("Hello,"),
+                _(
+                    "You made the proposal “%(title)s” and asked to be told what becomes of "
+                    "it. The commune gave its official answer: %(answer)s."
+                )
+                % {"title": _one_line(proposal.title), "answer": answer},
+                plain_text(proposal.answer_text),
+                _("Read it on the participation site: %(link)s") % {"link": link},
+                _(
+                    "You receive this message because you left this address with your "
+                    "proposal. The town hall keeps it for this purpose only."
+                ),
+            ]
+        )
+    outcome = _send(
+        [
+            EmailOut(
+                key=f"proposal-answer-{proposal.pk}",
+                to=to,
+                subject=_one_line(subject)[:250],
+                text=text,
+                sender_name=organisation.name,
+            )
+        ]
+    )
+    return outcome.get(f"proposal-answer-{proposal.pk}", False)
+
+
 def _release(ids: Sequence[int], claimed_at: datetime) -> None:
     """Give notifications whose e-mail failed back to the next run."""
     Notification.objects.filter(pk__in=ids, emailed_at=claimed_at).update(emailed_at=None)

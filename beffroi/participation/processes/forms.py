@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from beffroi.participation.models import Blueprint, PhaseType, Process
 from beffroi.participation.processes.blueprints import BLUEPRINTS
 from beffroi.participation.processes.services import ProcessData, ProcessError
+from beffroi.participation.richtext import FORMAT_HELP, editable_text
 from beffroi.territory.models import Organisation, Zone
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -81,10 +82,7 @@ class ProcessForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
-        help_text=_(
-            "Paragraphs separated by a blank line; simple formatting (bold, lists, links) is "
-            "kept, anything else removed."
-        ),
+        help_text=FORMAT_HELP,
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     illustration = forms.FileField(
@@ -134,7 +132,7 @@ class ProcessForm(forms.Form):
                 "slug": process.slug,
                 "blueprint": process.blueprint,
                 "summary": process.summary,
-                "description": process.description,
+                "description": editable_text(process.description),
                 "illustration_alt": process.illustration_alt,
                 "whole_territory": process.whole_territory,
                 "zones": list(process.zones.all()),

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
-from beffroi.core.templatetags.core_dates import long_date
+from beffroi.core.templatetags.core_formats import long_date
 from beffroi.participation.files import FileRefused, attachment_checked, image_checked
 from beffroi.participation.models import (
     PHASE_ACTIONS,

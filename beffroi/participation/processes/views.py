@@ -31,6 +31,7 @@ from beffroi.participation.processes.forms import (
     ProcessForm,
     add_errors,
 )
+from beffroi.participation.richtext import editable_text
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -321,7 +322,7 @@ def _phase_initial(phase: Phase) -> dict[str, Any]:
     return {
         "type": phase.type,
         "title": phase.title,
-        "description": phase.description,
+        "description": editable_text(phase.description),
         "starts_at": timezone.localtime(phase.starts_at).strftime(_DATETIME_FORMAT),
         "ends_at": timezone.localtime(phase.ends_at).strftime(_DATETIME_FORMAT),
     }

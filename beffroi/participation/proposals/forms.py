@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.participation.models import Category, Meeting, Process, Proposal
@@ -18,6 +19,7 @@ from beffroi.participation.proposals.services import (
     ProposalInput,
     Upload,
 )
+from beffroi.participation.richtext import FORMAT_HELP
 from beffroi.territory.models import Zone
 
 SORT_CHOICES = [
@@ -256,10 +258,32 @@ class OnBehalfForm(ProposalForm):
     meeting = forms.ModelChoiceField(
         label=_("Meeting where it was made"), queryset=Meeting.objects.none(), required=False
     )
+    resident_contact = forms.CharField(
+        label=_("Phone or e-mail to tell them what becomes of it"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Never published. An e-mail address gets the official answer by e-mail; for a "
+            "phone number, the agent who answers is asked to call."
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "The resident agreed that the commune publishes the proposal and contacts them "
+            "about it (box ticked on the paper form, or said so)"
+        ),
+        required=True,
+    )
 
     def __init__(self, *args: Any, process: Process, **kwargs: Any) -> None:
         super().__init__(*args, process=process, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(process=process)  # type: ignore[attr-defined]
+        # The agent types what someone else proposed: the help speaks of the resident.
+        self.fields["title"].help_text = _("A short sentence saying what the resident proposes.")
+        self.fields["body"].help_text = _(
+            "What, where, for whom, why, as the resident wrote or said it."
+        )
+        self.fields["estimated_cost"].help_text = _("The resident's estimate, if they gave one.")
 
 
 class AnswerForm(forms.Form):
@@ -276,7 +300,11 @@ class AnswerForm(forms.Form):
         label=_("Explanation"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20_000,
-        help_text=_("Published on the proposal's page and sent to its author and followers."),
+        help_text=format_lazy(
+            "{} {}",
+            _("Published on the proposal's page and sent to its author and followers."),
+            FORMAT_HELP,
+        ),
     )
 
 
@@ -299,6 +327,7 @@ class FeasibilityForm(forms.Form):
     note = forms.CharField(
         label=_("Review"),
         required=False,
+        help_text=FORMAT_HELP,
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=20_000,
     )

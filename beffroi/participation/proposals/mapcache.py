@@ -94,6 +94,24 @@ def _keep_locally(key: str, document: MapDocument) -> None:
     _LOCAL[key] = document
 
 
+# How often a request waiting for the first copy looks for it.
+MAP_WAIT_STEP_SECONDS = 0.05
+
+
+def _wait_for_copy(key: str, lock: str) -> MapDocument | None:
+    """The copy another request is building, once it is there; None if that request gave
+    up (its lock is gone with no copy) or took longer than its lock lasts."""
+    deadline = time.monotonic() + MAP_REBUILD_LOCK_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(MAP_WAIT_STEP_SECONDS)
+        entry: MapDocument | None = cache.get(key)
+        if entry is not None:
+            return entry
+        if cache.get(lock) is None:
+            return None
+    return None
+
+
 def map_document(
     process_id: int, filters: object, language: str, build: Callable[[], bytes]
 ) -> MapDocument:
@@ -103,7 +121,8 @@ def map_document(
     ``MAP_CACHE_SECONDS``. Otherwise the first request takes the rebuild lock and builds it;
     requests arriving meanwhile get the previous copy instead of all building the same
     10,000 points at once (which took the map's p95 from tens of milliseconds to a second
-    under 20 concurrent visitors). A request finding no copy at all builds one itself.
+    under 20 concurrent visitors). When there is no copy at all, requests arriving while
+    one builds it wait for it.
     """
     key = map_document_key(process_id, filters, language)
     version = map_version(process_id)
@@ -116,8 +135,16 @@ def map_document(
         _keep_locally(key, entry)
         return entry
     lock = rebuild_lock_key(key)
-    if entry is not None and not cache.add(lock, 1, MAP_REBUILD_LOCK_SECONDS):
-        return entry
+    if not cache.add(lock, 1, MAP_REBUILD_LOCK_SECONDS):
+        if entry is not None:
+            return entry
+        # No copy at all yet (a cold cache): wait for the request building it rather than
+        # building the same document twenty times at once.
+        waited = _wait_for_copy(key, lock)
+        if waited is not None:
+            _keep_locally(key, waited)
+            return waited
+        cache.add(lock, 1, MAP_REBUILD_LOCK_SECONDS)
     try:
         body = build()
         document = MapDocument(

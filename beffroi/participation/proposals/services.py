@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from beffroi.accounts.access import has_role
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
+from beffroi.core.phone import phone_e164, phone_parse
 from beffroi.participation import access
 from beffroi.participation.files import FileRefused, attachment_checked, image_checked
 from beffroi.participation.models import (
@@ -279,14 +280,17 @@ def proposal_create_on_behalf(
     data: ProposalInput,
     origin: str,
     resident_name: str = "",
+    contact: str = "",
     meeting_id: int | None = None,
     request: HttpRequest | None = None,
 ) -> Proposal:
     """A proposal made at a workshop, on a paper form or on the phone, typed in by an agent.
 
     The resident may have no account: the proposal is signed with the name they gave (or "a
-    resident") and marked with its origin and the agent who typed it. Allowed while the
-    process is published, whatever its phase (forms are typed after the workshop)."""
+    resident") and marked with its origin and the agent who typed it; the phone number or
+    e-mail address they gave (``contact``) is kept, unpublished, to tell them of the official
+    answer. Allowed while the process is published, whatever its phase (forms are typed
+    after the workshop)."""
     if not has_role(agent, process.organisation, *access.ON_BEHALF_ROLES):
         raise access.ActionRefused(access.Decision(False, "forbidden", _("Not allowed.")))
     if process.status != Process.Status.PUBLISHED:
@@ -299,6 +303,10 @@ def proposal_create_on_behalf(
         meeting = Meeting.objects.filter(process=process, pk=meeting_id).first()
         if meeting is None:
             errors["meeting"] = [_("Choose a meeting of this process.")]
+    try:
+        contact = contact_clean(contact)
+    except ValidationError as error:
+        errors["resident_contact"] = list(error.messages)
     if errors:
         try:
             _validated(process, data, files=False)
@@ -321,6 +329,9 @@ def proposal_create_on_behalf(
             entered_by=agent,
             meeting=meeting,
         )
+        if contact:
+            proposal.contact = contact
+            proposal.save(update_fields=["contact"])
         audit_record(
             action="participation.proposal_on_behalf",
             organisation=process.organisation,
@@ -330,6 +341,26 @@ def proposal_create_on_behalf(
             request=request,
         )
     return proposal
+
+
+def contact_clean(raw: str) -> str:
+    """A resident's contact as kept: an e-mail address (lower-cased domain) or a phone number
+    in E.164; "" for none. Raises ``ValidationError`` saying what is wrong."""
+    from django.core.validators import validate_email
+
+    text = " ".join((raw or "").split())
+    if not text:
+        return ""
+    if "@" in text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a valid e-mail address or phone number."), code="contact"
+            ) from None
+        local, _at, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    return phone_e164(phone_parse(text))
 
 
 def edit_deadline(proposal: Proposal) -> datetime:
@@ -627,7 +658,24 @@ def proposal_answer(
             body=plain_text(explanation),
             url=proposal_url(current),
         )
+        if current.contact and "@" in current.contact:
+            # A resident without an account, who left an e-mail address on paper.
+            contact_email_answer(proposal=current)
+            if answer != Proposal.Answer.UNDER_STUDY:
+                # Told of the final answer: the address has served its purpose.
+                current.contact = ""
+                current.save(update_fields=["contact"])
     return current
+
+
+def contact_email_answer(*, proposal: Proposal) -> None:
+    """E-mail the official answer to the address a resident without an account gave, after
+    the transaction commits (the message goes through the shared SMTP transport)."""
+    from beffroi.participation.notifications.services import email_official_answer
+
+    address = proposal.contact
+    proposal_id = proposal.pk
+    transaction.on_commit(lambda: email_official_answer(proposal_id=proposal_id, to=address))
 
 
 def proposal_review_feasibility(

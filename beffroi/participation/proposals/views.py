@@ -6,9 +6,7 @@ Views parse, load through ``access``, call one service and render: no rule is ch
 
 from __future__ import annotations
 
-import html as pyhtml
 import json
-import re
 import secrets
 from typing import Any
 
@@ -27,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
+from beffroi.core.phone import phone_display
 from beffroi.participation import access
 from beffroi.participation.access import ActionRefused
 from beffroi.participation.models import Action, Process, Proposal, ProposalFile
@@ -38,6 +37,7 @@ from beffroi.participation.proposals.forms import (
     OnBehalfForm,
     ProposalForm,
 )
+from beffroi.participation.richtext import editable_text
 from beffroi.territory.models import Address, Zone
 from beffroi.territory.selectors import address_search
 
@@ -292,7 +292,7 @@ def proposal_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return _refused_page(request, process, error, title=_("Edit the proposal"))
     initial = {
         "title": proposal.title,
-        "body": editable_body(proposal.body),
+        "body": editable_text(proposal.body),
         "category": proposal.category_id,
         "estimated_cost": proposal.estimated_cost,
         "lat": proposal.lat if proposal.address_id is None else None,
@@ -321,18 +321,6 @@ def proposal_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
         **_place_context(request, form, proposal),
     }
     return render(request, "participation/proposals/form.html", context)
-
-
-_SIMPLE_HTML = re.compile(r"^(?:<p>|</p>|<br>|[^<])*$")
-
-
-def editable_body(html: str) -> str:
-    """The stored description as the resident typed it, when it is only paragraphs and line
-    breaks (what the plain textarea produces); else the sanitised HTML itself."""
-    if not _SIMPLE_HTML.match(html):
-        return html
-    paragraphs = re.findall(r"<p>(.*?)</p>", html, flags=re.S) or [html]
-    return "\n\n".join(pyhtml.unescape(p.replace("<br>", "\n")) for p in paragraphs)
 
 
 @require_GET
@@ -552,7 +540,7 @@ def review_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
     proposal = access.access_proposal_for_manager(request, proposal_id)
     answer_form = AnswerForm(
         request.POST if request.POST.get("form") == "answer" else None,
-        initial={"answer": proposal.answer or None, "text": proposal.answer_text},
+        initial={"answer": proposal.answer or None, "text": editable_text(proposal.answer_text)},
         prefix="answer",
     )
     feasibility_form = FeasibilityForm(
@@ -560,7 +548,7 @@ def review_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
         initial={
             "feasibility": proposal.feasibility or None,
             "services_cost": proposal.services_cost,
-            "note": proposal.feasibility_note,
+            "note": editable_text(proposal.feasibility_note),
         },
         prefix="feasibility",
     )
@@ -575,9 +563,7 @@ def review_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
                     text=answer_form.cleaned_data["text"],
                     request=request,
                 )
-                messages.success(
-                    request, _("The answer is published; the author and followers are told.")
-                )
+                messages.success(request, _answered_message(proposal))
                 return redirect("participation_proposals_backoffice:review", proposal.pk)
             if request.POST.get("form") == "feasibility" and feasibility_form.is_valid():
                 services.proposal_review_feasibility(
@@ -610,6 +596,26 @@ def review_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
     )
 
 
+def _answered_message(proposal: Proposal) -> str:
+    """Who was told of an official answer, as the agent needs to know it."""
+    if proposal.contact and "@" not in proposal.contact:
+        return _(
+            "The answer is published and followers are told. The author has no account and "
+            "left a phone number: call them at %(phone)s to tell them."
+        ) % {"phone": phone_display(proposal.contact)}
+    if proposal.contact:
+        return _("The answer is published; the author is told by e-mail, followers too.")
+    author = proposal.author
+    if proposal.origin != Proposal.Origin.ONLINE and (
+        author is None or (author.user_id is None and author.subscriber_id is None)
+    ):
+        return _(
+            "The answer is published and followers are told. The author has no account and "
+            "left no contact: they will find it on the proposal's page."
+        )
+    return _("The answer is published; the author and followers are told.")
+
+
 @roles_required(access.ON_BEHALF_ROLES)
 def on_behalf_create(request: HttpRequest, process_id: int) -> HttpResponse:
     process = access.access_process_on_behalf(request, process_id)
@@ -625,6 +631,7 @@ def on_behalf_create(request: HttpRequest, process_id: int) -> HttpResponse:
                 data=form.proposal_input(),
                 origin=form.cleaned_data["origin"],
                 resident_name=form.cleaned_data.get("resident_name") or "",
+                contact=form.cleaned_data.get("resident_contact") or "",
                 meeting_id=meeting.pk if meeting else None,
                 request=request,
             )

@@ -71,3 +71,36 @@ def test_the_response_is_compressed_for_browsers_and_revalidated_by_its_etag(cas
     assert len(zipped.content) < len(document.body) / 5
     again = mapcache.map_response(factory.get("/", HTTP_IF_NONE_MATCH=plain["ETag"]), document)
     assert again.status_code == 304 and not again.content
+
+
+def test_with_no_copy_yet_a_request_waits_for_the_one_building_it(cast: Cast) -> None:
+    import threading
+    import time
+
+    mapcache._LOCAL.clear()
+    key = mapcache.map_document_key(10, "f", "fr")
+    lock = mapcache.rebuild_lock_key(key)
+    version = mapcache.map_version(10)
+    builds: list[int] = []
+
+    def build() -> bytes:
+        builds.append(1)
+        return b"mine"
+
+    # Another request holds the lock and stores its copy a little later.
+    assert cache.add(lock, 1, 30)
+    theirs = mapcache.MapDocument(version, time.time(), b"theirs", b"", '"t"')
+    timer = threading.Timer(0.3, lambda: (cache.set(key, theirs, 60), cache.delete(lock)))
+    timer.start()
+    try:
+        assert mapcache.map_document(10, "f", "fr", build).body == b"theirs"
+    finally:
+        timer.join()
+    assert not builds
+    # The builder gave up (its lock gone, no copy): the waiting request builds.
+    mapcache._LOCAL.clear()
+    cache.delete(key)
+    assert cache.add(lock, 1, 30)
+    threading.Timer(0.2, lambda: cache.delete(lock)).start()
+    assert mapcache.map_document(10, "f", "fr", build).body == b"mine"
+    assert builds == [1]

@@ -390,7 +390,7 @@ def test_it_types_in_on_behalf_and_marks_it_on_the_page(cast: Cast) -> None:
     login_verified(agent, cast.front_desk)
     url = reverse("participation_proposals_backoffice:on_behalf", args=[process.pk])
     assert agent.get(url).status_code == 200
-    response = agent.post(url, _form(origin="workshop", resident_name="Jeanne D."))
+    response = agent.post(url, _form(origin="workshop", resident_name="Jeanne D.", consent="on"))
     assert response.status_code == 302
     proposal = Proposal.objects.get()
     page = (

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.template import Context, Template
 from django.utils import translation
 
-from beffroi.core.templatetags.core_dates import long_date
+from beffroi.core.templatetags.core_formats import long_date
 
 
 def test_the_first_of_the_month_is_an_ordinal_in_french_only() -> None:

@@ -1,4 +1,8 @@
-"""``long_date``: Django's ``date`` filter, with the French first of the month ("1er avril").
+"""Formatting filters every template has (``TEMPLATES`` builtins).
+
+``phone_display``: a number kept in E.164 as residents write it ("06 12 34 56 78").
+
+``long_date``: Django's ``date`` filter, with the French first of the month ("1er avril").
 
 French writes the first day of a month as an ordinal (« le 1er avril ») and every other day
 as a cardinal (« le 2 avril »); Django's format strings cannot say so. ``long_date`` takes
@@ -14,7 +18,15 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
+from beffroi.core.phone import phone_display as _phone_display
+
 register = template.Library()
+
+
+@register.filter(is_safe=False)
+def phone_display(value: object) -> str:
+    return _phone_display(value)
+
 
 # Format settings a template may name instead of a format string.
 _SETTINGS = {"DATE_FORMAT", "DATETIME_FORMAT", "MONTH_DAY_FORMAT", "YEAR_MONTH_FORMAT"}
