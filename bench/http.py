@@ -82,6 +82,11 @@ def served(*, workers: int, threads: int = 1, log: Callable[[str], None]) -> Ite
             process.wait()
 
 
+# What every browser (and locust's client) sends: a server may answer compressed. The body
+# is read as received, not decompressed (a browser's native code does that).
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate"}
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -140,7 +145,7 @@ def load(
                     request.method,
                     request.path,
                     body=request.body or None,
-                    headers=dict(request.headers),
+                    headers={**BROWSER_HEADERS, **dict(request.headers)},
                 )
                 response = connection.getresponse()
                 response.read()

@@ -428,7 +428,10 @@ class MeetingOut(Schema):
     address_text: str
     lat: float | None
     lon: float | None
-    online_url: str
+    online_url: str = Field(
+        description="The link to join online: only for a caller registered (confirmed) for "
+        "this meeting, in its detail; empty otherwise."
+    )
     agenda: list[str]
     accessibility: str
     capacity: int | None
@@ -1026,7 +1029,8 @@ def _meeting_out(meeting: Meeting, links: _Links, confirmed: int, now: datetime)
         "address_text": meeting.address_text,
         "lat": meeting.lat,
         "lon": meeting.lon,
-        "online_url": meeting.online_url,
+        # Only for registered participants: see meeting_detail.
+        "online_url": "",
         "agenda": [line.strip() for line in meeting.agenda.splitlines() if line.strip()],
         "accessibility": meeting.accessibility,
         "capacity": meeting.capacity,
@@ -1081,8 +1085,11 @@ def _meeting_detail(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     participant = _participant(request)
     confirmed = meeting_selectors.confirmed_count(meeting)
     published = meeting.minutes_published_at is not None
+    registration = meeting_selectors.registration_of(meeting=meeting, participant=participant)
+    registered = registration is not None and registration.status == Registration.Status.CONFIRMED
     return {
         **_meeting_out(meeting, links, confirmed, now),
+        "online_url": meeting.online_url if registered else "",
         "minutes": meeting.minutes if published else "",
         "attendance": meeting.attendance if published else None,
         "proposals": [
@@ -1093,9 +1100,7 @@ def _meeting_detail(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
             }
             for p in meeting_selectors.proposals_of_meeting(meeting=meeting)
         ],
-        "registration": _registration_out(
-            meeting_selectors.registration_of(meeting=meeting, participant=participant)
-        ),
+        "registration": _registration_out(registration),
         "can_register": _decision_out(
             access.decide(participant, meeting.process, Action.REGISTER_MEETING, now=now)
         ),

@@ -58,7 +58,15 @@ STATISTICS_ROLES: frozenset[str] = MANAGER_ROLES | {Role.MODERATOR}
 
 # What a person known only by an SMS code (no account) may do.
 SMS_CODE_ACTIONS: frozenset[str] = frozenset(
-    {Action.SUPPORT, Action.COMMENT, Action.ANSWER, Action.OPINION, Action.REGISTER_MEETING}
+    {
+        Action.SUPPORT,
+        Action.COMMENT,
+        Action.ANSWER,
+        Action.OPINION,
+        Action.REGISTER_MEETING,
+        Action.VOTE,
+        Action.EVALUATE,
+    }
 )
 
 # Session key holding the participant id proven by an SMS code.

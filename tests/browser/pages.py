@@ -1019,6 +1019,12 @@ PAGES: list[PageSpec] = [
         "proposal in a debate phase",
     ),
     PageSpec(
+        lambda: url("participation_proposals:detail", _hidden_proposal()),
+        ANONYMOUS,
+        "proposal hidden by moderation: the public reason",
+        status=410,
+    ),
+    PageSpec(
         lambda: url("participation_proposals:create", IDEAS), RESIDENT, "proposals: write one"
     ),
     PageSpec(

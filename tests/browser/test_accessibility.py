@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.views.defaults import server_error
-from freezegun import freeze_time
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -33,8 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 # The walk's clock: the demo commune is built and every page served from this instant on
 # (the clock then runs), so that dates and times on the screenshots are the same at every
 # run. In the future of any run, so that the browser keeps the cookies the server sets.
-WALK_CLOCK = "2031-06-17 08:00:00"
-WALK_CLOCK_IGNORES = ["asyncio", "playwright", "greenlet", "aiosmtpd", "socketserver", "selectors"]
+WALK_CLOCK = "2031-06-17T08:00:00+00:00"
 
 
 def test_it_has_no_violation_on_any_page(
@@ -42,8 +41,9 @@ def test_it_has_no_violation_on_any_page(
 ) -> None:
     # As `make run` serves the demo: with its own gateways, whose outbox is one of the pages.
     settings.DEMO_GATEWAYS = True
-    # Event loops, Playwright's driver and the servers' sockets keep the real clock.
-    with freeze_time(WALK_CLOCK, tick=True, ignore=WALK_CLOCK_IGNORES):
+    # The wall clock only (time-machine): monotonic clocks, hence event loops, timeouts and
+    # Playwright's driver, keep running as they do.
+    with time_machine.travel(WALK_CLOCK, tick=True):
         _walk(browser, live_server)
 
 

@@ -279,9 +279,11 @@ def questionnaire_tags(questionnaire: Questionnaire) -> QuerySet[AnswerTag]:
 
 
 def text_answers_csv(answers: QuerySet[Answer]) -> Iterator[str]:
-    """The free-text answers as CSV lines (header first): question, answer, tags, date."""
+    """The free-text answers as CSV lines (header first): question, answer, tags, date. As
+    the other exports: ``;``-separated and a byte-order mark first, so that a spreadsheet in
+    French opens it in columns with its accents."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
     def line(values: Sequence[object]) -> str:
         buffer.seek(0)
@@ -289,7 +291,7 @@ def text_answers_csv(answers: QuerySet[Answer]) -> Iterator[str]:
         writer.writerow([csv_cell(v) for v in values])
         return buffer.getvalue()
 
-    yield line([_("Question"), _("Answer"), _("Tags"), _("Answered on")])
+    yield "\ufeff" + line([_("Question"), _("Answer"), _("Tags"), _("Answered on")])
     for answer in answers.iterator(chunk_size=500):
         yield line(
             [

@@ -84,12 +84,17 @@ def seats_left(meeting: Meeting, confirmed: int | None = None) -> int | None:
     return max(meeting.capacity - confirmed, 0)
 
 
-def seats_in_words(meeting: Meeting, confirmed: int | None = None) -> str:
-    """What a resident reads before registering: the count in words, never a colour."""
+def seats_in_words(
+    meeting: Meeting, confirmed: int | None = None, *, for_agents: bool = False
+) -> str:
+    """What a resident reads before registering (or an agent, ``for_agents``): the count in
+    words, never a colour."""
     left = seats_left(meeting, confirmed)
     if left is None:
         return _("No limit on the number of participants.")
     if left == 0:
+        if for_agents:
+            return _("Full: new registrations go on the waiting list.")
         return _("Full: registering puts you on the waiting list.")
     return ngettext("%(count)d seat left.", "%(count)d seats left.", left) % {"count": left}
 

@@ -237,6 +237,8 @@ def meeting_cancel(
         locked = Meeting.objects.select_for_update().select_related("process").get(pk=meeting.pk)
         if locked.cancelled_at is not None:
             return locked
+        if locked.ends_at <= timezone.now():
+            raise MeetingError({"__all__": [_("This meeting is over: it cannot be cancelled.")]})
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["cancelled_at"])
         with _texts():
@@ -506,6 +508,16 @@ def registration_create_on_behalf(
     decision = access.decide(person, process, Action.REGISTER_MEETING, now=now)
     if not decision.allowed and decision.code not in _VOUCHED_BY_AGENT:
         raise ActionRefused(decision)
+    held = (
+        Registration.objects.filter(meeting=meeting, participant=person)
+        .exclude(status=Status.CANCELLED)
+        .first()
+    )
+    if held is not None:
+        # Already registered (the same number typed another way): nothing changes, nobody
+        # is told twice; ``already`` lets the agent know.
+        held.already = True  # type: ignore[attr-defined]
+        return held
     registration = _register(meeting, person, now)
     with _texts():
         if registration.status == Status.CONFIRMED:

@@ -108,6 +108,11 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
                 else None
             ),
             "decision": decision,
+            # The link to join online: for the people registered, and the agents.
+            "show_online_url": (
+                registration is not None and registration.status == Registration.Status.CONFIRMED
+            )
+            or has_role(request.user, meeting.organisation, *AGENT_ROLES),
             "seats": selectors.seats_in_words(meeting, confirmed),
             "full": meeting.capacity is not None and confirmed >= meeting.capacity,
             "started": meeting.starts_at <= now,
@@ -316,8 +321,12 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "waiting": rows[Registration.Status.WAITING],
         "cancelled": rows[Registration.Status.CANCELLED],
         "attended_count": sum(1 for row in present if row.registration.attended),
-        "seats": selectors.seats_in_words(meeting, len(rows[Registration.Status.CONFIRMED])),
+        "seats": selectors.seats_in_words(
+            meeting, len(rows[Registration.Status.CONFIRMED]), for_agents=True
+        ),
         "started": meeting.starts_at <= now,
+        "over": meeting.ends_at <= now,
+        "show_online_url": True,
         "proposals": selectors.proposals_of_meeting(meeting=meeting, hidden=True),
         "point": _point(meeting),
         "can_manage": has_role(request.user, meeting.organisation, *MANAGER_ROLES),
@@ -357,15 +366,20 @@ def backoffice_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = access.access_meeting_for_agents(request, meeting_id)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and meeting.cancelled_at is None:
-        services.meeting_cancel(
-            meeting=meeting,
-            actor=_actor(request),
-            reason=form.cleaned_data["reason"],
-            request=request,
-        )
-        messages.success(
-            request, _("The meeting is cancelled; the registered residents have been told.")
-        )
+        try:
+            services.meeting_cancel(
+                meeting=meeting,
+                actor=_actor(request),
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except services.MeetingError as error:
+            for message in error.errors.get("__all__", []):
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("The meeting is cancelled; the registered residents have been told.")
+            )
         return redirect("participation_meetings_backoffice:detail", meeting_id=meeting.pk)
     return render(
         request, "participation/meetings/backoffice/cancel.html", {"meeting": meeting, "form": form}
@@ -454,7 +468,12 @@ def backoffice_register(request: HttpRequest, meeting_id: int) -> HttpResponse:
         except ActionRefused as refused:
             form.add_error("contact", str(refused.decision.message))
         else:
-            if registration.status == Registration.Status.CONFIRMED:
+            if getattr(registration, "already", False):
+                if registration.status == Registration.Status.CONFIRMED:
+                    messages.info(request, _("This resident was already registered."))
+                else:
+                    messages.info(request, _("This resident was already on the waiting list."))
+            elif registration.status == Registration.Status.CONFIRMED:
                 messages.success(request, _("The resident is registered."))
             else:
                 messages.success(

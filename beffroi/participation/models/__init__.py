@@ -2,6 +2,19 @@
 own projects put to residents (opinions, questionnaires), workshops and meetings, moderation
 and notifications. Participatory budgets, follow-up and evaluation build on these."""
 
+from beffroi.participation.models.budgets import (
+    Ballot,
+    BallotChoice,
+    BallotType,
+    Budget,
+    BudgetOutcome,
+    BudgetProject,
+    BudgetResult,
+    CensusEntry,
+    Eligibility,
+    PaperBallotEntry,
+    Rule,
+)
 from beffroi.participation.models.comments import Comment, CommentVote
 from beffroi.participation.models.consultations import (
     Answer,
@@ -41,11 +54,20 @@ __all__ = [
     "Action",
     "Answer",
     "AnswerTag",
+    "Ballot",
+    "BallotChoice",
+    "BallotType",
     "Blueprint",
+    "Budget",
+    "BudgetOutcome",
+    "BudgetProject",
+    "BudgetResult",
     "Category",
+    "CensusEntry",
     "Choice",
     "Comment",
     "CommentVote",
+    "Eligibility",
     "Follow",
     "MatrixRow",
     "Meeting",
@@ -53,6 +75,7 @@ __all__ = [
     "Notification",
     "NotificationSettings",
     "Opinion",
+    "PaperBallotEntry",
     "Participant",
     "Phase",
     "PhaseType",
@@ -66,5 +89,6 @@ __all__ = [
     "Registration",
     "Report",
     "Response",
+    "Rule",
     "Support",
 ]

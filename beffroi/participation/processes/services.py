@@ -606,15 +606,37 @@ def _phase_set_mode(
 
 
 def phase_open(*, phase: Phase, actor: User | None, request: HttpRequest | None = None) -> Phase:
-    """Open a phase by hand, whatever its dates (until it is closed or set back to them)."""
-    return _phase_set_mode(
-        phase=phase,
-        mode=Phase.Mode.OPEN,
-        actor=actor,
-        action="participation.phase.open",
-        request=request,
-        already=_("This phase is already opened by hand."),
-    )
+    """Open a phase by hand, whatever its dates (until it is closed or set back to them).
+
+    One phase at a time: the phases of the process open at this moment are closed by hand
+    in the same transaction (each closing recorded), so that residents are never offered
+    what the phase the agent moved on from allowed. ``phase.closed_by_opening`` lists them."""
+    now = timezone.now()
+    with transaction.atomic():
+        opened = _phase_set_mode(
+            phase=phase,
+            mode=Phase.Mode.OPEN,
+            actor=actor,
+            action="participation.phase.open",
+            request=request,
+            already=_("This phase is already opened by hand."),
+        )
+        closed: list[Phase] = []
+        others = Phase.objects.filter(process_id=opened.process_id).exclude(pk=opened.pk)
+        for other in others.order_by("position"):
+            if other.is_open(now):
+                closed.append(
+                    _phase_set_mode(
+                        phase=other,
+                        mode=Phase.Mode.CLOSED,
+                        actor=actor,
+                        action="participation.phase.close",
+                        request=request,
+                        already="",
+                    )
+                )
+    opened.closed_by_opening = closed  # type: ignore[attr-defined]
+    return opened
 
 
 def phase_close(*, phase: Phase, actor: User | None, request: HttpRequest | None = None) -> Phase:

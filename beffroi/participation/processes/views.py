@@ -433,12 +433,18 @@ def backoffice_phase_mode(request: HttpRequest, process_id: int, phase_id: int) 
     else:
         change, done = changes[Phase.Mode(mode)]
         try:
-            change(phase=phase, actor=_user(request), request=request)
+            changed = change(phase=phase, actor=_user(request), request=request)
         except services.ProcessError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
             messages.success(request, done % {"title": phase.title})
+            for closed in getattr(changed, "closed_by_opening", []):
+                messages.info(
+                    request,
+                    _("The phase “%(title)s”, open until now, is closed: one phase at a time.")
+                    % {"title": closed.title},
+                )
     return redirect(_backoffice_url("phases", phase.process))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.participation.models import Category, Meeting, Process, Proposal
@@ -21,6 +21,7 @@ from beffroi.participation.proposals.services import (
 )
 from beffroi.participation.richtext import FORMAT_HELP
 from beffroi.territory.models import Zone
+from beffroi.territory.text import fold
 
 SORT_CHOICES = [
     ("supported", _("Most supported")),
@@ -66,9 +67,11 @@ class FilterForm(forms.Form):
             .values_list("pk", "name")
         )
         self.fields["category"].choices = [("", _("All categories")), *categories]  # type: ignore[attr-defined]
+        # In alphabetical order, as the map writes them ("La Croix-Blanche").
+        ordered = sorted(zones, key=lambda z: fold(z.name.removeprefix("la ").removeprefix("le ")))
         self.fields["zone"].choices = [  # type: ignore[attr-defined]
             ("", _("The whole territory")),
-            *((z.pk, z.name) for z in zones),
+            *((z.pk, capfirst(z.name)) for z in ordered),
         ]
         self.zone_list = zones
 

@@ -26,6 +26,7 @@ from beffroi.participation.models import (
     Support,
 )
 from beffroi.participation.richtext import plain_text
+from beffroi.territory.models import Organisation
 from beffroi.territory.text import fold
 
 SORTS = ("supported", "newest", "commented", "random")
@@ -53,6 +54,21 @@ class ProposalFilters:
     status: str = ""
     sort: str = "supported"
     seed: int = 0
+
+
+def hidden_proposal(*, organisation: Organisation | None, proposal_id: int) -> Proposal | None:
+    """A proposal the moderators hid, in a published process of ``organisation``: its page
+    shows the public reason in place of the content. None for anything else."""
+    return (
+        Proposal.objects.select_related("process")
+        .filter(
+            organisation=organisation,
+            pk=proposal_id,
+            hidden_at__isnull=False,
+            process__status=Process.Status.PUBLISHED,
+        )
+        .first()
+    )
 
 
 def visible_proposals(*, process: Process) -> QuerySet[Proposal]:
@@ -157,15 +173,17 @@ def proposals_geojson(*, process: Process, filters: ProposalFilters) -> dict[str
             "id": pk,
             "geometry": {
                 "type": "Point",
-                "coordinates": [round(lon or 0.0, 6), round(lat or 0.0, 6)],
+                # Five decimals: about one metre.
+                "coordinates": [round(lon or 0.0, 5), round(lat or 0.0, 5)],
             },
             "properties": {
                 # Text, set with textContent by the map script: never parsed as HTML.
                 "name": title,
                 "supports": supports,
-                "answer": answer,
-                "withdrawn": state == Proposal.State.WITHDRAWN,
                 "url": detail.replace("/0/", f"/{pk}/"),
+                # Only when set: 10,000 points are a large document.
+                **({"answer": answer} if answer else {}),
+                **({"withdrawn": True} if state == Proposal.State.WITHDRAWN else {}),
             },
         }
         for pk, title, lon, lat, supports, answer, state in rows

@@ -407,6 +407,10 @@ def proposal_update(
         current.process = process
         if current.author_id != author.pk:
             raise _refuse("not_author", _("Only its author can edit a proposal."))
+        if current.state == Proposal.State.WITHDRAWN:
+            raise _refuse(
+                "withdrawn", _("This proposal was withdrawn: it can no longer be edited.")
+            )
         if not can_edit(current, author, now):
             raise _refuse(
                 "edit_window",

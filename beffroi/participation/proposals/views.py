@@ -280,15 +280,17 @@ def proposal_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return _address_suggestions(request)
     if not services.can_edit(proposal, participant):
         mine = participant is not None and proposal.author_id == participant.pk
-        error = ActionRefused(
-            access.Decision(
-                False,
-                "edit_window" if mine else "not_author",
-                _("This proposal can no longer be edited: the edit window is over.")
-                if mine
-                else _("Only the author of a proposal can edit it."),
+        if not mine:
+            code, reason = "not_author", _("Only the author of a proposal can edit it.")
+        elif proposal.state == Proposal.State.WITHDRAWN:
+            code, reason = (
+                "withdrawn",
+                _("This proposal was withdrawn: it can no longer be edited."),
             )
-        )
+        else:
+            code = "edit_window"
+            reason = _("This proposal can no longer be edited: the edit window is over.")
+        error = ActionRefused(access.Decision(False, code, reason))
         return _refused_page(request, process, error, title=_("Edit the proposal"))
     initial = {
         "title": proposal.title,
@@ -404,7 +406,21 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
 
 @require_GET
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = access.access_proposal(request, proposal_id)
+    try:
+        proposal = access.access_proposal(request, proposal_id)
+    except Http404:
+        hidden = selectors.hidden_proposal(
+            organisation=request_organisation(request), proposal_id=proposal_id
+        )
+        if hidden is None:
+            raise
+        # The public reason in place of the content (410: it is gone on purpose).
+        return render(
+            request,
+            "participation/proposals/hidden.html",
+            {"process": hidden.process, "reason": hidden.hidden_reason},
+            status=410,
+        )
     return render(
         request, "participation/proposals/detail.html", _detail_context(request, proposal)
     )

@@ -57,7 +57,10 @@ def test_it_neutralises_formulas_in_the_csv_export(cast: Cast, survey: Survey) -
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    # A spreadsheet in French: ";" between columns, a byte-order mark for the accents.
+    assert response.content.startswith("\ufeff".encode())
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0] == ["Question", "Answer", "Tags", "Answered on"]
     texts = {row[1] for row in rows[1:]}
     for stored in Answer.objects.filter(question=survey.text).values_list("text", flat=True):

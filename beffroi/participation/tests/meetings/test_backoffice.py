@@ -183,6 +183,12 @@ def test_it_registers_a_resident_on_the_phone(client: Client, cast: Cast, proces
     assert event.actor_id == cast.front_desk.pk
     page = client.get(bo("detail", meeting.pk)).content.decode()
     assert "Germaine Dupuis" in page and "06 12 34 56 78" in page
+    # The same number typed another way: already registered, nothing new, nobody told twice.
+    again = client.post(bo("register", meeting.pk), {"contact": "+33 6 12 34 56 78"}, follow=True)
+    assert "This resident was already registered." in again.content.decode()
+    assert Registration.objects.filter(meeting=meeting).count() == 1
+    assert Notification.objects.filter(recipient=person, kind="meeting").count() == 1
+    assert AuditEvent.objects.filter(action="participation.meeting.register_on_behalf").count() == 1
     # By e-mail, for a resident with an account: the meeting is full, the waiting list.
     client.post(bo("register", meeting.pk), {"contact": cast.resident.email.upper()})
     alice = Participant.objects.get(user=cast.resident)
@@ -305,3 +311,20 @@ def test_it_keeps_agents_to_their_organisation_and_roles(
     assert desk.get(bo("update", mine.pk)).status_code == 403
     assert desk.post(bo("cancel", mine.pk)).status_code == 403
     assert Meeting.objects.get(pk=mine.pk).cancelled_at is None
+
+
+def test_a_past_meeting_reads_as_over_in_the_back_office_and_cannot_be_cancelled(
+    client: Client, cast: Cast, process: Process
+) -> None:
+    login_verified(client, cast.participation_manager)
+    meeting = make_meeting(process, capacity=10)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3, hours=-2),
+    )
+    page = client.get(bo("detail", meeting.pk)).content.decode()
+    assert "This meeting is over." in page and "Closed: the meeting is over" in page
+    assert bo("cancel", meeting.pk) not in page and "seats left" not in page
+    response = client.post(bo("cancel", meeting.pk), {"reason": "Trop tard"}, follow=True)
+    assert "This meeting is over: it cannot be cancelled." in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).cancelled_at is None

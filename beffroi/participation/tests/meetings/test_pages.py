@@ -156,3 +156,20 @@ def test_it_renders_typed_text_inert(client: Client, cast: Cast, process: Proces
     body = client.get(detail_url(meeting)).content.decode()
     assert "Bon débat" in body and "12 people took part." in body
     assert "Idée &lt;script&gt;" in body
+
+
+def test_the_link_to_join_online_is_for_the_people_registered(
+    client: Client, cast: Cast, process: Process
+) -> None:
+    meeting = make_meeting(process, kind="hybrid", online_url="https://visio.example/secret")
+    anonymous = client.get(detail_url(meeting)).content.decode()
+    assert "https://visio.example/secret" not in anonymous
+    assert "Shown here to the people registered." in anonymous
+    api = f"/api/v1/participation/processes/{process.slug}/meetings/{meeting.pk}"
+    assert client.get(api).json()["online_url"] == ""
+    client.force_login(cast.resident)
+    services.registration_create(meeting=meeting, participant=participant(cast.resident, cast.org))
+    assert "https://visio.example/secret" in client.get(detail_url(meeting)).content.decode()
+    assert client.get(api).json()["online_url"] == "https://visio.example/secret"
+    listing = client.get(f"/api/v1/participation/processes/{process.slug}/meetings").json()
+    assert [item["online_url"] for item in listing] == [""]

@@ -323,3 +323,22 @@ def test_it_lets_a_resident_follow_a_published_process_once(cast: Cast) -> None:
     with pytest.raises(ProcessError):
         services.process_follow(participant=alice, process=draft)
     assert not Follow.objects.exists()
+
+
+def test_opening_a_phase_by_hand_closes_the_one_open_until_then(cast: Cast) -> None:
+    process = make_process(cast.org, phases=(PhaseType.PROPOSALS, PhaseType.VOTE))
+    alice = participant(cast.resident, cast.org)
+    proposals, vote = process.phases.order_by("position")
+    opened = services.phase_open(phase=vote, actor=cast.participation_manager)
+    assert [p.pk for p in opened.closed_by_opening] == [proposals.pk]  # type: ignore[attr-defined]
+    process = Process.objects.prefetch_related("phases").get(pk=process.pk)
+    assert decide(alice, process, Action.VOTE)
+    assert decide(alice, process, Action.PROPOSE).code == "phase_closed"
+    assert list(
+        AuditEvent.objects.filter(action__startswith="participation.phase.")
+        .order_by("pk")
+        .values_list("action", "target_id")
+    ) == [
+        ("participation.phase.open", str(vote.pk)),
+        ("participation.phase.close", str(proposals.pk)),
+    ]

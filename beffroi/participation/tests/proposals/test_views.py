@@ -88,7 +88,14 @@ def test_it_answers_404_for_another_organisations_process_and_proposal(cast: Cas
 def test_it_hides_hidden_proposals_from_pages_map_and_suggestions(cast: Cast) -> None:
     process = make_process(cast.org)
     hidden = make_proposal(
-        process, None, title="Composteur caché", lat=45.0, lon=4.0, hidden_at=timezone.now()
+        process,
+        None,
+        title="Composteur caché",
+        body="<p>Texte secret</p>",
+        lat=45.0,
+        lon=4.0,
+        hidden_at=timezone.now(),
+        hidden_reason="Publicité",
     )
     shown = make_proposal(process, None, title="Composteur visible", lat=45.0, lon=4.0)
     client = Client()
@@ -96,9 +103,12 @@ def test_it_hides_hidden_proposals_from_pages_map_and_suggestions(cast: Cast) ->
     assert b"Composteur visible" in listing and b"Composteur cach" not in listing
     geojson = client.get(reverse("participation_proposals:geojson", args=[process.slug])).json()
     assert [f["id"] for f in geojson["features"]] == [shown.pk]
-    assert (
-        client.get(reverse("participation_proposals:detail", args=[hidden.pk])).status_code == 404
-    )
+    # Its page gives the moderators' public reason in place of the content.
+    gone = client.get(reverse("participation_proposals:detail", args=[hidden.pk]))
+    assert gone.status_code == 410
+    page = gone.content.decode()
+    assert "The moderators hid this proposal: Publicité" in page
+    assert "Composteur cach" not in page and "Texte secret" not in page
     similar = client.post(
         reverse("participation_proposals:similar", args=[process.slug]),
         {"title": "Composteur", "body": ""},
