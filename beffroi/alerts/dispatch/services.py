@@ -56,7 +56,7 @@ from beffroi.alerts.texts import (
 )
 from beffroi.alerts.workflow import alert_transition
 from beffroi.core.locking import when_unlocked
-from beffroi.core.phone import phone_parse_e164
+from beffroi.core.phone import phone_e164_valid
 from beffroi.core.workers import current_worker, workers_forget, workers_gone
 from beffroi.messaging.base import EmailOut, Outcome, Receipt, SmsOut, Transport, TransportError
 from beffroi.messaging.email import Bounce
@@ -537,7 +537,7 @@ def _target_error(delivery: _Claimed) -> str:
             return gettext("Invalid e-mail address.")
         return ""
     if delivery.channel == Channel.SMS:
-        if phone_parse_e164(delivery.target) is None:
+        if not phone_e164_valid(delivery.target):
             return gettext("Invalid mobile number.")
         return ""
     return gettext("This channel cannot be sent yet.")

@@ -133,3 +133,16 @@ def test_a_number_searched_as_dialled_gives_its_international_digits() -> None:
     assert phone_search_key("0508 55") == "50855"
     assert phone_search_key("641") is None
     assert phone_search_key("Jeanne") is None
+
+
+def test_the_fast_validity_check_agrees_with_parsing() -> None:
+    import random
+
+    from beffroi.core.phone import phone_e164_valid, phone_parse_e164
+
+    rng = random.Random(5)
+    samples = ["+33612345678", "+33639981234", "+3312", "", "+262692123456", "+33123456789"]
+    samples += [f"+33{rng.choice('67')}{rng.randrange(10**8):08d}" for _ in range(2000)]
+    samples += [f"+{rng.randrange(10 ** (n - 1), 10**n)}" for n in range(4, 16) for _ in range(50)]
+    for number in samples:
+        assert phone_e164_valid(number) == (phone_parse_e164(number) is not None), number
