@@ -631,6 +631,8 @@ def _delete_sessions(user: User) -> None:
         "django.contrib.sessions.backends.cached_db",
     }:
         return
+    from importlib import import_module
+
     from django.contrib.sessions.models import Session
 
     stale = [
@@ -638,6 +640,10 @@ def _delete_sessions(user: User) -> None:
         for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if s.get_decoded().get("_auth_user_id") == str(user.pk)
     ]
+    # Through the engine's store: cached_db keeps a copy in the cache, which must go too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in stale:
+        store(session_key=key).delete()
     Session.objects.filter(session_key__in=stale).delete()
 
 

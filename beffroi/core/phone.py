@@ -154,11 +154,9 @@ def phone_parse_e164(e164: str) -> PhoneNumber | None:
 
 # Mainland French mobile numbers in E.164, as phonenumbers' own metadata describes them: a
 # stored number matching it is valid without parsing it again (most targets of an alert).
-_FR_MOBILE_E164 = re.compile(
-    r"\+33(?:"
-    + phonenumbers.PhoneMetadata.metadata_for_region("FR").mobile.national_number_pattern  # type: ignore[union-attr,operator]
-    + r")"
-)
+_FR_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+assert _FR_METADATA is not None and _FR_METADATA.mobile is not None
+_FR_MOBILE_E164 = re.compile(rf"\+33(?:{_FR_METADATA.mobile.national_number_pattern})")
 
 
 def phone_e164_valid(e164: str) -> bool:

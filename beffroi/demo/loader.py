@@ -19,6 +19,7 @@ from beffroi.core.models import AuditEvent
 from beffroi.demo import addresses, geography, people
 from beffroi.demo import constants as c
 from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove, demo_registry
+from beffroi.demo.budgets import demo_budgets
 from beffroi.demo.participation import demo_participation
 from beffroi.territory.models import (
     Address,
@@ -272,6 +273,11 @@ def demo_load(
             f"{participation.responses} questionnaire responses and {participation.meetings} "
             "meetings written."
         )
+        budgets = demo_budgets(
+            organisation=organisation,
+            manager=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
+        )
+        say(f"{budgets.budgets} participatory budgets, {budgets.ballots} ballots written.")
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])
     files = (*zone_files.values(), ban_path)

@@ -278,12 +278,18 @@ def access_process_for_manager(request: HttpRequest, process_id: int) -> Process
     return found(process, "process")
 
 
-def access_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+def access_proposal(
+    request: HttpRequest,
+    proposal_id: int,
+    *,
+    related: tuple[str, ...] = ("process", "author", "category"),
+) -> Proposal:
     """A proposal of a visible process of the request's organisation; a hidden one only for
-    moderators and managers (404 for anyone else, as if it did not exist)."""
+    moderators and managers (404 for anyone else, as if it did not exist). ``related``: what
+    the caller reads with it (an action such as a support needs only the process)."""
     organisation = request_organisation(request)
     proposal = (
-        Proposal.objects.select_related("process", "author", "category")
+        Proposal.objects.select_related(*{"process", *related})
         .filter(organisation=organisation, pk=proposal_id)
         .first()
     )

@@ -16,6 +16,7 @@ AREAS = (
     "participants",
     "notifications",
     "statistics",
+    "budgets",
 )
 
 

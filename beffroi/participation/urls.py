@@ -4,6 +4,7 @@
 
 from django.urls import URLResolver, include, path
 
+from beffroi.participation.budgets import urls as budgets
 from beffroi.participation.comments import urls as comments
 from beffroi.participation.consultations import urls as consultations
 from beffroi.participation.meetings import urls as meetings
@@ -24,6 +25,7 @@ AREAS = (
     ("notifications/", notifications),
     ("participant/", participants),
     ("statistiques/", statistics),
+    ("budgets/", budgets),
 )
 
 public: list[URLResolver] = [path(prefix, include(area.public)) for prefix, area in AREAS]

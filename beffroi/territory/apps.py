@@ -8,7 +8,21 @@ class TerritoryConfig(AppConfig):
     verbose_name = _("Territory")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from beffroi.core.backoffice import Tool, register_tool
+        from beffroi.territory.middleware import organisation_forget
+        from beffroi.territory.models import Organisation
+
+        def forget(sender: object, instance: Organisation, **kwargs: object) -> None:
+            organisation_forget(instance.pk)
+
+        post_save.connect(
+            forget, sender=Organisation, weak=False, dispatch_uid="territory.organisation"
+        )
+        post_delete.connect(
+            forget, sender=Organisation, weak=False, dispatch_uid="territory.org.delete"
+        )
         from beffroi.core.sections import Section, register_section
         from beffroi.territory.access import VIEW_ROLES
 

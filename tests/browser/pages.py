@@ -478,10 +478,12 @@ def _meeting_id(*, past: bool) -> int:
     return _meeting(past=past)[1]
 
 
-def _phase_of(slug: str) -> tuple[int, int]:
+def _phase_of(slug: str, *, last: bool = False) -> tuple[int, int]:
+    """The first phase of a process (``last``: its last one, still to come)."""
     from beffroi.participation.models import Phase
 
-    phase = Phase.objects.filter(process__slug=slug).order_by("position").first()
+    phases = Phase.objects.filter(process__slug=slug).order_by("position")
+    phase = phases.last() if last else phases.first()
     assert phase is not None, f"{slug} has no phase"
     return phase.process_id, phase.pk
 
@@ -964,7 +966,7 @@ PAGES: list[PageSpec] = [
     PageSpec(
         lambda: url(
             "participation_processes_backoffice:phase_delete",
-            *_phase_of("budget-participatif-2027"),
+            *_phase_of("budget-participatif-2027", last=True),
         ),
         PARTICIPATION_MANAGER,
         "delete a phase",
@@ -1421,3 +1423,22 @@ NOT_PAGE_NAMESPACES = ("api", "admin")
 # Namespaces whose pages are not in the table yet, each with the reason. The walk warns about
 # them instead of failing; remove a namespace from here when its rows are added above.
 NOT_YET_AUDITED: dict[str, str] = {}
+
+
+# Participatory budgets: their rows live beside their own tests' helpers.
+from tests.browser.pages_budgets_backoffice import PAGES_BUDGETS_BACKOFFICE  # noqa: E402
+from tests.browser.pages_budgets_public import (  # noqa: E402
+    NOT_PAGES_BUDGETS_PUBLIC,
+    PAGES_BUDGETS_PUBLIC,
+)
+
+PAGES += PAGES_BUDGETS_PUBLIC + PAGES_BUDGETS_BACKOFFICE
+NOT_PAGES.update(NOT_PAGES_BUDGETS_PUBLIC)
+NOT_PAGES.update(
+    {
+        "participation_budgets_backoffice:project_from_proposal": "form action (redirects)",
+        "participation_budgets_backoffice:compute": "form action: enqueues the computation",
+        "participation_budgets_backoffice:export_pb": "download of the budget as a .pb file",
+        "participation_budgets_backoffice:export_csv": "download of the results as CSV",
+    }
+)

@@ -182,7 +182,7 @@ def test_it_answers_a_questionnaire_with_the_keyboard_only(
         page.keyboard.press("Space")
         expect(oui).to_be_checked()
         expect(multiple).to_be_visible()
-        expect(page.locator("#condition-status")).to_contain_text("question 2")
+        expect(page.locator("#condition-status")).to_contain_text("question 1.1")
         # Two of the three choices, with Space.
         page.keyboard.press("Tab")
         expect(page.locator(f"#q{s.multiple.pk}-{s.choice(s.multiple, 'Légumes')}")).to_be_focused()

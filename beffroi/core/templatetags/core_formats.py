@@ -4,6 +4,9 @@
 
 ``long_date``: Django's ``date`` filter, with the French first of the month ("1er avril").
 
+``money``: an amount as the active language writes it, grouped, without cents when round
+("30 000 €", "333 333,33 €"; "€30,000" style is not used: the symbol follows).
+
 French writes the first day of a month as an ordinal (« le 1er avril ») and every other day
 as a cardinal (« le 2 avril »); Django's format strings cannot say so. ``long_date`` takes
 the same formats as ``date`` (a format string or a setting name like ``DATE_FORMAT``) and,
@@ -13,6 +16,8 @@ in French, writes day 1 as « 1er ».
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 
 from django import template
 from django.utils import formats
@@ -62,3 +67,19 @@ def long_date(value: date | None, arg: str = "DATE_FORMAT") -> str:
         return formats.date_format(value, fmt)
     except AttributeError:
         return ""
+
+
+def money(amount: Decimal | int | float | Fraction | None, currency: str = "EUR") -> str:
+    if amount is None:
+        amount = Decimal(0)
+    if isinstance(amount, Fraction):
+        amount = Decimal(amount.numerator) / Decimal(amount.denominator)
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    value = value.quantize(Decimal("0.01"))
+    places = 0 if value == value.to_integral_value() else 2
+    text = formats.number_format(value, decimal_pos=places, force_grouping=True)
+    symbol = "€" if currency in ("EUR", "") else currency
+    return f"{text}\u00a0{symbol}"
+
+
+register.filter("money", money, is_safe=False)

@@ -49,7 +49,7 @@ def test_it_writes_the_same_history_every_time(tmp_path: Path) -> None:
     demo_load(reset=True, directory=tmp_path / "b")
     assert _history() == first
     assert sorted(Comment.objects.values_list("body", "stance", "depth")) == comments
-    assert Process.objects.count() == 5
+    assert Process.objects.count() == 6
 
 
 @pytest.mark.django_db
@@ -67,7 +67,9 @@ def test_it_puts_a_process_in_each_state(tmp_path: Path) -> None:
     assert open_types("place-du-marche") == {PhaseType.CONSULTATION}
     budget = processes["budget-participatif-2027"]
     assert budget.status == Process.Status.PUBLISHED
-    assert all(phase.starts_at > now for phase in budget.phases.all())
+    assert open_types("budget-participatif-2027") == {PhaseType.VOTE}
+    # Last year's budget: voted, results published, its projects being carried out.
+    assert open_types("budget-participatif-2026") == {PhaseType.FOLLOW_UP}
     assert processes["bords-de-l-aulne"].status == Process.Status.ARCHIVED
     # History is in the past, phase by phase.
     assert not Proposal.objects.filter(created_at__gt=now).exists()

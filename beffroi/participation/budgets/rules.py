@@ -91,9 +91,10 @@ class ProjectOutcome:
     def explanation(self) -> str:
         """The reason as a sentence in the active language."""
 
+        from beffroi.core.templatetags.core_formats import money as display
+
         def money(value: Fraction | int | None) -> str:
-            amount = Decimal(0) if value is None else _decimal(value)
-            return f"{amount:,.2f} {self.currency}"
+            return display(Decimal(0) if value is None else _decimal(value), self.currency)
 
         params = {
             "cost": money(self.cost),

@@ -28,7 +28,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.tasks import task
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -44,6 +43,7 @@ from beffroi.core.imports import (
     import_check,
     import_write,
 )
+from beffroi.core.templatetags.core_formats import money
 from beffroi.participation import access
 from beffroi.participation.budgets import pabulib, rules
 from beffroi.participation.budgets.access import vote_check
@@ -89,9 +89,7 @@ def _manager(agent: User, organisation: Organisation) -> None:
 
 
 def _money(amount: Decimal | int | Fraction, currency: str) -> str:
-    if isinstance(amount, Fraction):
-        amount = Decimal(amount.numerator) / Decimal(amount.denominator)
-    return f"{number_format(amount, decimal_pos=2, force_grouping=True)} {currency}"
+    return money(amount, currency)
 
 
 def _voting_started(budget: Budget) -> bool:

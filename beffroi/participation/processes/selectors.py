@@ -14,7 +14,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.participation.access import open_actions
-from beffroi.participation.models import Action, Follow, Participant, Phase, Process, Proposal
+from beffroi.participation.models import (
+    Action,
+    Blueprint,
+    Follow,
+    Participant,
+    Phase,
+    Process,
+    Proposal,
+)
 from beffroi.territory.models import Organisation
 from beffroi.territory.selectors import zone_feature
 
@@ -129,6 +137,10 @@ def process_links(process: Process) -> dict[str, str]:
             "participation_meetings:list", "participation_meetings:process", slug=process.slug
         ),
         "consultations": url_or_empty("participation_consultations:process", slug=process.slug),
+        # Only a participatory-budget process holds budgets (no query for the others).
+        "budgets": url_or_empty("participation_budgets:process", slug=process.slug)
+        if process.blueprint == Blueprint.BUDGET
+        else "",
     }
 
 

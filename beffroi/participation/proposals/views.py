@@ -470,7 +470,7 @@ def _refused_action(
 
 @require_POST
 def support_add(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = access.access_proposal(request, proposal_id)
+    proposal = access.access_proposal(request, proposal_id, related=("process",))
     participant = access.request_participant(request)
     try:
         counted = services.support_add(proposal=proposal, participant=participant)
@@ -485,7 +485,7 @@ def support_add(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @require_POST
 def support_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = access.access_proposal(request, proposal_id)
+    proposal = access.access_proposal(request, proposal_id, related=("process",))
     participant = access.request_participant(request)
     try:
         services.support_withdraw(proposal=proposal, participant=participant)

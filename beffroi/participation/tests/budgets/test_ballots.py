@@ -84,7 +84,7 @@ def test_it_refuses_a_knapsack_ballot_over_the_budget(cast: Cast) -> None:
         alice,
         [a, b, d],
         "over_budget",
-        "Your choices cost 120,000.00 EUR, more than the budget of 100,000.00 EUR.",
+        "Your choices cost 120,000\u00a0€, more than the budget of 100,000\u00a0€.",
     )
     ballot = services.ballot_cast(budget=budget, participant=alice, choices=[a, b, c])
     assert ballot.choices.count() == 3

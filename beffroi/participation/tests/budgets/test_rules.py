@@ -86,7 +86,7 @@ def test_greedy_explains_each_project(elections: dict[str, Election]) -> None:
     assert skipped.status is Status.REJECTED and skipped.reason is Reason.DOES_NOT_FIT
     assert skipped.remaining_budget == Fraction(30411)
     assert skipped.explanation() == (
-        "did not fit in the remaining 30,411.00 EUR for a cost of 99,267.00 EUR"
+        "did not fit in the remaining 30,411\u00a0€ for a cost of 99,267\u00a0€"
     )
     assert warsaw.outcomes["720"].selected
     assert warsaw.selected == ("261", "720")
