@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +131,30 @@ def context_for(
     return context
 
 
+TILES_STATE = """
+() => {
+  const tiles = [...document.querySelectorAll(".leaflet-container .leaflet-tile")];
+  const busy = tiles.filter(t => !t.classList.contains("leaflet-tile-loaded")
+    || (t.style.opacity !== "" && Number(t.style.opacity) < 1));
+  const zooming = document.querySelectorAll(".leaflet-zoom-anim").length;
+  return `${tiles.length}/${busy.length}/${zooming}`;
+}
+"""
+
+
+def _tiles_still(page: Page, *, timeout: float = 5.0) -> None:
+    """Until the maps' tiles are all loaded and opaque, with no zoom running, in two looks
+    200 ms apart (a fade or a late pan shows between them)."""
+    deadline = time.monotonic() + timeout
+    previous = ""
+    while time.monotonic() < deadline:
+        state = str(page.evaluate(TILES_STATE))
+        if state == previous and state.split("/")[1:] == ["0", "0"]:
+            return
+        previous = state
+        page.wait_for_timeout(200)
+
+
 def settle(page: Page) -> None:
     """Wait until the page is still: loaded, map tiles drawn, fonts ready."""
     page.wait_for_load_state("load")
@@ -137,6 +163,10 @@ def settle(page: Page) -> None:
     if page.locator(maps).count():
         expect(page.locator(f"{maps} .leaflet-tile-container img").first).to_be_visible()
         expect(page.locator(f"{maps} .leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
+        # Loaded tiles then fade in (script-driven, so a screenshot's "animations disabled"
+        # does not finish it), a zoom animates the tile panes, and a late pan adds tiles:
+        # wait until every tile is loaded and opaque, twice in a row.
+        _tiles_still(page)
     page.evaluate("document.fonts.ready.then(() => true)")
 
 
@@ -164,10 +194,27 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Pixels that may differ from the committed image without it being rewritten: a font's or a
+# border's anti-aliasing varies by a few pixels between runs, a design change does not.
+SCREENSHOT_NOISE_PIXELS = 400
+
+
 def screenshot(page: Page, name: str) -> None:
+    """Save ``docs/screenshots/<name>``, unless the committed image differs only by
+    rendering noise (so that the images change in git only when the page does)."""
+    from PIL import Image, ImageChops
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")
+    taken = page.screenshot(animations="disabled", caret="hide")
+    path = SCREENSHOTS / name
+    if path.exists():
+        with Image.open(path) as old, Image.open(io.BytesIO(taken)) as new:
+            if old.size == new.size:
+                diff = ImageChops.difference(old.convert("RGB"), new.convert("RGB")).convert("L")
+                if sum(diff.histogram()[1:]) <= SCREENSHOT_NOISE_PIXELS:
+                    return
+    path.write_bytes(taken)
 
 
 # axe only "needs review" an aria-describedby pointing at nothing; yet then the field's error
