@@ -60,7 +60,11 @@ def participant_for_user(*, user: User, organisation: Organisation) -> Participa
 
     Race-safe: two first contributions at once create one row (the unique constraint
     answers the loser, who reads the winner's)."""
-    existing = Participant.objects.filter(organisation=organisation, user=user).first()
+    # One row at most (unique per organisation and user): no ordering to compute.
+    existing = next(
+        iter(Participant.objects.filter(organisation=organisation, user=user).order_by()[:1]),
+        None,
+    )
     if existing is not None:
         # The caller's user object: the permission rules read it without loading it again.
         existing.user = user
