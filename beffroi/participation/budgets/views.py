@@ -37,7 +37,6 @@ from beffroi.participation import access
 from beffroi.participation.access import ActionRefused, Decision
 from beffroi.participation.budgets import selectors, services
 from beffroi.participation.budgets.access import access_budget, census_entry_of, vote_decide
-from beffroi.participation.budgets.rules import ProjectOutcome, Reason
 from beffroi.participation.models import (
     Action,
     Ballot,
@@ -733,33 +732,6 @@ def census_claim(request: HttpRequest, budget_id: int) -> HttpResponse:
 # --- results -------------------------------------------------------------------------------
 
 
-def explanation(outcome: ProjectOutcome, currency: str) -> str:
-    """``ProjectOutcome.explanation()``'s sentence (the same messages), its amounts written
-    as French writes money."""
-    params = {
-        "cost": money(outcome.cost, currency),
-        "remaining": money(outcome.remaining_budget, currency),
-        "money": money(outcome.supporters_money, currency),
-        "price": money(outcome.price_per_supporter, currency),
-        "round": outcome.round,
-        "votes": outcome.votes,
-    }
-    if outcome.reason is Reason.FITS:
-        text = _("fitted in the remaining %(remaining)s for a cost of %(cost)s")
-    elif outcome.reason is Reason.DOES_NOT_FIT:
-        text = _("did not fit in the remaining %(remaining)s for a cost of %(cost)s")
-    elif outcome.reason is Reason.BOUGHT:
-        text = _(
-            "selected in round %(round)s: its %(votes)s supporters paid %(cost)s, "
-            "at most %(price)s each"
-        )
-    elif outcome.reason is Reason.SUPPORTERS_SHORT:
-        text = _("its supporters' remaining share was %(money)s for a cost of %(cost)s")
-    else:
-        text = _("nobody voted for it")
-    return text % params
-
-
 @dataclass
 class OutcomeRow:
     number: str
@@ -828,7 +800,7 @@ def results(request: HttpRequest, budget_id: int) -> HttpResponse:
                     votes=project_outcome.votes,
                     score=data.get("score"),
                     selected=project_outcome.selected,
-                    reason=explanation(project_outcome, currency),
+                    reason=project_outcome.explanation(),
                 )
             )
         difference = selectors.outcome_difference(budget, result)
