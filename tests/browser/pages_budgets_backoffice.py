@@ -65,6 +65,7 @@ PAGES_BUDGETS_BACKOFFICE: list[PageSpec] = [
         prepare=submit_with("main form[method=post] button[type=submit]"),
     ),
     PageSpec(_page("detail", OPEN_VOTE), PARTICIPATION_MANAGER, "budget with its vote open"),
+    PageSpec(_page("update", OPEN_VOTE), PARTICIPATION_MANAGER, "edit a budget"),
     PageSpec(_page("detail", PAST_VOTE), PARTICIPATION_MANAGER, "budget voted last year"),
     PageSpec(_page("project_create", OPEN_VOTE), PARTICIPATION_MANAGER, "new budget project"),
     PageSpec(_page("census", OPEN_VOTE), PARTICIPATION_MANAGER, "census list import"),

@@ -336,6 +336,42 @@ def budget_create(request: HttpRequest, process_id: int) -> HttpResponse:
     )
 
 
+@never_cache
+@roles_required(MANAGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def budget_update(request: HttpRequest, budget_id: int) -> HttpResponse:
+    budget = access_budget_for_manager(request, budget_id)
+    initial = {
+        "title": budget.title,
+        "amount": budget.amount,
+        "currency": budget.currency,
+        "zones": list(budget.zones.all()),
+        "ballot_type": budget.ballot_type,
+        "min_projects": budget.min_projects,
+        "max_projects": budget.max_projects,
+        "max_points": budget.max_points,
+        "min_age": budget.min_age,
+        "eligibility": budget.eligibility,
+    }
+    form = BudgetForm(request.POST or None, initial=initial, process=budget.process)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_update(budget=budget, agent=_actor(request), data=form.to_input())
+        except ValidationError as error:
+            _service_errors(form, error, {"zone_ids": "zones"})
+        except ActionRefused as refused:
+            form.add_error(None, _refused_message(refused))
+        else:
+            messages.success(request, _("The budget is saved."))
+            return redirect("participation_budgets_backoffice:detail", budget_id=budget.pk)
+    return render(
+        request,
+        "participation/budgets/backoffice/budget_form.html",
+        {"process": budget.process, "form": form, "budget": budget},
+        status=400 if form.errors else 200,
+    )
+
+
 def _eligible_proposals(budget: Budget) -> list[Proposal]:
     """Proposals of the budget's process the services found feasible with a cost, not yet
     projects of this budget."""

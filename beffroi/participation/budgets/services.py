@@ -176,6 +176,45 @@ def budget_create(*, process: Process, agent: User, data: BudgetInput) -> Budget
     return budget
 
 
+def budget_update(*, budget: Budget, agent: User, data: BudgetInput) -> Budget:
+    """Change a budget's settings, until voting starts (a ballot cast, or the vote phase
+    open): after that, the rules the residents voted under stay as they were."""
+    _manager(agent, budget.organisation)
+    zones, errors = _budget_errors(budget.process, data)
+    if _voting_started(budget):
+        errors.setdefault("__all__", []).append(
+            _("The budget cannot change once voting has started.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Budget.objects.select_for_update().get(pk=budget.pk)
+        before = {"amount": str(locked.amount), "ballot_type": locked.ballot_type}
+        locked.title = data.title.strip()
+        locked.amount = data.amount
+        locked.currency = data.currency
+        locked.ballot_type = data.ballot_type
+        locked.min_projects = data.min_projects
+        locked.max_projects = data.max_projects
+        locked.max_points = data.max_points if data.ballot_type == BallotType.CUMULATIVE else None
+        locked.min_age = data.min_age
+        locked.eligibility = data.eligibility
+        locked.save()
+        locked.zones.set(zones)
+        audit_record(
+            action="participation.budget_update",
+            organisation=locked.organisation,
+            actor=agent,
+            target=locked,
+            data={
+                "before": before,
+                "amount": str(data.amount),
+                "ballot_type": data.ballot_type,
+            },
+        )
+    return locked
+
+
 def _next_pabulib_id(budget: Budget) -> str:
     """One more than the largest numeric id so far (imported ids may be anything)."""
     ids = BudgetProject.objects.filter(budget=budget).values_list("pabulib_id", flat=True)

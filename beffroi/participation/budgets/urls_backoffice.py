@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.budget_list, name="list"),
     path("processus/<int:process_id>/nouveau/", views.budget_create, name="create"),
     path("<int:budget_id>/", views.budget_detail, name="detail"),
+    path("<int:budget_id>/modifier/", views.budget_update, name="update"),
     path("<int:budget_id>/projets/nouveau/", views.project_create, name="project_create"),
     path(
         "<int:budget_id>/projets/depuis-une-proposition/",

@@ -157,6 +157,24 @@ def test_it_creates_a_budget_and_puts_feasible_proposals_to_the_vote(cast: Cast)
         "knapsack",
         11,
     )
+    # Its rules can change until voting starts.
+    edit = reverse(f"{BO}:update", args=[budget.pk])
+    assert 'value="Budget de la commune"' in manager.get(edit).content.decode()
+    changed = {
+        "title": "Budget de la commune 2027",
+        "amount": "45000",
+        "currency": "EUR",
+        "ballot_type": "knapsack",
+        "min_projects": "1",
+        "min_age": "11",
+        "eligibility": "zones",
+    }
+    assert manager.post(edit, changed).status_code == 302
+    budget.refresh_from_db()
+    assert (budget.title, budget.amount) == ("Budget de la commune 2027", Decimal("45000"))
+    from beffroi.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="participation.budget_update").count() == 1
     author = participant(cast.resident, cast.org)
     feasible = make_proposal(
         process,
@@ -204,6 +222,22 @@ def test_projects_cannot_change_once_voting_started(cast: Cast) -> None:
     assert response.status_code == 400
     assert "Projects cannot change once voting has started." in response.content.decode()
     assert budget.projects.count() == 4
+    # Nor the budget's rules.
+    response = manager.post(
+        reverse(f"{BO}:update", args=[budget.pk]),
+        {
+            "title": "Autre",
+            "amount": "1",
+            "currency": "EUR",
+            "ballot_type": "approval",
+            "min_projects": "1",
+            "eligibility": "zones",
+        },
+    )
+    assert response.status_code == 400
+    assert "The budget cannot change once voting has started." in response.content.decode()
+    budget.refresh_from_db()
+    assert budget.title != "Autre"
 
 
 def test_census_import_previews_then_imports_and_a_refused_file_changes_nothing(
