@@ -21,6 +21,7 @@ from beffroi.demo import constants as c
 from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove, demo_registry
 from beffroi.demo.budgets import demo_budgets
 from beffroi.demo.participation import demo_participation
+from beffroi.demo.realisations import demo_realisations
 from beffroi.territory.models import (
     Address,
     Commune,
@@ -278,6 +279,14 @@ def demo_load(
             manager=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
         )
         say(f"{budgets.budgets} participatory budgets, {budgets.ballots} ballots written.")
+        realisations = demo_realisations(
+            organisation=organisation,
+            manager=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
+        )
+        say(
+            f"{realisations.realisations} realisations, {realisations.milestones} milestones "
+            "written."
+        )
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])
     files = (*zone_files.values(), ban_path)

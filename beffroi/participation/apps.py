@@ -17,6 +17,7 @@ AREAS = (
     "notifications",
     "statistics",
     "budgets",
+    "realisations",
 )
 
 

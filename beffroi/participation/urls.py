@@ -13,6 +13,7 @@ from beffroi.participation.notifications import urls as notifications
 from beffroi.participation.participants import urls as participants
 from beffroi.participation.processes import urls as processes
 from beffroi.participation.proposals import urls as proposals
+from beffroi.participation.realisations import urls as realisations
 from beffroi.participation.statistics import urls as statistics
 
 AREAS = (
@@ -26,6 +27,7 @@ AREAS = (
     ("participant/", participants),
     ("statistiques/", statistics),
     ("budgets/", budgets),
+    ("realisations/", realisations),
 )
 
 public: list[URLResolver] = [path(prefix, include(area.public)) for prefix, area in AREAS]

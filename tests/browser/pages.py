@@ -1442,3 +1442,12 @@ NOT_PAGES.update(
         "participation_budgets_backoffice:export_csv": "download of the results as CSV",
     }
 )
+
+# Realisations (issue 10, item 6): their rows live beside their own.
+from tests.browser.pages_realisations import (  # noqa: E402
+    NOT_PAGES_REALISATIONS,
+    PAGES_REALISATIONS,
+)
+
+PAGES += PAGES_REALISATIONS
+NOT_PAGES.update(NOT_PAGES_REALISATIONS)

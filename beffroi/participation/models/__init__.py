@@ -48,6 +48,12 @@ from beffroi.participation.models.proposals import (
     ProposalVersion,
     Support,
 )
+from beffroi.participation.models.realisations import (
+    Milestone,
+    MilestonePhoto,
+    Realisation,
+    RealisationFollow,
+)
 
 __all__ = [
     "PHASE_ACTIONS",
@@ -71,6 +77,8 @@ __all__ = [
     "Follow",
     "MatrixRow",
     "Meeting",
+    "Milestone",
+    "MilestonePhoto",
     "MunicipalProject",
     "Notification",
     "NotificationSettings",
@@ -86,6 +94,8 @@ __all__ = [
     "ProposalVersion",
     "Question",
     "Questionnaire",
+    "Realisation",
+    "RealisationFollow",
     "Registration",
     "Report",
     "Response",

@@ -21,6 +21,7 @@ class Notification(models.Model):
         THRESHOLD = "threshold", _("Support threshold reached")
         MEETING = "meeting", _("Meeting")
         MODERATION = "moderation", _("Moderation")
+        REALISATION = "realisation", _("News of a realisation")
 
     organisation = models.ForeignKey(
         "territory.Organisation", on_delete=models.CASCADE, related_name="notifications"

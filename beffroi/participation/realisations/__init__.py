@@ -1,0 +1,1 @@
+"""Realisations: the winning projects of participatory budgets followed to delivery."""
