@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "bench.imports",
     "bench.participation",
     "bench.budgets",
+    "bench.ballots",
 )
 
 

@@ -278,3 +278,6 @@ api.add_router("/subscriptions/", subscriptions_router)
 from beffroi.api.participation import router as participation_router  # noqa: E402
 
 api.add_router("/participation/", participation_router)
+from beffroi.api.budgets import router as budgets_router  # noqa: E402
+
+api.add_router("/participation/", budgets_router)

@@ -81,6 +81,7 @@ PAGES_BUDGETS_PUBLIC: list[PageSpec] = [
         lambda: url("participation_budgets:ballot", _budget_with_open_vote()),
         RESIDENT,
         "budget ballot with its running total",
+        screenshot="budget-ballot.png",
     ),
     PageSpec(
         lambda: url("participation_budgets:ballot", _budget_with_open_vote()),
@@ -92,6 +93,7 @@ PAGES_BUDGETS_PUBLIC: list[PageSpec] = [
         lambda: url("participation_budgets:results", _budget_with_outcome()),
         ANONYMOUS,
         "budget results: official outcome, rules side by side, votes chart",
+        screenshot="budget-results.png",
     ),
     PageSpec(
         lambda: url("participation_budgets:verify"),

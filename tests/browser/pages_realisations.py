@@ -50,7 +50,12 @@ def _abandon_without_reason(page: Page) -> None:
 
 
 PAGES_REALISATIONS: list[PageSpec] = [
-    PageSpec(lambda: url(f"{PUBLIC}:list"), ANONYMOUS, "realisations: list, map and timeline"),
+    PageSpec(
+        lambda: url(f"{PUBLIC}:list"),
+        ANONYMOUS,
+        "realisations: list, map and timeline",
+        screenshot="realisations.png",
+    ),
     PageSpec(
         lambda: url(f"{PUBLIC}:list", query="status=works"),
         ANONYMOUS,
@@ -61,7 +66,12 @@ PAGES_REALISATIONS: list[PageSpec] = [
         ANONYMOUS,
         "realisations filtered, none found",
     ),
-    PageSpec(_page(f"{PUBLIC}:detail", _with_photo), ANONYMOUS, "realisation with a photo"),
+    PageSpec(
+        _page(f"{PUBLIC}:detail", _with_photo),
+        ANONYMOUS,
+        "realisation with a photo",
+        screenshot="realisation.png",
+    ),
     PageSpec(
         _page(f"{PUBLIC}:detail", lambda: _realisation("delivered")),
         RESIDENT,
