@@ -62,6 +62,7 @@ from beffroi.participation.models import (
     Proposal,
     Rule,
 )
+from beffroi.participation.participants.forms import form_service_errors
 from beffroi.territory.models import Zone
 
 AGENT_ROLES = MANAGER_ROLES | ON_BEHALF_ROLES
@@ -78,18 +79,6 @@ def _actor(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _service_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str]) -> None:
-    """A service's ``ValidationError`` on the form's fields (``aliases``: the service's
-    field name → the form's), the others on the whole form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        field = aliases.get(name, name)
-        messages_ = [m for e in errors for m in e.messages]
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _refused_message(refused: ActionRefused) -> str:
@@ -322,7 +311,7 @@ def budget_create(request: HttpRequest, process_id: int) -> HttpResponse:
                 process=process, agent=_actor(request), data=form.to_input()
             )
         except ValidationError as error:
-            _service_errors(form, error, {"zone_ids": "zones"})
+            form_service_errors(form, error, {"zone_ids": "zones"})
         except ActionRefused as refused:
             form.add_error(None, _refused_message(refused))
         else:
@@ -358,7 +347,7 @@ def budget_update(request: HttpRequest, budget_id: int) -> HttpResponse:
         try:
             services.budget_update(budget=budget, agent=_actor(request), data=form.to_input())
         except ValidationError as error:
-            _service_errors(form, error, {"zone_ids": "zones"})
+            form_service_errors(form, error, {"zone_ids": "zones"})
         except ActionRefused as refused:
             form.add_error(None, _refused_message(refused))
         else:
@@ -468,7 +457,7 @@ def project_create(request: HttpRequest, budget_id: int) -> HttpResponse:
                 zone_ids=[zone.pk for zone in data["zones"]],
             )
         except ValidationError as error:
-            _service_errors(form, error, {"zone_ids": "zones"})
+            form_service_errors(form, error, {"zone_ids": "zones"})
         except ActionRefused as refused:
             form.add_error(None, _refused_message(refused))
         else:
@@ -626,7 +615,7 @@ def paper_entry(request: HttpRequest, budget_id: int) -> HttpResponse:
                 budget=budget, agent=_actor(request), sheet_number=number, choices=form.choices()
             )
         except ValidationError as error:
-            _service_errors(form, error, {"choices": "__all__"})
+            form_service_errors(form, error, {"choices": "__all__"})
         except ActionRefused as refused:
             form.add_error(None, _refused_message(refused))
         else:
@@ -922,7 +911,7 @@ def outcome_publish(request: HttpRequest, budget_id: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _service_errors(form, error, {})
+                form_service_errors(form, error, {})
             except ActionRefused as refused:
                 form.add_error(None, _refused_message(refused))
             else:

@@ -7,16 +7,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+def form_service_errors(
+    form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """A service's ``ValidationError`` on the form's fields (``aliases``: the service's
+    field name → the form's), the others on the whole form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for name, messages in error.message_dict.items():
+        field = (aliases or {}).get(name, name)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
 class ServiceErrorsMixin:
     def add_service_errors(self, error: ValidationError) -> None:
-        fields = self.fields  # type: ignore[attr-defined]
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    self.add_error(name if name in fields else None, message)  # type: ignore[attr-defined]
-        else:
-            for message in error.messages:
-                self.add_error(None, message)  # type: ignore[attr-defined]
+        form_service_errors(self, error)  # type: ignore[arg-type]
 
 
 class SmsNumberForm(ServiceErrorsMixin, forms.Form):

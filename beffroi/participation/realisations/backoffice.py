@@ -31,6 +31,7 @@ from beffroi.accounts.models import User
 from beffroi.participation.access import MANAGER_ROLES, ActionRefused
 from beffroi.participation.budgets.access import access_budget_for_manager
 from beffroi.participation.models import Budget, BudgetProject, Realisation
+from beffroi.participation.participants.forms import form_service_errors
 from beffroi.participation.realisations import selectors, services
 from beffroi.participation.realisations.access import access_realisation_for_manager
 from beffroi.participation.realisations.services import MAX_PHOTOS, PhotoInput, RealisationInput
@@ -42,18 +43,6 @@ def _actor(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _service_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str]) -> None:
-    """A service's ``ValidationError`` on the form's fields (``aliases``: the service's
-    field name → the form's), the others on the whole form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        field = aliases.get(name, name)
-        texts = [m for e in errors for m in e.messages]
-        form.add_error(field if field in form.fields else None, texts)
 
 
 # --- forms ---------------------------------------------------------------------------------
@@ -255,7 +244,7 @@ def realisation_create(request: HttpRequest) -> HttpResponse:
         try:
             realisation = services.realisation_create(project=project, agent=_actor(request))
         except ValidationError as error:
-            _service_errors(form, error, {})
+            form_service_errors(form, error, {})
         except ActionRefused as refused:
             form.add_error(None, str(refused.decision.message))
         else:
@@ -318,7 +307,7 @@ def realisation_update(request: HttpRequest, realisation_id: int) -> HttpRespons
                 realisation=realisation, agent=_actor(request), data=form.to_input()
             )
         except ValidationError as error:
-            _service_errors(form, error, {"zone_ids": "zones"})
+            form_service_errors(form, error, {"zone_ids": "zones"})
         except ActionRefused as refused:
             form.add_error(None, str(refused.decision.message))
         else:
@@ -356,7 +345,7 @@ def realisation_status(request: HttpRequest, realisation_id: int) -> HttpRespons
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _service_errors(form, error, {})
+            form_service_errors(form, error, {})
         except ActionRefused as refused:
             form.add_error(None, str(refused.decision.message))
         else:
@@ -391,7 +380,7 @@ def milestone_add(request: HttpRequest, realisation_id: int) -> HttpResponse:
                 photos=form.photos(),
             )
         except ValidationError as error:
-            _service_errors(form, error, {"photos": "photo_1"})
+            form_service_errors(form, error, {"photos": "photo_1"})
         except ActionRefused as refused:
             form.add_error(None, str(refused.decision.message))
         else:
