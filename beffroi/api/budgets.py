@@ -3,7 +3,7 @@ a process's budgets, a budget with its ballot's rules and projects, my ballot (r
 changed), the published results with every computed rule side by side, and the public check
 of a receipt code.
 
-The rules are the pages' own (``participation/budgets/views.py``): every budget is loaded
+The rules are the pages' own (``participation/budgets/selectors.py``): every budget is loaded
 through ``budgets.access.access_budget`` (another organisation's budget, or one of a draft
 process for anyone but its managers, answers 404 like a missing one), a ballot is cast only
 through ``services.ballot_cast`` (the phase, the person, age, zones or census, then every
@@ -273,7 +273,7 @@ def _rules_out(budget: Budget) -> dict[str, Any]:
         "min_projects": budget.min_projects,
         "max_projects": budget.max_projects,
         "max_points": budget.max_points,
-        "text": views.ballot_rules(budget),
+        "text": selectors.ballot_rules(budget),
     }
 
 
@@ -284,7 +284,7 @@ def _published(budget: Budget) -> bool:
 def _budget_summary(
     budget: Budget, links: _Links, *, projects: int, published: bool, now: datetime
 ) -> dict[str, Any]:
-    state = views.budget_state(budget, published=published, now=now)
+    state = selectors.budget_state(budget, published=published, now=now)
     return {
         "id": budget.pk,
         "process": budget.process.slug,
@@ -549,7 +549,7 @@ def budget_results(request: HttpRequest, budget_id: BudgetId) -> dict[str, Any]:
         for r in BudgetResult.objects.filter(budget=budget, status=BudgetResult.Status.DONE)
     }
     rules = []
-    for rule in views.RULE_ORDER:
+    for rule in selectors.RULE_ORDER:
         result = computed.get(rule)
         if result is None:
             continue

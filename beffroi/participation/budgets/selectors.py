@@ -10,9 +10,15 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from beffroi.core.templatetags.core_formats import money
 from beffroi.participation.budgets import pabulib
 from beffroi.participation.budgets.rules import ProjectOutcome, Reason, Status
 from beffroi.participation.models import (
+    Action,
     Ballot,
     BallotChoice,
     BallotType,
@@ -21,6 +27,8 @@ from beffroi.participation.models import (
     BudgetProject,
     BudgetResult,
     PaperBallotEntry,
+    Phase,
+    Rule,
 )
 from beffroi.territory.models import Organisation
 
@@ -354,3 +362,87 @@ def results_of(budget: Budget) -> dict[str, BudgetResult]:
 
 def ballots_count(budget: Budget) -> int:
     return Ballot.objects.filter(budget=budget).count()
+
+
+# --- what the pages and the API say of a budget ---------------------------------------------
+
+RULE_ORDER = (Rule.GREEDY, Rule.MES, Rule.MES_ADD1)
+
+
+# --- the state of a budget -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """``code``: "published" (results), "open" (vote open until ``date``, None when opened
+    by hand without an end in sight), "upcoming" (from ``date``), "closed", or
+    "not_scheduled" (the process has no vote phase yet)."""
+
+    code: str
+    date: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.code == "open"
+
+
+def budget_state(budget: Budget, *, published: bool, now: datetime | None = None) -> BudgetState:
+    """Read from the process's phases (prefetch ``process__phases`` for lists)."""
+    if published:
+        return BudgetState("published")
+    now = now or timezone.now()
+    phases = [phase for phase in budget.process.phases.all() if Action.VOTE in phase.actions]
+    opened = [phase for phase in phases if phase.is_open(now)]
+    if opened:
+        ends = max(phase.ends_at for phase in opened)
+        return BudgetState("open", ends if ends > now else None)
+    coming = [phase for phase in phases if phase.mode == Phase.Mode.DATES and phase.starts_at > now]
+    if coming:
+        return BudgetState("upcoming", min(phase.starts_at for phase in coming))
+    return BudgetState("closed" if phases else "not_scheduled")
+
+
+def ballot_rules(budget: Budget) -> str:
+    """The ballot type in words, with its numbers."""
+    kind = budget.ballot_type
+    amount = money(budget.amount, budget.currency)
+    if kind == BallotType.KNAPSACK:
+        text = _("Choose projects whose total cost fits in the budget of %(amount)s.") % {
+            "amount": amount
+        }
+    elif kind == BallotType.CUMULATIVE:
+        points = budget.max_points
+        if points is None:
+            text = _("Give points to the projects you prefer.")
+        else:
+            text = ngettext(
+                "Share out %(points)d point between the projects you prefer.",
+                "Share out %(points)d points between the projects you prefer.",
+                points,
+            ) % {"points": points}
+    elif kind == BallotType.RANKED:
+        text = _("Rank the projects you prefer: 1 for your first choice, then 2, 3…")
+    else:
+        text = _("Choose the projects you support.")
+    limits = []
+    if budget.min_projects > 1 or (kind == BallotType.APPROVAL and budget.min_projects):
+        limits.append(
+            ngettext(
+                "at least %(count)d project",
+                "at least %(count)d projects",
+                budget.min_projects,
+            )
+            % {"count": budget.min_projects}
+        )
+    if budget.max_projects is not None:
+        limits.append(
+            ngettext(
+                "at most %(count)d project",
+                "at most %(count)d projects",
+                budget.max_projects,
+            )
+            % {"count": budget.max_projects}
+        )
+    if limits:
+        text = f"{text} " + _("You choose %(limits)s.") % {"limits": _(" and ").join(limits)}
+    return text
