@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from beffroi.accounts.models import Role, User
 from beffroi.demo import constants as c
+from beffroi.demo import geography
 from beffroi.participation.budgets import pabulib
 from beffroi.participation.budgets.services import (
     BudgetInput,
@@ -318,6 +319,19 @@ def _budget_2027(
     return budget
 
 
+def _voter_fields(voter: int, group: str) -> dict[str, str]:
+    """The file's voter columns: the way of voting, the age and the neighbourhood (drawn
+    from the voter's own seed, so that the ballots stay those of the main draw)."""
+    own = random.Random(c.SEED * 1000 + voter)
+    places = [p for p in geography.PLACES if (p.kind == "district") == (group == "bourg")]
+    age = own.choices([own.randint(16, 24), own.randint(25, 49), own.randint(50, 90)], [2, 4, 4])
+    return {
+        "voting_method": "paper" if voter % 4 == 0 else "internet",
+        "age": str(age[0]),
+        "neighborhood": own.choice(places).name,
+    }
+
+
 def _election_2026(rng: random.Random) -> str:
     """Last year's count as a PaBuLib file: the "bourg" majority approves the big projects,
     the "hameaux" minority the small ones, each ballot with some noise."""
@@ -339,7 +353,7 @@ def _election_2026(rng: random.Random) -> str:
             pabulib.Ballot(
                 voter_id=str(voter),
                 project_ids=chosen,
-                fields={"voting_method": "paper" if voter % 4 == 0 else "internet"},
+                fields=_voter_fields(voter, group),
             )
         )
     meta = {

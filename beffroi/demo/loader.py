@@ -284,7 +284,8 @@ def demo_load(
             manager=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
         )
         say(
-            f"{realisations.realisations} realisations, {realisations.milestones} milestones "
+            f"{realisations.realisations} realisations, {realisations.milestones} milestones, "
+            f"{realisations.evaluations} evaluations with {realisations.answers} answers "
             "written."
         )
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}

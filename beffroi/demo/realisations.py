@@ -1,14 +1,17 @@
 """The demo commune's realisations, written through the realisations services.
 
 The winning projects of "Budget participatif 2026" (its official outcome is published by
-``demo.budgets``) become realisations: the first is delivered, the next ones are in works or
-in study with dated milestones (one with a photo drawn here with Pillow, the same at every
-load), the others are planned. Each is placed in the hamlet or district its title names.
+``demo.budgets``) become realisations: the first is delivered (its evaluation by residents is
+open, with answers), the next ones are in works or in study with dated milestones (one with a
+photo drawn here with Pillow, the same at every load), the fourth was delivered long ago (its
+evaluation is closed and the commune published its assessment), the others are planned. Each
+is placed in the hamlet or district its title names.
 """
 
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +22,20 @@ from django.utils import timezone, translation
 from beffroi.accounts.models import User
 from beffroi.demo import geography
 from beffroi.demo.budgets import SLUG_2026
-from beffroi.participation.models import Budget, Milestone, Realisation
+from beffroi.participation.consultations.answering import field_name, questions_of
+from beffroi.participation.models import (
+    Budget,
+    Evaluation,
+    Milestone,
+    Participant,
+    Question,
+    Realisation,
+)
+from beffroi.participation.realisations.evaluations import (
+    assessment_publish,
+    evaluation_answer,
+    invitees,
+)
 from beffroi.participation.realisations.services import (
     PhotoInput,
     RealisationInput,
@@ -45,10 +61,59 @@ PLACES_2026: dict[str, tuple[str, float, float]] = {
 SERVICES = ("Services techniques", "Espaces verts", "Bâtiments communaux")
 
 
+# What residents wrote in the evaluations (free comments, read by the agents).
+COMMENTS = (
+    "Très bien, on s'en sert tous les jours avec les enfants.",
+    "Utile, mais il manque de l'ombre l'été.",
+    "Bravo aux services, le chantier a été rapide.",
+    "Bien, mais l'éclairage s'éteint trop tôt le soir.",
+    "C'est exactement ce que nous avions proposé.",
+    "Pas encore eu l'occasion d'y aller.",
+)
+SEED = 2026
+
+
 @dataclass(frozen=True)
 class RealisationsReport:
     realisations: int
     milestones: int
+    evaluations: int
+    answers: int
+
+
+def _evaluate(realisation: Realisation, rng: random.Random, count: int) -> int:
+    """Answers of ``count`` of the people invited (satisfaction leaning to the top of the
+    scale, a use, sometimes a comment), through the evaluation service."""
+    evaluation = Evaluation.objects.select_related("questionnaire").get(realisation=realisation)
+    questions = questions_of(evaluation.questionnaire)
+    # The invited (voters of the project, followers) first; other residents use it too.
+    people = invitees(realisation)
+    known = {p.pk for p in people}
+    people += [
+        p
+        for p in Participant.objects.filter(
+            organisation_id=realisation.organisation_id,
+            user__isnull=False,
+            erased_at__isnull=True,
+            blocked_at__isnull=True,
+        ).order_by("pk")
+        if p.pk not in known
+    ]
+    answered = 0
+    for person in people[:count]:
+        data: dict[str, list[str]] = {}
+        for question in questions:
+            name = field_name(question)
+            if question.kind == Question.Kind.SCALE:
+                data[name] = [str(rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 4, 8, 6])[0])]
+            elif question.kind == Question.Kind.SINGLE:
+                choices = list(question.choices.values_list("pk", flat=True))
+                data[name] = [str(rng.choices(choices, weights=range(len(choices), 0, -1))[0])]
+            elif question.kind == Question.Kind.TEXT and rng.random() < 0.4:
+                data[name] = [rng.choice(COMMENTS)]
+        evaluation_answer(evaluation=evaluation, participant=person, data=data)
+        answered += 1
+    return answered
 
 
 def demo_photo() -> SimpleUploadedFile:
@@ -178,6 +243,21 @@ def demo_realisations(
                     status=Realisation.Status.WORKS,
                     progress=60,
                 )
+            elif index == 3:
+                _milestone(
+                    realisation,
+                    manager,
+                    today - timedelta(days=150),
+                    "Travaux terminés",
+                    "Le projet est livré au début de l'été, comme prévu.",
+                )
+                realisation_status_set(
+                    realisation=realisation,
+                    agent=manager,
+                    status=Realisation.Status.DELIVERED,
+                    progress=100,
+                    today=today - timedelta(days=150),
+                )
             elif index == 2:
                 _milestone(
                     realisation,
@@ -192,8 +272,42 @@ def demo_realisations(
                     status=Realisation.Status.STUDY,
                     progress=20,
                 )
+        rng = random.Random(SEED)
+        answers = 0
+        delivered = [r for r in created if r.pk is not None]
+        evaluated = list(
+            Realisation.objects.filter(
+                pk__in=[r.pk for r in delivered], status=Realisation.Status.DELIVERED
+            ).order_by("-delivered_at")
+        )
+        for number, realisation in enumerate(evaluated):
+            answers += _evaluate(realisation, rng, 18 if number == 0 else 30)
+            if number > 0:
+                # Delivered long ago: its evaluation ran for two months after the delivery,
+                # and the commune drew its conclusions.
+                assert realisation.delivered_at is not None
+                opened = timezone.make_aware(
+                    datetime.combine(realisation.delivered_at, datetime.min.time())
+                )
+                Evaluation.objects.filter(realisation=realisation).update(
+                    opens_at=opened, closes_at=opened + timedelta(days=60)
+                )
+                assessment_publish(
+                    evaluation=Evaluation.objects.get(realisation=realisation),
+                    agent=manager,
+                    text=(
+                        "Le projet est apprécié : la plupart des habitants qui ont répondu "
+                        "s'en servent chaque semaine.\n\n"
+                        "### Ce que la commune retient\n\n"
+                        "- le budget a été tenu ;\n"
+                        "- l'ombre manque l'été : des arbres seront plantés à l'automne ;\n"
+                        "- l'éclairage restera allumé jusqu'à 22 h."
+                    ),
+                )
     realisations = Realisation.objects.filter(organisation=organisation)
     return RealisationsReport(
         realisations=realisations.count(),
         milestones=Milestone.objects.filter(realisation__in=realisations).count(),
+        evaluations=Evaluation.objects.filter(realisation__in=realisations).count(),
+        answers=answers,
     )

@@ -338,11 +338,12 @@ def access_project_for_manager(request: HttpRequest, project_id: int) -> Municip
 
 
 def access_questionnaire(request: HttpRequest, questionnaire_id: int) -> Questionnaire:
-    """A questionnaire of a visible process of the request's organisation."""
+    """A questionnaire of a visible process of the request's organisation. A realisation's
+    evaluation is answered on the realisation's pages, under its own rules: not here."""
     organisation = request_organisation(request)
     questionnaire = (
         Questionnaire.objects.select_related("process", "project")
-        .filter(process__organisation=organisation, pk=questionnaire_id)
+        .filter(process__organisation=organisation, pk=questionnaire_id, evaluation__isnull=True)
         .first()
     )
     if questionnaire is not None and not _public_process_visible(request, questionnaire.process):

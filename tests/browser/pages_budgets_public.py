@@ -96,6 +96,12 @@ PAGES_BUDGETS_PUBLIC: list[PageSpec] = [
         screenshot="budget-results.png",
     ),
     PageSpec(
+        lambda: url("participation_budgets:report", _budget_with_outcome()),
+        ANONYMOUS,
+        "budget report: money, realisations, participation, satisfaction",
+        screenshot="budget-report.png",
+    ),
+    PageSpec(
         lambda: url("participation_budgets:verify"),
         ANONYMOUS,
         "ballot receipt check",

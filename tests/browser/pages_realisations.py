@@ -39,6 +39,23 @@ def _with_photo() -> int:
     return realisation.pk
 
 
+def _evaluated(*, still_open: bool) -> int:
+    """A delivered realisation whose evaluation is open (or closed, with an assessment)."""
+    from django.utils import timezone
+
+    from beffroi.participation.models import Evaluation
+
+    now = timezone.now()
+    evaluations = Evaluation.objects.order_by("pk")
+    found = (
+        evaluations.filter(closes_at__gt=now)
+        if still_open
+        else evaluations.filter(closes_at__lte=now, assessment_published_at__isnull=False)
+    ).first()
+    assert found is not None, f"the data has no evaluation {'open' if still_open else 'closed'}"
+    return found.realisation_id
+
+
 def _page(name: str, find: Callable[[], int]) -> Callable[[], str]:
     return lambda: url(name, find())
 
@@ -77,6 +94,38 @@ PAGES_REALISATIONS: list[PageSpec] = [
         RESIDENT,
         "delivered realisation, as a resident",
     ),
+    PageSpec(
+        _page(f"{PUBLIC}:evaluate", lambda: _evaluated(still_open=True)),
+        RESIDENT,
+        "evaluation of a delivered realisation",
+        screenshot="realisation-evaluation.png",
+    ),
+    PageSpec(
+        _page(f"{PUBLIC}:evaluate", lambda: _evaluated(still_open=True)),
+        RESIDENT,
+        "evaluation sent without the required answer",
+        prepare=submit_with("main form[method=post] button[type=submit]"),
+    ),
+    PageSpec(
+        _page(f"{PUBLIC}:evaluate", lambda: _evaluated(still_open=True)),
+        ANONYMOUS,
+        "evaluation, not signed in",
+    ),
+    PageSpec(
+        _page(f"{PUBLIC}:evaluate", lambda: _evaluated(still_open=False)),
+        RESIDENT,
+        "evaluation closed",
+    ),
+    PageSpec(
+        _page(f"{PUBLIC}:evaluation_results", lambda: _evaluated(still_open=False)),
+        ANONYMOUS,
+        "results of an evaluation as charts",
+    ),
+    PageSpec(
+        _page(f"{PUBLIC}:detail", lambda: _evaluated(still_open=False)),
+        ANONYMOUS,
+        "evaluated realisation with the commune's assessment",
+    ),
     PageSpec(lambda: url(f"{BO}:list"), PARTICIPATION_MANAGER, "realisations (back office)"),
     PageSpec(lambda: url(f"{BO}:create"), PARTICIPATION_MANAGER, "new realisation by hand"),
     PageSpec(
@@ -89,6 +138,24 @@ PAGES_REALISATIONS: list[PageSpec] = [
         PARTICIPATION_MANAGER,
         "status of a realisation: abandoned without a reason",
         prepare=_abandon_without_reason,
+    ),
+    PageSpec(
+        _page(f"{BO}:evaluation", lambda: _evaluated(still_open=True)),
+        PARTICIPATION_MANAGER,
+        "evaluation of a realisation (back office)",
+    ),
+    PageSpec(
+        _page(f"{BO}:evaluation", lambda: _evaluated(still_open=True)),
+        PARTICIPATION_MANAGER,
+        "evaluation: assessment sent empty",
+        prepare=submit_with(
+            "main form:has(input[name=action][value=assessment]) button[type=submit]"
+        ),
+    ),
+    PageSpec(
+        _page(f"{BO}:evaluation", lambda: _realisation("planned")),
+        PARTICIPATION_MANAGER,
+        "evaluation of a realisation not delivered (back office)",
     ),
     PageSpec(_page(f"{BO}:milestone", _with_photo), PARTICIPATION_MANAGER, "new milestone"),
     PageSpec(

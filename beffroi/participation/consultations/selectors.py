@@ -65,7 +65,10 @@ def process_consultations(
     process: Process,
 ) -> tuple[list[MunicipalProject], list[Questionnaire]]:
     projects = list(process.projects.all())
-    questionnaires = list(process.questionnaires.select_related("project"))
+    # Realisations' evaluations are reached from the realisations.
+    questionnaires = list(
+        process.questionnaires.filter(evaluation__isnull=True).select_related("project")
+    )
     return projects, questionnaires
 
 

@@ -481,6 +481,14 @@ def response_submit(
     A second submission replaces the first's answers; a free-text answer left unchanged
     keeps the tags agents put on it."""
     person = access.check(participant, questionnaire.process, Action.ANSWER)
+    return response_store(questionnaire=questionnaire, person=person, data=data)
+
+
+def response_store(
+    *, questionnaire: Questionnaire, person: Participant, data: Data
+) -> tuple[Response, bool]:
+    """``response_submit`` once the caller decided that ``person`` may answer (a
+    realisation's evaluation has its own rules): ``AnswersInvalid`` or the stored answers."""
     questions = questions_of(questionnaire)
     parsed = answers_parse(questions, data)
     if parsed.errors:

@@ -49,6 +49,7 @@ from beffroi.participation.models.proposals import (
     Support,
 )
 from beffroi.participation.models.realisations import (
+    Evaluation,
     Milestone,
     MilestonePhoto,
     Realisation,
@@ -74,6 +75,7 @@ __all__ = [
     "Comment",
     "CommentVote",
     "Eligibility",
+    "Evaluation",
     "Follow",
     "MatrixRow",
     "Meeting",

@@ -22,6 +22,7 @@ class Notification(models.Model):
         MEETING = "meeting", _("Meeting")
         MODERATION = "moderation", _("Moderation")
         REALISATION = "realisation", _("News of a realisation")
+        EVALUATION = "evaluation", _("Invitation to evaluate a realisation")
 
     organisation = models.ForeignKey(
         "territory.Organisation", on_delete=models.CASCADE, related_name="notifications"

@@ -153,3 +153,56 @@ class RealisationFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} → {self.realisation_id}"
+
+
+class Evaluation(models.Model):
+    """Residents' evaluation of a delivered realisation.
+
+    Opened when the realisation is delivered (or by an agent): a questionnaire of the
+    participation core (a satisfaction scale, how often it is used, a free comment; agents
+    may add questions with the questionnaire builder), answered until ``closes_at`` by any
+    resident; the people who voted for the project and the realisation's followers are
+    invited. Agents then publish a final assessment."""
+
+    realisation = models.OneToOneField(
+        Realisation, on_delete=models.CASCADE, related_name="evaluation"
+    )
+    questionnaire = models.OneToOneField(
+        "participation.Questionnaire", on_delete=models.CASCADE, related_name="evaluation"
+    )
+    # The scale question whose mean is the realisation's satisfaction (reports, lists).
+    satisfaction = models.ForeignKey(
+        "participation.Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opens_at = models.DateTimeField(_("open from"))
+    closes_at = models.DateTimeField(_("open until"))
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invited = models.PositiveIntegerField(default=0)
+    # Sanitised HTML (participation.richtext), shown once published.
+    assessment = models.TextField(_("final assessment"), blank=True)
+    assessment_published_at = models.DateTimeField(null=True, blank=True)
+    assessment_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="evaluation_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.realisation_id}: {self.questionnaire_id}"

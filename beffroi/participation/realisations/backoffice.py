@@ -12,6 +12,7 @@ and render; the services' refusals are shown as they are.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -30,11 +31,12 @@ from beffroi.accounts.access import request_organisation, roles_required
 from beffroi.accounts.models import User
 from beffroi.participation.access import MANAGER_ROLES, ActionRefused
 from beffroi.participation.budgets.access import access_budget_for_manager
-from beffroi.participation.models import Budget, BudgetProject, Realisation
+from beffroi.participation.models import Budget, BudgetProject, Evaluation, Realisation
 from beffroi.participation.participants.forms import form_service_errors
-from beffroi.participation.realisations import selectors, services
+from beffroi.participation.realisations import evaluations, selectors, services
 from beffroi.participation.realisations.access import access_realisation_for_manager
 from beffroi.participation.realisations.services import MAX_PHOTOS, PhotoInput, RealisationInput
+from beffroi.participation.richtext import FORMAT_HELP, editable_text
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp"
 
@@ -172,6 +174,30 @@ class MilestoneForm(forms.Form):
         ]
 
 
+class EvaluationOpenForm(forms.Form):
+    days = forms.IntegerField(
+        label=gettext_lazy("Open for (days)"),
+        min_value=1,
+        max_value=evaluations.EVALUATION_MAX_DAYS,
+        initial=evaluations.EVALUATION_DAYS,
+    )
+
+
+class EvaluationDatesForm(forms.Form):
+    closes_on = forms.DateField(
+        label=gettext_lazy("Open until (included)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class AssessmentForm(forms.Form):
+    assessment = forms.CharField(
+        label=gettext_lazy("Final assessment"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=FORMAT_HELP,
+    )
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 
@@ -272,8 +298,22 @@ def realisation_detail(request: HttpRequest, realisation_id: int) -> HttpRespons
             "milestones": selectors.milestones_of(realisation),
             "zones": list(realisation.zones.all()),
             "followers": realisation.follows.count(),
+            **_evaluation_summary(realisation),
         },
     )
+
+
+def _evaluation_summary(realisation: Realisation) -> dict[str, Any]:
+    evaluation = (
+        Evaluation.objects.select_related("satisfaction").filter(realisation=realisation).first()
+    )
+    if evaluation is None:
+        return {"evaluation": None}
+    return {
+        "evaluation": evaluation,
+        "evaluation_open": evaluations.evaluation_is_open(evaluation),
+        "satisfaction": evaluations.satisfaction_of(evaluation),
+    }
 
 
 def _zone_choices(request: HttpRequest) -> list[tuple[int, str]]:
@@ -392,4 +432,82 @@ def milestone_add(request: HttpRequest, realisation_id: int) -> HttpResponse:
         request,
         "participation/realisations/backoffice/milestone_form.html",
         {"realisation": realisation, "form": form, "max_photos": MAX_PHOTOS},
+    )
+
+
+@never_cache
+@roles_required(MANAGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def evaluation(request: HttpRequest, realisation_id: int) -> HttpResponse:
+    """The residents' evaluation of a delivered realisation: open it (delivering opens it),
+    change its closing date or close it, write and publish the final assessment. The
+    questions are edited with the questionnaire builder, the answers read in its results."""
+    realisation = access_realisation_for_manager(request, realisation_id)
+    current = Evaluation.objects.filter(realisation=realisation).first()
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    posted = request.POST if request.method == "POST" else None
+    open_form = EvaluationOpenForm(posted if action == "open" else None)
+    dates_form = EvaluationDatesForm(
+        posted if action == "dates" else None,
+        initial={
+            "closes_on": (
+                timezone.localtime(current.closes_at).date() - timedelta(days=1)
+                if current is not None
+                else None
+            )
+        },
+    )
+    assessment_form = AssessmentForm(
+        posted if action == "assessment" else None,
+        initial={"assessment": editable_text(current.assessment) if current else ""},
+    )
+    agent = _actor(request)
+    done = ""
+    try:
+        if action == "open" and open_form.is_valid():
+            evaluations.evaluation_open(
+                realisation=realisation, agent=agent, days=open_form.cleaned_data["days"]
+            )
+            done = _("The evaluation is open; the voters and the followers are invited.")
+        elif action == "dates" and current is not None and dates_form.is_valid():
+            day = dates_form.cleaned_data["closes_on"] + timedelta(days=1)
+            closes_at = timezone.make_aware(datetime(day.year, day.month, day.day))
+            evaluations.evaluation_dates(evaluation=current, agent=agent, closes_at=closes_at)
+            done = _("The closing date is saved.")
+        elif action == "close" and current is not None:
+            evaluations.evaluation_dates(evaluation=current, agent=agent, closes_at=timezone.now())
+            done = _("The evaluation is closed.")
+        elif action == "assessment" and current is not None and assessment_form.is_valid():
+            evaluations.assessment_publish(
+                evaluation=current,
+                agent=agent,
+                text=assessment_form.cleaned_data["assessment"],
+            )
+            done = _("The assessment is published on the realisation's page.")
+        elif action and action not in {"open", "dates", "close", "assessment"}:
+            return HttpResponse(status=400)
+    except ValidationError as error:
+        form = {"open": open_form, "dates": dates_form, "assessment": assessment_form}.get(
+            action, open_form
+        )
+        form_service_errors(form, error, {"closes_at": "closes_on"})
+    except ActionRefused as refused:
+        messages.error(request, str(refused.decision.message))
+    if done:
+        messages.success(request, done)
+        return redirect("participation_realisations_backoffice:evaluation", realisation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "participation/realisations/backoffice/evaluation.html",
+        {
+            "realisation": realisation,
+            "evaluation": current,
+            **(_evaluation_summary(realisation) if current is not None else {}),
+            "open_form": open_form,
+            "dates_form": dates_form,
+            "assessment_form": assessment_form,
+            "delivered": realisation.status == Realisation.Status.DELIVERED,
+        },
+        status=status,
     )

@@ -6,6 +6,7 @@
 - ``realisation_create``: by hand, for a project of a budget (one the commune funds besides);
 - ``realisation_update``, ``realisation_status_set``: what agents keep up to date, audited;
 - ``milestone_add``: a dated step with photos (re-encoded), notified to the followers;
+- delivering a realisation opens its evaluation by residents (``realisations.evaluations``);
 - ``realisation_follow`` / ``realisation_unfollow``: residents.
 """
 
@@ -294,6 +295,12 @@ def realisation_status_set(
             reason=locked.abandon_reason,
             data={"before": before, "after": {"status": status, "progress": locked.progress}},
         )
+        if status == Realisation.Status.DELIVERED and before["status"] != status:
+            # Delivered: residents are invited to evaluate it (once: a second delivery
+            # keeps the first evaluation).
+            from beffroi.participation.realisations.evaluations import evaluation_open
+
+            evaluation_open(realisation=locked, agent=agent)
     return locked
 
 

@@ -16,6 +16,12 @@ public: tuple[list[URLPattern], str] = (
         path("<int:realisation_id>/suivre/", views.follow, name="follow"),
         path("<int:realisation_id>/ne-plus-suivre/", views.unfollow, name="unfollow"),
         path("photos/<int:photo_id>/", views.photo, name="photo"),
+        path("<int:realisation_id>/evaluer/", views.evaluate, name="evaluate"),
+        path(
+            "<int:realisation_id>/evaluation/",
+            views.evaluation_results,
+            name="evaluation_results",
+        ),
     ],
     "participation_realisations",
 )
@@ -32,6 +38,7 @@ backoffice: tuple[list[URLPattern], str] = (
         path("<int:realisation_id>/modifier/", agents.realisation_update, name="update"),
         path("<int:realisation_id>/etat/", agents.realisation_status, name="status"),
         path("<int:realisation_id>/etapes/nouvelle/", agents.milestone_add, name="milestone"),
+        path("<int:realisation_id>/evaluation/", agents.evaluation, name="evaluation"),
     ],
     "participation_realisations_backoffice",
 )

@@ -25,8 +25,11 @@ from beffroi.accounts.access import request_organisation
 from beffroi.core.spreadsheets import csv_cell
 from beffroi.participation import access
 from beffroi.participation.access import ActionRefused
-from beffroi.participation.models import Realisation
-from beffroi.participation.realisations import selectors, services
+from beffroi.participation.consultations import selectors as consultation_selectors
+from beffroi.participation.consultations.answering import answers_as_data, questions_of
+from beffroi.participation.consultations.services import AnswersInvalid
+from beffroi.participation.models import Evaluation, Realisation
+from beffroi.participation.realisations import evaluations, selectors, services
 from beffroi.participation.realisations.access import (
     access_milestone_photo,
     access_realisation,
@@ -72,6 +75,9 @@ def realisation_list(request: HttpRequest) -> HttpResponse:
     zones = selectors.filter_zones(organisation=organisation)
     filters = _filters(request, zones)
     rows = selectors.realisations_listed(organisation=organisation, filters=filters)
+    rated = evaluations.satisfaction_by_realisation([r.pk for r in rows])
+    for row in rows:
+        row.satisfaction = rated.get(row.pk)  # type: ignore[attr-defined]
     query = _query(request)
     context: dict[str, Any] = {
         "filters": filters,
@@ -172,7 +178,37 @@ def _detail_context(request: HttpRequest, realisation: Realisation) -> dict[str,
             else None
         ),
         "is_manager": access.is_manager(request),
+        **_evaluation_context(realisation, participant),
     }
+
+
+def _evaluation_of(realisation: Realisation) -> Evaluation | None:
+    return (
+        Evaluation.objects.select_related("questionnaire", "satisfaction")
+        .filter(realisation=realisation)
+        .first()
+    )
+
+
+def _evaluation_context(realisation: Realisation, participant: Any) -> dict[str, Any]:
+    evaluation = _evaluation_of(realisation)
+    if evaluation is None:
+        return {"evaluation": None}
+    return {
+        "evaluation": evaluation,
+        "evaluation_open": evaluations.evaluation_is_open(evaluation),
+        "evaluation_results_public": _results_public(evaluation),
+        "satisfaction": evaluations.satisfaction_of(evaluation),
+        "my_response": consultation_selectors.response_of(
+            evaluation.questionnaire, participant.pk if participant is not None else None
+        ),
+    }
+
+
+def _results_public(evaluation: Evaluation) -> bool:
+    """Residents see the charts while answers come in when the agents chose so (the
+    default), and always once the evaluation is closed."""
+    return evaluation.questionnaire.results_live or not evaluations.evaluation_is_open(evaluation)
 
 
 @require_GET
@@ -227,3 +263,89 @@ def follow(request: HttpRequest, realisation_id: int) -> HttpResponse:
 @require_POST
 def unfollow(request: HttpRequest, realisation_id: int) -> HttpResponse:
     return _follow_action(request, realisation_id, follow=False)
+
+
+def _evaluation_or_404(realisation: Realisation) -> Evaluation:
+    evaluation = _evaluation_of(realisation)
+    if evaluation is None:
+        raise Http404("No evaluation.")
+    return evaluation
+
+
+def evaluate(request: HttpRequest, realisation_id: int) -> HttpResponse:
+    """The evaluation questionnaire of a delivered realisation: answered, or changed, by a
+    resident whose identity is proven, while it is open."""
+    realisation = access_realisation(request, realisation_id)
+    evaluation = _evaluation_or_404(realisation)
+    questionnaire = evaluation.questionnaire
+    participant = access.request_participant(request)
+    questions = questions_of(questionnaire)
+    decision = evaluations.answer_decide(evaluation, participant)
+    response = consultation_selectors.response_of(
+        questionnaire, participant.pk if participant is not None else None
+    )
+    errors: dict[int, str] = {}
+    status = 200
+    if request.method == "POST":
+        data = {key: request.POST.getlist(key) for key in request.POST}
+        try:
+            _response, created = evaluations.evaluation_answer(
+                evaluation=evaluation, participant=participant, data=data
+            )
+        except ActionRefused as refused:
+            messages.error(request, str(refused.decision.message))
+            status = 403
+        except AnswersInvalid as invalid:
+            errors = invalid.errors
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("Thank you: your evaluation is recorded.")
+                if created
+                else _("Your evaluation is changed."),
+            )
+            return redirect("participation_realisations:detail", realisation.pk)
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    else:
+        data = answers_as_data(response.answers.all(), questions) if response else {}
+    views = consultation_selectors.question_views(questions, data, errors)
+    return render(
+        request,
+        "participation/realisations/evaluate.html",
+        {
+            "realisation": realisation,
+            "evaluation": evaluation,
+            "questionnaire": questionnaire,
+            "questions": views,
+            "errors": [v for v in views if v.error],
+            "decision": decision,
+            "response": response,
+            "results_public": _results_public(evaluation),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def evaluation_results(request: HttpRequest, realisation_id: int) -> HttpResponse:
+    realisation = access_realisation(request, realisation_id)
+    evaluation = _evaluation_or_404(realisation)
+    public = _results_public(evaluation)
+    return render(
+        request,
+        "participation/realisations/evaluation_results.html",
+        {
+            "realisation": realisation,
+            "evaluation": evaluation,
+            "questionnaire": evaluation.questionnaire,
+            "public": public,
+            "results": (
+                consultation_selectors.questionnaire_results(evaluation.questionnaire)
+                if public
+                else None
+            ),
+            "backoffice": False,
+        },
+    )

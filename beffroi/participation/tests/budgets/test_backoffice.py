@@ -452,3 +452,22 @@ def test_the_demo_builds_an_open_vote_and_a_past_one_where_greedy_and_mes_differ
     page = manager.get(reverse(f"{BO}:results", args=[past.pk])).content.decode()
     assert "funded although the rule did not select them" in page
     assert "selected by the rule but not funded" in page
+    # Two realisations delivered and evaluated: one evaluation open with answers, the other
+    # closed with the commune's assessment; the yearly report shows their satisfaction.
+    from beffroi.participation.models import Evaluation, Response
+    from beffroi.participation.realisations.evaluations import evaluation_is_open
+
+    evaluations = list(Evaluation.objects.filter(realisation__budget=past))
+    assert len(evaluations) == 2
+    opened = [e for e in evaluations if evaluation_is_open(e)]
+    assert len(opened) == 1 and not opened[0].assessment_published_at
+    closed = next(e for e in evaluations if not evaluation_is_open(e))
+    assert closed.assessment_published_at is not None
+    assert all(
+        Response.objects.filter(questionnaire=e.questionnaire).count() >= 10 for e in evaluations
+    )
+    report = Client(HTTP_HOST="localhost").get(
+        reverse("participation_budgets:report", args=[past.pk])
+    )
+    assert report.status_code == 200 and report.context["report"].satisfaction is not None
+    assert len(report.context["report"].by_age) >= 3
