@@ -281,3 +281,6 @@ api.add_router("/participation/", participation_router)
 from beffroi.api.budgets import router as budgets_router  # noqa: E402
 
 api.add_router("/participation/", budgets_router)
+from beffroi.api.realisations import router as realisations_router  # noqa: E402
+
+api.add_router("/participation/", realisations_router)

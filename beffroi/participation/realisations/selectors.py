@@ -8,7 +8,14 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
-from beffroi.participation.models import Milestone, Participant, Realisation
+from beffroi.participation.models import (
+    Budget,
+    Milestone,
+    Participant,
+    Process,
+    Realisation,
+    RealisationFollow,
+)
 from beffroi.participation.realisations.access import realisations_public
 from beffroi.territory.models import Organisation, Zone
 
@@ -182,3 +189,49 @@ def export_rows(*, organisation: Organisation, filters: RealisationFilters) -> l
         ]
         for r in rows
     ]
+
+
+# --- For the API (beffroi/api/realisations.py) -----------------------------------------------
+
+
+def realisation_budget_shown(*, organisation: Organisation, budget_id: int) -> bool:
+    """Whether the list may be narrowed to this budget: one of the organisation's, of a
+    process residents see (a draft's budget is refused like a missing one: its realisations
+    are hidden)."""
+    return (
+        Budget.objects.filter(organisation=organisation, pk=budget_id)
+        .exclude(process__status=Process.Status.DRAFT)
+        .exists()
+    )
+
+
+def realisations_to_page(
+    *, organisation: Organisation, filters: RealisationFilters, budget_id: int | None = None
+) -> QuerySet[Realisation]:
+    """The list's realisations (``realisations_filtered``, then of one budget if given) as a
+    query to count and slice, in the list's order, with what a row shows (budget, process,
+    zones, milestone count) loaded in a constant number of queries."""
+    rows = realisations_filtered(organisation=organisation, filters=filters)
+    if budget_id is not None:
+        rows = rows.filter(budget_id=budget_id)
+    return (
+        rows.select_related("budget__process")
+        .prefetch_related(Prefetch("zones", queryset=Zone.objects.only("pk", "name", "kind")))
+        .annotate(milestone_count=Count("milestones", distinct=True))
+        .order_by("-year", "title", "pk")
+    )
+
+
+def followed_ids(*, participant: Participant | None, realisation_ids: list[int]) -> set[int]:
+    """Which of ``realisation_ids`` the person follows (one query for a page)."""
+    if participant is None or not realisation_ids:
+        return set()
+    return set(
+        RealisationFollow.objects.filter(
+            participant=participant, realisation_id__in=realisation_ids
+        ).values_list("realisation_id", flat=True)
+    )
+
+
+def follower_count(realisation: Realisation) -> int:
+    return realisation.follows.count()
