@@ -44,7 +44,7 @@ from beffroi.api.participation import (
     answers_refusals,
 )
 from beffroi.participation.models import Milestone, Realisation
-from beffroi.participation.realisations import selectors, services
+from beffroi.participation.realisations import evaluations, selectors, services
 from beffroi.participation.realisations.access import access_realisation
 from beffroi.participation.realisations.selectors import RealisationFilters
 
@@ -148,6 +148,28 @@ class RealisationPageOut(Schema):
     )
 
 
+class EvaluationOut(Schema):
+    open: bool = Field(description="Whether residents may answer now.")
+    opens_at: datetime
+    closes_at: datetime
+    answer_url: str = Field(description="The page where residents answer (open only).")
+    results_public: bool = Field(
+        description="Whether the results are public (while open if the agents chose so, "
+        "always once closed)."
+    )
+    results_url: str = Field(description="The results as charts (when public).")
+    respondents: int | None = Field(description="People who answered (results public only).")
+    satisfaction: float | None = Field(
+        description="Mean of the satisfaction scale (results public and answered only)."
+    )
+    scale_min: int
+    scale_max: int
+    assessment: str = Field(
+        description="The commune's final assessment, sanitised HTML (empty: not published)."
+    )
+    assessment_published_at: datetime | None
+
+
 class RealisationOut(RealisationSummaryOut):
     description: str = Field(description="Plain text with its line breaks.")
     abandon_reason: str = Field(description="Why it was abandoned (status abandoned).")
@@ -157,6 +179,9 @@ class RealisationOut(RealisationSummaryOut):
     )
     followers_count: int
     milestones: list[MilestoneOut] = Field(description="Oldest first.")
+    evaluation: EvaluationOut | None = Field(
+        description="Residents' evaluation, opened when the realisation is delivered."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -202,6 +227,29 @@ def _summary(realisation: Realisation, links: _Links, *, following: bool) -> dic
         "milestones_count": getattr(realisation, "milestone_count", 0),
         "url": links("participation_realisations:detail", realisation.pk),
         "following": following,
+    }
+
+
+def _evaluation_out(realisation: Realisation, links: _Links) -> dict[str, Any] | None:
+    evaluation = evaluations.evaluation_of(realisation)
+    if evaluation is None:
+        return None
+    public = evaluations.results_public(evaluation)
+    summary = evaluations.satisfaction_of(evaluation)
+    published = evaluation.assessment_published_at is not None
+    return {
+        "open": evaluations.evaluation_is_open(evaluation),
+        "opens_at": evaluation.opens_at,
+        "closes_at": evaluation.closes_at,
+        "answer_url": links("participation_realisations:evaluate", realisation.pk),
+        "results_public": public,
+        "results_url": links("participation_realisations:evaluation_results", realisation.pk),
+        "respondents": summary.respondents if public else None,
+        "satisfaction": summary.mean if public else None,
+        "scale_min": summary.scale_min,
+        "scale_max": summary.scale_max,
+        "assessment": evaluation.assessment if published else "",
+        "assessment_published_at": evaluation.assessment_published_at,
     }
 
 
@@ -330,6 +378,7 @@ def realisation_detail(request: HttpRequest, realisation_id: RealisationId) -> d
         "proposal": _proposal_ref(realisation, links),
         "followers_count": selectors.follower_count(realisation),
         "milestones": [_milestone_out(m, links) for m in milestones],
+        "evaluation": _evaluation_out(realisation, links),
         "created_at": realisation.created_at,
         "updated_at": realisation.updated_at,
     }

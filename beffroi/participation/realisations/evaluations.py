@@ -301,6 +301,20 @@ def assessment_publish(*, evaluation: Evaluation, agent: User, text: str) -> Eva
 # --- reads ---------------------------------------------------------------------------------
 
 
+def evaluation_of(realisation: Realisation) -> Evaluation | None:
+    return (
+        Evaluation.objects.select_related("questionnaire", "satisfaction")
+        .filter(realisation=realisation)
+        .first()
+    )
+
+
+def results_public(evaluation: Evaluation, now: datetime | None = None) -> bool:
+    """Residents see the charts while answers come in when the agents chose so (the
+    default), and always once the evaluation is closed."""
+    return evaluation.questionnaire.results_live or not evaluation_is_open(evaluation, now)
+
+
 @dataclass(frozen=True)
 class Satisfaction:
     respondents: int

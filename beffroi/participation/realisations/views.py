@@ -182,33 +182,19 @@ def _detail_context(request: HttpRequest, realisation: Realisation) -> dict[str,
     }
 
 
-def _evaluation_of(realisation: Realisation) -> Evaluation | None:
-    return (
-        Evaluation.objects.select_related("questionnaire", "satisfaction")
-        .filter(realisation=realisation)
-        .first()
-    )
-
-
 def _evaluation_context(realisation: Realisation, participant: Any) -> dict[str, Any]:
-    evaluation = _evaluation_of(realisation)
+    evaluation = evaluations.evaluation_of(realisation)
     if evaluation is None:
         return {"evaluation": None}
     return {
         "evaluation": evaluation,
         "evaluation_open": evaluations.evaluation_is_open(evaluation),
-        "evaluation_results_public": _results_public(evaluation),
+        "evaluation_results_public": evaluations.results_public(evaluation),
         "satisfaction": evaluations.satisfaction_of(evaluation),
         "my_response": consultation_selectors.response_of(
             evaluation.questionnaire, participant.pk if participant is not None else None
         ),
     }
-
-
-def _results_public(evaluation: Evaluation) -> bool:
-    """Residents see the charts while answers come in when the agents chose so (the
-    default), and always once the evaluation is closed."""
-    return evaluation.questionnaire.results_live or not evaluations.evaluation_is_open(evaluation)
 
 
 @require_GET
@@ -266,7 +252,7 @@ def unfollow(request: HttpRequest, realisation_id: int) -> HttpResponse:
 
 
 def _evaluation_or_404(realisation: Realisation) -> Evaluation:
-    evaluation = _evaluation_of(realisation)
+    evaluation = evaluations.evaluation_of(realisation)
     if evaluation is None:
         raise Http404("No evaluation.")
     return evaluation
@@ -322,7 +308,7 @@ def evaluate(request: HttpRequest, realisation_id: int) -> HttpResponse:
             "errors": [v for v in views if v.error],
             "decision": decision,
             "response": response,
-            "results_public": _results_public(evaluation),
+            "results_public": evaluations.results_public(evaluation),
         },
         status=status,
     )
@@ -332,7 +318,7 @@ def evaluate(request: HttpRequest, realisation_id: int) -> HttpResponse:
 def evaluation_results(request: HttpRequest, realisation_id: int) -> HttpResponse:
     realisation = access_realisation(request, realisation_id)
     evaluation = _evaluation_or_404(realisation)
-    public = _results_public(evaluation)
+    public = evaluations.results_public(evaluation)
     return render(
         request,
         "participation/realisations/evaluation_results.html",

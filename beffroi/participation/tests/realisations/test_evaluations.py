@@ -301,3 +301,27 @@ def test_the_report_waits_for_the_outcome(cast: Cast) -> None:
     assert response.status_code == 200 and response.context["report"] is None
     assert "published with the results" in response.content.decode()
     assert _client().get(reverse("participation_budgets:report", args=[999999])).status_code == 404
+
+
+def test_the_api_tells_the_evaluation_of_a_realisation(cast: Cast) -> None:
+    _budget, first, third, alice, bruno = _delivered(cast)
+    evaluation = Evaluation.objects.get(realisation=first)
+    evaluations.evaluation_answer(
+        evaluation=evaluation, participant=alice, data=_answers(evaluation, 5)
+    )
+    evaluations.evaluation_answer(
+        evaluation=evaluation, participant=bruno, data=_answers(evaluation, 4)
+    )
+    client = Client()
+    body = client.get(f"/api/v1/participation/realisations/{first.pk}").json()
+    assert body["evaluation"]["open"] is True and body["evaluation"]["respondents"] == 2
+    assert body["evaluation"]["satisfaction"] == pytest.approx(4.5)
+    assert body["evaluation"]["answer_url"].endswith(f"/realisations/{first.pk}/evaluer/")
+    assert body["evaluation"]["assessment"] == ""
+    # Results kept for the end: no figures while open.
+    questionnaire = evaluation.questionnaire
+    questionnaire.results_live = False
+    questionnaire.save(update_fields=["results_live"])
+    hidden = client.get(f"/api/v1/participation/realisations/{first.pk}").json()["evaluation"]
+    assert hidden["results_public"] is False and hidden["satisfaction"] is None
+    assert client.get(f"/api/v1/participation/realisations/{third.pk}").json()["evaluation"] is None
