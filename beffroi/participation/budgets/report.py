@@ -67,6 +67,8 @@ class Report:
     projects_on_ballot: int
     selected: list[ProjectLine]
     allocated: Decimal
+    # What the official outcome funds beyond the amount put to the vote (the commune added).
+    beyond: Decimal
     planned: Decimal
     spent: Decimal
     statuses: list[Row]
@@ -232,13 +234,15 @@ def budget_report(budget: Budget) -> Report:
             total += number * n
             count += n
     scale_order = sorted(scale_answers, key=int)
+    allocated = sum((projects[pid].cost for pid in selected_ids if pid in projects), Decimal(0))
     return Report(
         budget=budget,
         year=year,
         outcome=outcome,
         projects_on_ballot=BudgetProject.objects.filter(budget=budget).count(),
         selected=lines,
-        allocated=sum((projects[pid].cost for pid in selected_ids if pid in projects), Decimal(0)),
+        allocated=allocated,
+        beyond=max(allocated - budget.amount, Decimal(0)),
         planned=money["planned"] or Decimal(0),
         spent=money["spent"] or Decimal(0),
         statuses=_rows(statuses, [str(label) for _v, label in Realisation.Status.choices]),

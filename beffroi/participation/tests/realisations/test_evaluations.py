@@ -325,3 +325,17 @@ def test_the_api_tells_the_evaluation_of_a_realisation(cast: Cast) -> None:
     hidden = client.get(f"/api/v1/participation/realisations/{first.pk}").json()["evaluation"]
     assert hidden["results_public"] is False and hidden["satisfaction"] is None
     assert client.get(f"/api/v1/participation/realisations/{third.pk}").json()["evaluation"] is None
+
+
+def test_the_report_says_what_the_commune_added_beyond_the_budget(cast: Cast) -> None:
+    # Projects 1, 2 and 3 (30,000 + 50,000 + 20,000) in a budget of 100,000: nothing added;
+    # with project 4 (40,000) too, 40,000 beyond it.
+    within = budget_with_outcome(cast, winners=(0, 1, 2))
+    page = _client().get(reverse("participation_budgets:report", args=[within.pk]))
+    assert page.context["report"].beyond == 0
+    from beffroi.participation.budgets.services import outcome_publish
+
+    outcome_publish(budget=within, agent=cast.participation_manager, selected=project_ids(within))
+    page = _client().get(reverse("participation_budgets:report", args=[within.pk]))
+    assert page.context["report"].beyond == Decimal("40000")
+    assert "added by the commune beyond the budget" in page.content.decode()
