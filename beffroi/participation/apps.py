@@ -27,6 +27,9 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation")
 
     def ready(self) -> None:
+        from beffroi.participation.files import connect_stored_files
+
+        connect_stored_files()
         for area in AREAS:
             module = f"{self.name}.{area}.setup"
             if find_spec(module) is not None:

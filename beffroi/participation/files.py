@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import partial
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -133,3 +134,40 @@ def _sniff(data: bytes) -> tuple[str, str]:
         except (zipfile.BadZipFile, KeyError, OSError) as exc:
             raise refused from exc
     raise refused
+
+
+# --- Stored files leave with their rows ----------------------------------------------------
+
+# (model name, file fields): every upload participation keeps. A row deleted — by an agent,
+# by an erasure, or with its process — takes its files with it once the deletion commits
+# (nothing is lost if it rolls back).
+STORED_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Process", ("illustration",)),
+    ("ProcessDocument", ("file",)),
+    ("ProposalFile", ("file",)),
+    ("MunicipalProject", ("image",)),
+    ("MilestonePhoto", ("file",)),
+)
+
+
+def forget_stored_files(sender: type, instance: object, **kwargs: object) -> None:
+    from django.db import transaction
+
+    fields = dict(STORED_FILES).get(sender.__name__, ())
+    for name in fields:
+        stored = getattr(instance, name)
+        if stored and stored.name:
+            transaction.on_commit(partial(stored.storage.delete, stored.name))
+
+
+def connect_stored_files() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_delete
+
+    for model_name, _fields in STORED_FILES:
+        post_delete.connect(
+            forget_stored_files,
+            sender=apps.get_model("participation", model_name),
+            weak=False,
+            dispatch_uid=f"participation.files.{model_name}",
+        )

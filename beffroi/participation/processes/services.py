@@ -778,10 +778,8 @@ def document_delete(*, document: ProcessDocument, actor: User | None) -> None:
             target=document,
             data={"process": document.process_id, "title": document.title},
         )
-        stored = document.file.name
+        # Its file goes once the deletion commits (participation.files.forget_stored_files).
         document.delete()
-        storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(stored) if stored else None)
 
 
 # ---------------------------------------------------------------------------------------------

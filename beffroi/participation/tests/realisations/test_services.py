@@ -226,3 +226,25 @@ def test_it_refuses_a_fake_image_and_a_photo_without_description(
     assert "describe it" in str(error.value)
     assert not Milestone.objects.exists() and not MilestonePhoto.objects.exists()
     assert not list(tmp_path.rglob("*.*"))
+
+
+def test_photos_leave_the_disk_with_their_rows_once_committed(
+    cast: Cast, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    realisation = _realisation(cast)
+    services.milestone_add(
+        realisation=realisation,
+        agent=cast.participation_manager,
+        on=date(2026, 5, 4),
+        title="Charpente posée",
+        photos=[PhotoInput(upload=jpeg_with_gps(), alt_text="La charpente")],
+    )
+    path = tmp_path / MilestonePhoto.objects.get().file.name
+    assert path.exists()
+    # Deleted with its budget's process (a cascade): the file goes when the deletion commits.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        realisation.budget.process.delete()
+    assert path.exists() and len(callbacks) == 1
+    callbacks[0]()
+    assert not path.exists()
