@@ -5,6 +5,7 @@ no tile server is configured."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -15,6 +16,7 @@ from tests.browser.pages import (
     ADMINISTRATOR,
     ALERT_AUTHOR,
     ANONYMOUS,
+    IDEAS,
     SOCIAL_AGENT,
     my_address_result,
     url,
@@ -233,3 +235,55 @@ def test_it_keeps_every_map_page_free_of_violations_with_the_base_map(
                 failures.append(f"{path}: broken references {missing}")
         context.close()
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("path", "element"),
+    [
+        (lambda: url("participation_proposals:map", IDEAS), "div.proposals-map"),
+        (lambda: url("participation_realisations:list"), "div.realisations-map"),
+    ],
+    ids=["proposals", "realisations"],
+)
+def test_it_draws_the_points_of_proposals_and_realisations(
+    browser: Browser, live_server: LiveServer, path: Any, element: str
+) -> None:
+    """Both maps share BeffroiMap.pointsMap: the points are drawn (on a canvas), the count is
+    written for screen readers, and a click on a point opens its popup with a link."""
+    page = open_as(browser, live_server, ANONYMOUS, path())
+    count = page.locator("#map-count")
+    expect(count).to_have_text(re.compile(r"\d+$"))
+    drawn = int((count.text_content() or "0").split()[-1])
+    assert drawn > 0
+    box = page.locator(element).bounding_box()
+    assert box is not None
+    assert page.locator(f"{element} .leaflet-overlay-pane canvas").count() == 1
+    page.locator(element).scroll_into_view_if_needed()
+    # A point is found by scanning the canvas for the markers' fill colour, then clicked.
+    spot = page.evaluate(
+        """(selector) => {
+          const canvas = document.querySelector(selector + ' .leaflet-overlay-pane canvas');
+          const ctx = canvas.getContext('2d');
+          const {width, height} = canvas;
+          const data = ctx.getImageData(0, 0, width, height).data;
+          const ratio = width / canvas.getBoundingClientRect().width;
+          for (let y = 0; y < height; y += 2) {
+            for (let x = 0; x < width; x += 2) {
+              const i = (y * width + x) * 4;
+              const [red, green, blue] = [data[i], data[i + 1], data[i + 2]];
+              // #2b6cb0 blended at 0.8 over the map: a clearly blue pixel.
+              if (blue > 150 && red < 110 && green > 90 && green < 150) {
+                const r = canvas.getBoundingClientRect();
+                return [r.left + x / ratio, r.top + y / ratio];
+              }
+            }
+          }
+          return null;
+        }""",
+        element,
+    )
+    assert spot is not None
+    page.mouse.click(spot[0], spot[1])
+    popup = page.locator(f"{element} .leaflet-popup-content a")
+    expect(popup).to_have_count(1)
+    assert (popup.get_attribute("href") or "").startswith("/participer/")

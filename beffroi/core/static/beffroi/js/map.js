@@ -560,8 +560,82 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     initAll(event.target);
   });
+  /*
+   * A map of points read from a GeoJSON endpoint (proposals, realisations): the element's
+   * data attributes give the centre, the tiles, the endpoint ("data-geojson-url") and where
+   * to write the count once drawn ("data-count-target", "data-count-text"). ``options``:
+   * ``marker(feature, latlng)`` draws one point (never by colour alone), ``details(props,
+   * element)`` the popup's line under the title. Titles are set as text, never parsed as
+   * HTML; points are drawn on a canvas so that 10,000 stay fluid. The page's list is the
+   * keyboard's and the screen reader's way to the same items.
+   */
+  function pointsMap(element, options) {
+    if (typeof L === "undefined" || element.getAttribute("data-points-ready")) {
+      return;
+    }
+    element.setAttribute("data-points-ready", "1");
+    translateControls();
+    var map = L.map(element, { keyboard: true, preferCanvas: true }).setView(
+      [number(element.getAttribute("data-center-lat"), 46.6), number(element.getAttribute("data-center-lon"), 2.4)],
+      number(element.getAttribute("data-zoom"), 13)
+    );
+    L.tileLayer(element.getAttribute("data-tile-url") || "/tiles/{z}/{x}/{y}.png", {
+      maxZoom: 19,
+      attribution: escapeHtml(element.getAttribute("data-tile-attribution") || "")
+    }).addTo(map);
+    addBaseMap(map);
+    var countTarget = document.getElementById(element.getAttribute("data-count-target") || "");
+    var countText = element.getAttribute("data-count-text") || "";
+    var url = element.getAttribute("data-geojson-url");
+    if (!url || typeof window.fetch !== "function") {
+      return;
+    }
+    function popup(feature) {
+      var props = feature.properties || {};
+      var box = document.createElement("div");
+      var link = document.createElement("a");
+      link.href = props.url;
+      link.textContent = props.name;
+      var strong = document.createElement("strong");
+      strong.appendChild(link);
+      box.appendChild(strong);
+      var line = document.createElement("div");
+      line.textContent = options.details(props, element);
+      box.appendChild(line);
+      return box;
+    }
+    window
+      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (!data || !data.features) {
+          return;
+        }
+        var layer = L.geoJSON(data, {
+          pointToLayer: options.marker,
+          onEachFeature: function (feature, item) {
+            item.bindPopup(function () {
+              return popup(feature);
+            });
+          }
+        }).addTo(map);
+        if (layer.getLayers().length) {
+          map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 });
+        }
+        if (countTarget) {
+          countTarget.textContent = (countText + " " + String(data.features.length)).trim();
+        }
+      })
+      .catch(function () {
+        /* The page's list stays the way to the same items. */
+      });
+  }
+
   window.BeffroiMap = {
     init: initAll,
+    pointsMap: pointsMap,
     circleToPolygon: circleToPolygon,
     addBaseMap: addBaseMap,
     translateControls: translateControls
