@@ -168,7 +168,12 @@ def demo_realisations(
         created = realisations_from_outcome(budget=budget, agent=manager)
         for index, realisation in enumerate(created):
             lat, lon = _place(realisation.title)
-            spent = {0: Decimal("1.02"), 1: Decimal("0.55"), 2: Decimal("0.1")}.get(index)
+            spent = {
+                0: Decimal("1.02"),
+                1: Decimal("0.55"),
+                2: Decimal("0.1"),
+                3: Decimal("0.96"),
+            }.get(index)
             realisation = realisation_update(
                 realisation=realisation,
                 agent=manager,
@@ -290,7 +295,7 @@ def demo_realisations(
                     datetime.combine(realisation.delivered_at, datetime.min.time())
                 )
                 Evaluation.objects.filter(realisation=realisation).update(
-                    opens_at=opened, closes_at=opened + timedelta(days=60)
+                    opens_at=opened, closes_at=opened + timedelta(days=61)
                 )
                 assessment_publish(
                     evaluation=Evaluation.objects.get(realisation=realisation),
@@ -299,9 +304,10 @@ def demo_realisations(
                         "Le projet est apprécié : la plupart des habitants qui ont répondu "
                         "s'en servent chaque semaine.\n\n"
                         "### Ce que la commune retient\n\n"
-                        "- le budget a été tenu ;\n"
-                        "- l'ombre manque l'été : des arbres seront plantés à l'automne ;\n"
-                        "- l'éclairage restera allumé jusqu'à 22 h."
+                        "- le budget a été tenu, un peu en dessous de ce qui était prévu ;\n"
+                        "- des habitants en demandent un second dans un autre quartier : "
+                        "l'idée pourra être proposée au prochain budget participatif ;\n"
+                        "- l'entretien est confié aux services techniques."
                     ),
                 )
     realisations = Realisation.objects.filter(organisation=organisation)

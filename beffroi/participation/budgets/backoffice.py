@@ -33,7 +33,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -88,6 +88,13 @@ def _refused_message(refused: ActionRefused) -> str:
 # --- forms ---------------------------------------------------------------------------------
 
 
+# Bounds of the numbers agents type: what the columns hold (PositiveSmallIntegerField,
+# PositiveIntegerField) and far above any real ballot.
+SMALL_MAX = 32767
+POINTS_MAX = 1_000_000
+SHEET_MAX = 2_147_483_647
+
+
 class BudgetForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     amount = forms.DecimalField(
@@ -113,17 +120,22 @@ class BudgetForm(forms.Form):
         widget=forms.RadioSelect,
     )
     min_projects = forms.IntegerField(
-        label=gettext_lazy("Minimum number of projects on a ballot"), min_value=0, initial=1
+        label=gettext_lazy("Minimum number of projects on a ballot"),
+        min_value=0,
+        max_value=SMALL_MAX,
+        initial=1,
     )
     max_projects = forms.IntegerField(
         label=gettext_lazy("Maximum number of projects on a ballot"),
         min_value=1,
+        max_value=SMALL_MAX,
         required=False,
         help_text=gettext_lazy("Empty: no maximum."),
     )
     max_points = forms.IntegerField(
         label=gettext_lazy("Points each voter shares out"),
         min_value=1,
+        max_value=POINTS_MAX,
         required=False,
         help_text=gettext_lazy("For cumulative ballots only."),
     )
@@ -210,6 +222,7 @@ class PaperForm(forms.Form):
     sheet_number = forms.IntegerField(
         label=gettext_lazy("Sheet number"),
         min_value=1,
+        max_value=SHEET_MAX,
         help_text=gettext_lazy("The number printed on the sheet."),
     )
 
@@ -232,7 +245,7 @@ class PaperForm(forms.Form):
                 else:
                     label = _("Rank of “%(title)s”") % {"title": project.title}
                 self.fields[f"project_{project.pk}"] = forms.IntegerField(
-                    label=label, min_value=0, required=False
+                    label=label, min_value=0, max_value=POINTS_MAX, required=False
                 )
 
     def choices(self) -> list[int] | dict[int, int]:
@@ -581,7 +594,9 @@ def _sheet_rows(budget: Budget, projects: Sequence[BudgetProject]) -> list[_Shee
             typed = []
             for agent_id, value in difference.values.items():
                 name = agents.get(agent_id) or _("an agent")
-                if value is None:
+                if value is None and kind in (BallotType.APPROVAL, BallotType.KNAPSACK):
+                    what = _("not ticked")
+                elif value is None:
                     what = _("not chosen")
                 elif kind == BallotType.CUMULATIVE:
                     what = _("%(points)d points") % {"points": value}
@@ -594,7 +609,7 @@ def _sheet_rows(budget: Budget, projects: Sequence[BudgetProject]) -> list[_Shee
                 _("“%(title)s” — %(typed)s")
                 % {
                     "title": titles.get(difference.project_id, str(difference.project_id)),
-                    "typed": "; ".join(typed),
+                    "typed": pgettext("list separator", "; ").join(typed),
                 }
             )
         rows.append(_SheetRow(sheet=sheet, differences=words))

@@ -32,6 +32,7 @@ from beffroi.participation.models import (
     Answer,
     AnswerTag,
     Choice,
+    Evaluation,
     MatrixRow,
     MunicipalProject,
     Opinion,
@@ -320,7 +321,14 @@ def _question_check(
             add("max_choices", _("Allow at least one choice."))
         elif choices and data.max_choices > len(choices):
             add("max_choices", _("There are fewer choices than this."))
-    if kind == Question.Kind.SCALE and not (
+    if (
+        kind == Question.Kind.SCALE
+        and question.pk is not None
+        and (data.scale_min, data.scale_max) != (1, 5)
+        and question_protected(question)
+    ):
+        add("scale_max", question_protected(question))
+    elif kind == Question.Kind.SCALE and not (
         SCALE_LOWEST <= data.scale_min < data.scale_max <= SCALE_HIGHEST
     ):
         add(
@@ -423,8 +431,24 @@ def question_update(*, question: Question, data: QuestionData) -> Question:
         return question
 
 
+def question_protected(question: Question) -> str:
+    """Why ``question`` may not be deleted nor have its scale changed ("" when it may): a
+    realisation's satisfaction is read on its page, in the list and in the budget's report."""
+    if Evaluation.objects.filter(satisfaction=question).exists():
+        return _(
+            "This question measures residents' satisfaction with the realisation: its page, "
+            "the list of realisations and the budget's report show it. It cannot be deleted "
+            "and its scale stays from 1 to 5; its wording may change."
+        )
+    return ""
+
+
 def question_delete(*, question: Question) -> list[Question]:
-    """Delete ``question``; the questions it conditioned become unconditional (returned)."""
+    """Delete ``question``; the questions it conditioned become unconditional (returned).
+    Refused for a realisation's satisfaction question (``question_protected``)."""
+    protected = question_protected(question)
+    if protected:
+        raise _fail(None, protected)
     with transaction.atomic():
         dependants = list(question.dependants.all())
         for dependant in dependants:

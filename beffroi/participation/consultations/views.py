@@ -34,6 +34,7 @@ from beffroi.participation.consultations.forms import (
 )
 from beffroi.participation.models import (
     Action,
+    Evaluation,
     MunicipalProject,
     Opinion,
     Process,
@@ -407,6 +408,10 @@ def questionnaire_builder(request: HttpRequest, questionnaire_id: int) -> HttpRe
             ],
             "kinds": Question.Kind.choices,
             "responses": questionnaire.responses.count(),
+            # A realisation's evaluation: its pages are the realisation's.
+            "evaluation": Evaluation.objects.filter(questionnaire=questionnaire)
+            .select_related("realisation")
+            .first(),
         },
     )
 
@@ -483,8 +488,15 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
 def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access.access_question_for_manager(request, question_id)
     questionnaire = question.questionnaire
+    protected = services.question_protected(question)
     if request.method == "POST":
-        dependants = services.question_delete(question=question)
+        try:
+            dependants = services.question_delete(question=question)
+        except services.ConsultationError as refused:
+            messages.error(request, str(refused))
+            return redirect(
+                "participation_consultations_backoffice:questionnaire_builder", questionnaire.pk
+            )
         messages.success(request, _("The question is deleted."))
         for dependant in dependants:
             messages.warning(
@@ -503,6 +515,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
             "questionnaire": questionnaire,
             "question": question,
             "answers": question.answers.values("response_id").distinct().count(),
+            "protected": protected,
         },
     )
 

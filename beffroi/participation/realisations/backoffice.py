@@ -12,7 +12,6 @@ and render; the services' refusals are shown as they are.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -312,6 +311,7 @@ def _evaluation_summary(realisation: Realisation) -> dict[str, Any]:
     return {
         "evaluation": evaluation,
         "evaluation_open": evaluations.evaluation_is_open(evaluation),
+        "last_day": evaluations.evaluation_last_day(evaluation),
         "satisfaction": evaluations.satisfaction_of(evaluation),
     }
 
@@ -420,7 +420,7 @@ def milestone_add(request: HttpRequest, realisation_id: int) -> HttpResponse:
                 photos=form.photos(),
             )
         except ValidationError as error:
-            form_service_errors(form, error, {"photos": "photo_1"})
+            form_service_errors(form, error, {})
         except ActionRefused as refused:
             form.add_error(None, str(refused.decision.message))
         else:
@@ -450,11 +450,7 @@ def evaluation(request: HttpRequest, realisation_id: int) -> HttpResponse:
     dates_form = EvaluationDatesForm(
         posted if action == "dates" else None,
         initial={
-            "closes_on": (
-                timezone.localtime(current.closes_at).date() - timedelta(days=1)
-                if current is not None
-                else None
-            )
+            "closes_on": evaluations.evaluation_last_day(current) if current is not None else None
         },
     )
     assessment_form = AssessmentForm(
@@ -470,12 +466,12 @@ def evaluation(request: HttpRequest, realisation_id: int) -> HttpResponse:
             )
             done = _("The evaluation is open; the voters and the followers are invited.")
         elif action == "dates" and current is not None and dates_form.is_valid():
-            day = dates_form.cleaned_data["closes_on"] + timedelta(days=1)
-            closes_at = timezone.make_aware(datetime(day.year, day.month, day.day))
-            evaluations.evaluation_dates(evaluation=current, agent=agent, closes_at=closes_at)
+            evaluations.evaluation_dates(
+                evaluation=current, agent=agent, last_day=dates_form.cleaned_data["closes_on"]
+            )
             done = _("The closing date is saved.")
         elif action == "close" and current is not None:
-            evaluations.evaluation_dates(evaluation=current, agent=agent, closes_at=timezone.now())
+            evaluations.evaluation_close(evaluation=current, agent=agent)
             done = _("The evaluation is closed.")
         elif action == "assessment" and current is not None and assessment_form.is_valid():
             evaluations.assessment_publish(

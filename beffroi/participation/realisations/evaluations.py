@@ -5,7 +5,7 @@
   (satisfaction on a scale, how often the place or service is used, a free comment), open
   for ``EVALUATION_DAYS``; the people who voted for the project and the realisation's
   followers are invited (a notification, e-mailed to those who asked for e-mails at once);
-- ``evaluation_dates``: agents extend or close the evaluation;
+- ``evaluation_dates``, ``evaluation_close``: agents change its last day, or close it now;
 - ``evaluation_answer``: any resident whose identity is proven (an account, or an SMS code)
   answers while it is open, and may change the answers;
 - ``assessment_publish``: the agents' final assessment, shown on the realisation's page and
@@ -17,7 +17,7 @@ Reads (the state, the satisfaction summary) are at the end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -140,6 +140,9 @@ def evaluation_open(
             {"days": [_("Give a number of days from 1 to %(n)d.") % {"n": EVALUATION_MAX_DAYS}]}
         )
     now = now or timezone.now()
+    # Open through the whole last day: until the midnight that ends it.
+    last_day = timezone.localtime(now).date() + timedelta(days=days)
+    closes_at = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     existing = Evaluation.objects.filter(realisation=realisation).first()
     if existing is not None:
         return existing
@@ -162,7 +165,7 @@ def evaluation_open(
                 questionnaire=questionnaire,
                 satisfaction=satisfaction,
                 opens_at=now,
-                closes_at=now + timedelta(days=days),
+                closes_at=closes_at,
             )
             invited = notify(
                 recipients=invitees(realisation),
@@ -170,7 +173,7 @@ def evaluation_open(
                 title=_("“%(realisation)s” is delivered: what do you think of it?")
                 % {"realisation": realisation.title},
                 body=_("You may evaluate it until %(date)s.")
-                % {"date": long_date(timezone.localtime(evaluation.closes_at).date())},
+                % {"date": long_date(evaluation_last_day(evaluation))},
                 url=reverse("participation_realisations:evaluate", args=[realisation.pk]),
             )
             evaluation.invited = invited
@@ -189,24 +192,8 @@ def evaluation_open(
     return evaluation
 
 
-def evaluation_dates(
-    *, evaluation: Evaluation, agent: User, closes_at: datetime, now: datetime | None = None
-) -> Evaluation:
-    """Extend the evaluation, or close it (``closes_at`` now or earlier: now)."""
+def _dates_record(evaluation: Evaluation, agent: User, closes_at: datetime) -> Evaluation:
     realisation = evaluation.realisation
-    _manager(agent, realisation)
-    now = now or timezone.now()
-    closes_at = max(closes_at, now)
-    if closes_at <= evaluation.opens_at:
-        closes_at = evaluation.opens_at + timedelta(seconds=1)
-    if closes_at > evaluation.opens_at + timedelta(days=EVALUATION_MAX_DAYS):
-        raise ValidationError(
-            {
-                "closes_at": [
-                    _("An evaluation stays open %(n)d days at most.") % {"n": EVALUATION_MAX_DAYS}
-                ]
-            }
-        )
     before = evaluation.closes_at
     evaluation.closes_at = closes_at
     evaluation.save(update_fields=["closes_at"])
@@ -218,6 +205,54 @@ def evaluation_dates(
         data={"before": before.isoformat(), "after": closes_at.isoformat()},
     )
     return evaluation
+
+
+def evaluation_dates(
+    *, evaluation: Evaluation, agent: User, last_day: date, now: datetime | None = None
+) -> Evaluation:
+    """Open the evaluation until the end of ``last_day`` (today or later: closing it now is
+    ``evaluation_close``), at most ``EVALUATION_MAX_DAYS`` after its opening."""
+    _manager(agent, evaluation.realisation)
+    now = now or timezone.now()
+    if last_day < timezone.localtime(now).date():
+        raise ValidationError(
+            {
+                "closes_at": [
+                    _(
+                        "Choose today or a later day. To close the evaluation now, use "
+                        "“Close the evaluation now”."
+                    )
+                ]
+            }
+        )
+    closes_at = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+    if closes_at > evaluation.opens_at + timedelta(days=EVALUATION_MAX_DAYS + 1):
+        raise ValidationError(
+            {
+                "closes_at": [
+                    _("An evaluation stays open %(n)d days at most.") % {"n": EVALUATION_MAX_DAYS}
+                ]
+            }
+        )
+    return _dates_record(evaluation, agent, closes_at)
+
+
+def evaluation_close(
+    *, evaluation: Evaluation, agent: User, now: datetime | None = None
+) -> Evaluation:
+    """Close the evaluation now (nothing changes when it is closed already)."""
+    _manager(agent, evaluation.realisation)
+    now = now or timezone.now()
+    if not evaluation_is_open(evaluation, now):
+        return evaluation
+    return _dates_record(
+        evaluation, agent, max(now, evaluation.opens_at + timedelta(microseconds=1))
+    )
+
+
+def evaluation_last_day(evaluation: Evaluation) -> date:
+    """The last day residents may answer (the evaluation closes at the end of it)."""
+    return timezone.localtime(evaluation.closes_at - timedelta(microseconds=1)).date()
 
 
 def evaluation_is_open(evaluation: Evaluation, now: datetime | None = None) -> bool:

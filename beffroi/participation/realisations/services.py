@@ -328,17 +328,16 @@ def milestone_add(
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("%(n)d photos at most.") % {"n": MAX_PHOTOS}]
     checked = []
+    # Each photo's errors under "photo_<n>" (forms show them by the photo's own field).
     for index, photo in enumerate(photos[:MAX_PHOTOS], start=1):
         if not photo.alt_text.strip():
-            errors.setdefault("photos", []).append(
-                _("Photo %(n)d: describe it for people who cannot see it.") % {"n": index}
+            errors.setdefault(f"alt_{index}", []).append(
+                _("Describe the photo for people who cannot see it.")
             )
         try:
             checked.append((image_checked(photo.upload, stem="photo"), photo.alt_text.strip()))
         except FileRefused as refused:
-            errors.setdefault("photos", []).append(
-                _("Photo %(n)d: %(reason)s") % {"n": index, "reason": str(refused)}
-            )
+            errors.setdefault(f"photo_{index}", []).append(str(refused))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -189,6 +189,7 @@ def _evaluation_context(realisation: Realisation, participant: Any) -> dict[str,
     return {
         "evaluation": evaluation,
         "evaluation_open": evaluations.evaluation_is_open(evaluation),
+        "last_day": evaluations.evaluation_last_day(evaluation),
         "evaluation_results_public": evaluations.results_public(evaluation),
         "satisfaction": evaluations.satisfaction_of(evaluation),
         "my_response": consultation_selectors.response_of(
@@ -308,6 +309,8 @@ def evaluate(request: HttpRequest, realisation_id: int) -> HttpResponse:
             "errors": [v for v in views if v.error],
             "decision": decision,
             "response": response,
+            "evaluation_open": evaluations.evaluation_is_open(evaluation),
+            "last_day": evaluations.evaluation_last_day(evaluation),
             "results_public": evaluations.results_public(evaluation),
         },
         status=status,

@@ -286,8 +286,8 @@ def test_paper_sheets_count_when_two_agents_agree_and_show_differences(cast: Cas
     differ = manager.post(url, {"sheet_number": "2", "projects": [str(c)]}, follow=True)
     text = differ.content.decode()
     assert "Typings differ: not counted" in text
-    assert "“Projet 1” — Fabien Accueil: ticked; Paul Participation: not chosen" in text
-    assert "“Projet 3” — Fabien Accueil: not chosen; Paul Participation: ticked" in text
+    assert "“Projet 1” — Fabien Accueil: ticked; Paul Participation: not ticked" in text
+    assert "“Projet 3” — Fabien Accueil: not ticked; Paul Participation: ticked" in text
     assert Ballot.objects.filter(budget=budget).count() == 1
     # The same agent twice is refused with the service's words.
     again = desk.post(url, {"sheet_number": "2", "projects": [str(a)]})
@@ -298,6 +298,9 @@ def test_paper_sheets_count_when_two_agents_agree_and_show_differences(cast: Cas
     )
     assert too_many.status_code == 400 and "Choose at most 3 projects." in too_many.content.decode()
     assert PaperBallotEntry.objects.filter(sheet_number=3).count() == 0
+    # A number no column holds is a form error, not a server error.
+    huge = desk.post(url, {"sheet_number": "99999999999999999999", "projects": [str(a)]})
+    assert huge.status_code == 400 and "sheet_number" in huge.content.decode()
 
 
 def test_results_are_computed_by_the_task_and_shown_side_by_side(

@@ -3,7 +3,7 @@ yearly report sums up money, projects, participation and satisfaction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -103,7 +103,9 @@ def test_delivering_opens_the_evaluation_and_invites_voters_and_followers(cast: 
     kinds = [q.kind for q in questions_of(evaluation.questionnaire)]
     assert kinds == ["scale", "single", "single", "text"]
     assert evaluation.satisfaction is not None and evaluation.satisfaction.kind == "scale"
-    assert evaluation.closes_at - evaluation.opens_at == timedelta(days=60)
+    # Open through the whole 60th day after today.
+    assert evaluations.evaluation_last_day(evaluation) == timezone.localdate() + timedelta(days=60)
+    assert timezone.localtime(evaluation.closes_at).time() == time.min
     assert AuditEvent.objects.filter(action="participation.evaluation_open").count() == 1
     # Not delivered: no evaluation; delivered again: the same one, nobody invited twice.
     assert not Evaluation.objects.filter(realisation=third).exists()
@@ -150,9 +152,17 @@ def test_residents_answer_while_open_and_the_rules_hold(cast: Cast) -> None:
             evaluation=evaluation, participant=bruno, data=_answers(evaluation, 1)
         )
     # Closed: refused, nothing changes.
-    evaluations.evaluation_dates(
-        evaluation=evaluation, agent=cast.participation_manager, closes_at=timezone.now()
-    )
+    manager = cast.participation_manager
+    today = timezone.localdate()
+    # A past last day is refused (closing is its own action); the last day is included.
+    with pytest.raises(ValidationError):
+        evaluations.evaluation_dates(
+            evaluation=evaluation, agent=manager, last_day=today - timedelta(days=1)
+        )
+    evaluations.evaluation_dates(evaluation=evaluation, agent=manager, last_day=today)
+    assert evaluations.evaluation_last_day(evaluation) == today
+    assert evaluations.evaluation_is_open(evaluation)
+    evaluations.evaluation_close(evaluation=evaluation, agent=manager)
     with pytest.raises(ActionRefused):
         evaluations.evaluation_answer(
             evaluation=evaluation, participant=alice, data=_answers(evaluation, 1)
@@ -339,3 +349,39 @@ def test_the_report_says_what_the_commune_added_beyond_the_budget(cast: Cast) ->
     page = _client().get(reverse("participation_budgets:report", args=[within.pk]))
     assert page.context["report"].beyond == Decimal("40000")
     assert "added by the commune beyond the budget" in page.content.decode()
+
+
+def test_the_satisfaction_question_cannot_be_deleted_nor_rescaled(cast: Cast) -> None:
+    from beffroi.participation.consultations import services as consultations
+
+    _budget, first, _third, _alice, _bruno = _delivered(cast)
+    evaluation = Evaluation.objects.get(realisation=first)
+    satisfaction = evaluation.satisfaction
+    assert satisfaction is not None
+    with pytest.raises(consultations.ConsultationError):
+        consultations.question_delete(question=satisfaction)
+    with pytest.raises(consultations.ConsultationError):
+        consultations.question_update(
+            question=satisfaction,
+            data=consultations.QuestionData(text="Note ?", scale_min=0, scale_max=10),
+        )
+    consultations.question_update(
+        question=satisfaction,
+        data=consultations.QuestionData(text="Êtes-vous satisfait ?", scale_min=1, scale_max=5),
+    )
+    agent = _client(cast.participation_manager)
+    url = reverse("participation_consultations_backoffice:question_delete", args=[satisfaction.pk])
+    page = agent.get(url).content.decode()
+    assert "It cannot be deleted" in page and "Delete the question</button>" not in page
+    assert agent.post(url).status_code == 302
+    assert Question.objects.filter(pk=satisfaction.pk).exists()
+    # The other questions may go.
+    other = questions_of(evaluation.questionnaire)[1]
+    consultations.question_delete(question=other)
+    builder = agent.get(
+        reverse(
+            "participation_consultations_backoffice:questionnaire_builder",
+            args=[evaluation.questionnaire_id],
+        )
+    ).content.decode()
+    assert reverse(f"{BO}:evaluation", args=[first.pk]) in builder

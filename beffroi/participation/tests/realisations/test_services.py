@@ -223,7 +223,9 @@ def test_it_refuses_a_fake_image_and_a_photo_without_description(
             title="Charpente",
             photos=[PhotoInput(upload=jpeg_with_gps(), alt_text=" ")],
         )
-    assert "describe it" in str(error.value)
+    assert error.value.message_dict == {
+        "alt_1": ["Describe the photo for people who cannot see it."]
+    }
     assert not Milestone.objects.exists() and not MilestonePhoto.objects.exists()
     assert not list(tmp_path.rglob("*.*"))
 

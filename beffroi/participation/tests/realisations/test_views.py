@@ -266,7 +266,11 @@ def test_it_runs_the_back_office_from_outcome_to_milestone(
     missing_alt = manager.post(
         milestone_url, {"date": "2026-05-04", "title": "Travaux", "photo_1": jpeg_with_gps()}
     )
-    assert missing_alt.status_code == 200 and "describe it" in missing_alt.content.decode()
+    page = missing_alt.content.decode()
+    assert missing_alt.status_code == 200 and "Describe the photo for people" in page
+    # Told once, by the description's own field (not "Photo 1: Photo 1: …").
+    assert page.count("Describe the photo for people") == 2  # the summary and the field
+    assert 'id="id_alt_1"' in page and 'aria-invalid="true"' in page
     assert not Milestone.objects.exists()
     added = manager.post(
         milestone_url,
