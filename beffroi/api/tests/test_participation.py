@@ -3,8 +3,6 @@ proposals, with the pages' permission rules (the same services, the same ``acces
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
@@ -38,7 +36,7 @@ from beffroi.participation.tests.factories import (
     verified,
 )
 from beffroi.participation.tests.proposals.helpers import XSS_PAYLOADS
-from beffroi.testing import Cast
+from beffroi.testing import Cast, at_once
 
 BASE = "/api/v1/participation"
 PROPOSAL = {
@@ -465,27 +463,6 @@ def test_an_agents_token_takes_part_as_the_agent(cast: Cast) -> None:
     assert denied.status_code == 401
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 # SQLite's in-memory test database runs one writer (its shared-cache table locks fail at once
 # instead of waiting): the race is real, and tested, on PostgreSQL.
 concurrent = pytest.mark.skipif(
@@ -514,7 +491,7 @@ def test_it_counts_one_support_out_of_50_concurrent_api_calls(settings: Any) -> 
         response = client.post(f"{BASE}/proposals/{proposal.pk}/support")
         return response.status_code, response.json()
 
-    results = _at_once(50, attempt)
+    results = at_once(50, attempt)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert all(status == 200 for status, _body in results), results[:3]

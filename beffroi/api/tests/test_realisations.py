@@ -6,8 +6,7 @@ realisations answering 404; the OpenAPI entry, and one follow out of 50 concurre
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -50,7 +49,7 @@ from beffroi.participation.tests.factories import (
     verified,
 )
 from beffroi.participation.tests.proposals.helpers import jpeg_with_gps
-from beffroi.testing import Cast
+from beffroi.testing import Cast, at_once
 
 from .test_schema import CHECKS
 
@@ -578,27 +577,6 @@ def test_it_answers_every_realisations_operation_on_real_objects(
 # --- Concurrency ---------------------------------------------------------------------------
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.skipif(
     connection.vendor == "sqlite", reason="SQLite's in-memory test database runs one writer"
 )
@@ -621,7 +599,7 @@ def test_it_keeps_one_follow_out_of_50_concurrent_api_calls(settings: Any) -> No
         response = client.post(f"{LIST}/{realisation.pk}/follow")
         return response.status_code, response.json()
 
-    results = _at_once(50, attempt)
+    results = at_once(50, attempt)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert all(status == 200 for status, _body in results), results[:3]

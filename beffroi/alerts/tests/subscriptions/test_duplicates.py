@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +11,7 @@ from django.db import connection
 from beffroi.alerts.models import Subscriber
 from beffroi.alerts.subscriptions import services
 from beffroi.alerts.tests.factories import Territory, make_subscriber, territory
+from beffroi.testing import at_once
 
 __all__ = ["territory"]
 
@@ -29,28 +28,6 @@ def _details(territory: Territory, **contact: str) -> services.RegistrationDetai
     )
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; their results or errors."""
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 # SQLite serialises writers (the test database even refuses a second one at once): the race
 # is only real, and only tested with threads, on PostgreSQL; the simulated race below runs on
 # both.
@@ -61,7 +38,7 @@ concurrent = pytest.mark.skipif(
 
 @concurrent
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_one_subscriber_when_agents_register_the_same_resident_at_once(
+def test_it_keeps_one_subscriber_when_agents_register_the_same_residentat_once(
     territory: Territory,
 ) -> None:
     cast = territory.cast
@@ -75,7 +52,7 @@ def test_it_keeps_one_subscriber_when_agents_register_the_same_resident_at_once(
             details=_details(territory, email=email, sms_number=f"06 12 34 56 7{i}"),
         )
 
-    results = _at_once(3, register)
+    results = at_once(3, register)
     assert Subscriber.objects.filter(email__iexact="jeanne@example.org").count() == 1
     created = [r for r in results if isinstance(r, services.Registration)]
     refused = [r for r in results if isinstance(r, ValidationError)]
@@ -96,7 +73,7 @@ def test_it_answers_racing_anonymous_registrations_as_duplicates(territory: Terr
             organisation=cast.org, details=_details(territory, sms_number="06 12 34 56 78")
         )
 
-    results = _at_once(3, register)
+    results = at_once(3, register)
     assert all(isinstance(r, services.Registration) for r in results), results
     assert sorted(r.created for r in results) == [False, False, True]
     assert Subscriber.objects.filter(sms_number="+33612345678").count() == 1

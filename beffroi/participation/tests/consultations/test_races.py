@@ -4,10 +4,6 @@ test_answering runs on both)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.db import connection
 
@@ -20,32 +16,11 @@ from beffroi.participation.tests.consultations.helpers import (
     make_survey,
 )
 from beffroi.participation.tests.factories import participant
-from beffroi.testing import make_cast
+from beffroi.testing import at_once, make_cast
 
 concurrent = pytest.mark.skipif(
     connection.vendor == "sqlite", reason="SQLite runs one writer at a time"
 )
-
-
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @concurrent
@@ -56,7 +31,7 @@ def test_it_keeps_one_opinion_under_concurrent_submissions() -> None:
     alice = participant(cast.resident, cast.org)
     positions = ["for", "against", "abstain"] * 4
 
-    results = _at_once(
+    results = at_once(
         len(positions),
         lambda i: services.opinion_give(
             project=project, participant=alice, position=positions[i], comment=str(i)
@@ -75,7 +50,7 @@ def test_it_keeps_one_response_under_concurrent_submissions() -> None:
     alice = participant(cast.resident, cast.org)
     scales = ["1", "2", "3", "4", "5"] * 2
 
-    results = _at_once(
+    results = at_once(
         len(scales),
         lambda i: services.response_submit(
             questionnaire=survey.questionnaire,

@@ -3,8 +3,6 @@ SQLite runs one writer at a time, so the race is real only there)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,35 +11,13 @@ from django.db import connection
 from beffroi.participation.meetings import services
 from beffroi.participation.models import Participant, Process, Registration
 from beffroi.participation.tests.factories import make_meeting, participant
-from beffroi.testing import Cast, make_user
+from beffroi.testing import Cast, at_once, make_user
 
 Status = Registration.Status
 
 concurrent = pytest.mark.skipif(
     connection.vendor == "sqlite", reason="SQLite runs one writer at a time"
 )
-
-
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; their results or errors."""
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _residents(cast: Cast, count: int) -> list[Participant]:
@@ -55,7 +31,7 @@ def test_it_never_confirms_more_than_the_capacity_under_a_rush(
 ) -> None:
     meeting = make_meeting(process, capacity=5)
     people = _residents(cast, 20)
-    results = _at_once(
+    results = at_once(
         20, lambda i: services.registration_create(meeting=meeting, participant=people[i])
     )
     assert all(isinstance(r, Registration) for r in results), results
@@ -70,7 +46,7 @@ def test_it_keeps_one_registration_when_a_resident_clicks_many_times(
 ) -> None:
     meeting = make_meeting(process, capacity=3)
     alice = participant(cast.resident, cast.org)
-    results = _at_once(
+    results = at_once(
         10, lambda i: services.registration_create(meeting=meeting, participant=alice)
     )
     assert all(isinstance(r, Registration) for r in results), results
@@ -92,7 +68,7 @@ def test_it_hands_freed_seats_over_without_overbooking(cast: Cast, process: Proc
             return services.registration_cancel(registration=held[i])
         return services.registration_create(meeting=meeting, participant=newcomers[i - 4])
 
-    results = _at_once(8, work)
+    results = at_once(8, work)
     assert not [r for r in results if isinstance(r, Exception)], results
     confirmed = Registration.objects.filter(meeting=meeting, status=Status.CONFIRMED)
     assert confirmed.count() == 4

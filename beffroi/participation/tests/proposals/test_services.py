@@ -3,8 +3,6 @@ follows, the agents' answer, feasibility and typing in on behalf of a resident."
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,7 +30,7 @@ from beffroi.participation.proposals import selectors, services
 from beffroi.participation.proposals.services import Place, ProposalInput
 from beffroi.participation.tests.factories import make_process, make_proposal, participant
 from beffroi.participation.tests.proposals.helpers import XSS_PAYLOADS
-from beffroi.testing import Cast
+from beffroi.testing import Cast, at_once
 
 
 def _input(**overrides: Any) -> ProposalInput:
@@ -272,27 +270,6 @@ def test_it_puts_a_proposal_under_study_once_at_the_threshold(cast: Cast) -> Non
     assert told.count() == 1
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 # The test database of SQLite is in memory with a shared cache, whose table locks fail at
 # once instead of waiting: the race is real, and tested, on PostgreSQL (the production
 # database); on SQLite the unique constraint is proven by the sequential test above.
@@ -316,7 +293,7 @@ def test_it_counts_one_support_out_of_50_concurrent_attempts() -> None:
         loaded = Proposal.objects.select_related("process").get(pk=proposal.pk)
         return services.support_add(proposal=loaded, participant=bruno)
 
-    results = _at_once(50, attempt)
+    results = at_once(50, attempt)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert results.count(True) == 1 and results.count(False) == 49
