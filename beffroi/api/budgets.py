@@ -334,27 +334,58 @@ def _own_ballot(budget: Budget, participant: Participant | None) -> Ballot | Non
     return Ballot.objects.filter(budget=budget, participant=participant).first()
 
 
-def _ballot_out(budget: Budget, ballot: Ballot) -> dict[str, Any]:
-    choices = list(ballot.choices.select_related("project").order_by("position", "pk"))
-    total = sum((choice.project.cost for choice in choices), Decimal(0))
+def _ballot_answer(
+    budget: Budget, ballot: Ballot, choices: list[tuple[int, str, Decimal, int | None, int | None]]
+) -> dict[str, Any]:
+    """The ballot as the API shows it; ``choices``: (project id, title, cost, points, rank)
+    in the ballot's order."""
     return {
         "budget": budget.pk,
         "receipt_code": ballot.receipt_code,
         "cast_at": ballot.cast_at,
         "updated_at": ballot.updated_at,
         "changed": ballot.updated_at != ballot.cast_at,
-        "total_cost": _money(total),
+        "total_cost": _money(sum((cost for _pid, _title, cost, _p, _r in choices), Decimal(0))),
         "choices": [
             {
-                "project": choice.project_id,
-                "title": choice.project.title,
-                "cost": _money(choice.project.cost),
-                "points": choice.points,
-                "rank": choice.rank,
+                "project": project_id,
+                "title": title,
+                "cost": _money(cost),
+                "points": points,
+                "rank": rank,
             }
-            for choice in choices
+            for project_id, title, cost, points, rank in choices
         ],
     }
+
+
+def _ballot_out(budget: Budget, ballot: Ballot) -> dict[str, Any]:
+    choices = ballot.choices.select_related("project").order_by("position", "pk")
+    return _ballot_answer(
+        budget,
+        ballot,
+        [(c.project_id, c.project.title, c.project.cost, c.points, c.rank) for c in choices],
+    )
+
+
+def _recorded_out(budget: Budget, recorded: services.BallotRecorded) -> dict[str, Any]:
+    """The ballot just recorded, from what the service checked it against: nothing is read
+    again (a ballot is cast by hundreds a second when a vote is announced)."""
+    projects = recorded.projects
+    return _ballot_answer(
+        budget,
+        recorded.ballot,
+        [
+            (
+                c.project_id,
+                projects[c.project_id].title,
+                projects[c.project_id].cost,
+                c.points,
+                c.rank,
+            )
+            for c in recorded.choices
+        ],
+    )
 
 
 # --- Budgets -------------------------------------------------------------------------------
@@ -454,16 +485,10 @@ def ballot_detail(
 
 def _cast(request: HttpRequest, budget_id: int, payload: BallotIn) -> Status[dict[str, Any]]:
     budget = access_budget(request, budget_id)
-    now = timezone.now()
-    ballot = services.ballot_cast(
-        budget=budget,
-        participant=_participant(request),
-        choices=payload.choices,
-        now=now,
+    recorded = services.ballot_record(
+        budget=budget, participant=_participant(request), choices=payload.choices
     )
-    # The service stamps a new ballot with ``now``; a changed one keeps its first cast_at.
-    created = ballot.cast_at == now
-    return Status(201 if created else 200, _ballot_out(budget, ballot))
+    return Status(201 if recorded.created else 200, _recorded_out(budget, recorded))
 
 
 _CAST_DESCRIPTION = (

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile

@@ -345,6 +345,27 @@ def receipt_verify(*, organisation: Organisation, receipt_code: str) -> ReceiptS
     )
 
 
+@dataclass(frozen=True)
+class BallotProject:
+    """A project as a ballot reads it: what the form shows of it, what the rules check."""
+
+    pk: int
+    budget_id: int
+    title: str
+    cost: Decimal
+
+
+def ballot_projects(budget: Budget) -> dict[int, BallotProject]:
+    """The budget's projects by id, in the ballot's order: one query, read once by a ballot
+    cast (the page's form, then the rules; the API's answer)."""
+    rows = (
+        BudgetProject.objects.filter(budget=budget)
+        .order_by("position", "pk")
+        .values_list("pk", "title", "cost")
+    )
+    return {pk: BallotProject(pk, budget.pk, title, cost) for pk, title, cost in rows}
+
+
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.tasks import task
 from django.utils import timezone
@@ -48,7 +48,9 @@ from beffroi.participation import access
 from beffroi.participation.budgets import pabulib, rules
 from beffroi.participation.budgets.access import vote_check
 from beffroi.participation.budgets.selectors import (
+    BallotProject,
     PaperSheet,
+    ballot_projects,
     budget_election,
     paper_key,
     paper_sheet_status,
@@ -368,7 +370,12 @@ def _choice_error(message: str, code: str) -> ValidationError:
     return ValidationError({"choices": ValidationError(message, code=code)})
 
 
-def ballot_choices_clean(*, budget: Budget, choices: Choices) -> list[CleanChoice]:
+def ballot_choices_clean(
+    *,
+    budget: Budget,
+    choices: Choices,
+    projects: Mapping[int, BallotProject] | None = None,
+) -> list[CleanChoice]:
     """Check choices against the budget's ballot, whatever a client sends.
 
     ``choices``: project ids (approval, knapsack; for ranked, in order of preference), or
@@ -376,6 +383,9 @@ def ballot_choices_clean(*, budget: Budget, choices: Choices) -> list[CleanChoic
     ``ValidationError`` on ``choices`` with a code: ``invalid``, ``unknown_project``,
     ``duplicate_project``, ``negative_points``, ``too_many_points``, ``ranks``, ``too_few``,
     ``too_many``, ``over_budget``.
+
+    ``projects``: the budget's projects as ``selectors.ballot_projects`` read them in this
+    request, when the caller has them already (the ballot page's form); read here otherwise.
     """
     kind = budget.ballot_type
     pairs: list[tuple[Any, Any]]
@@ -395,8 +405,11 @@ def ballot_choices_clean(*, budget: Budget, choices: Choices) -> list[CleanChoic
         for number in (pid, value):
             if isinstance(number, bool) or not isinstance(number, int):
                 raise _choice_error(_("Projects, points and ranks are whole numbers."), "invalid")
-    costs = dict(BudgetProject.objects.filter(budget=budget).values_list("pk", "cost"))
-    if any(pid not in costs for pid, _value in pairs):
+    if projects is None:
+        projects = ballot_projects(budget)
+    elif any(project.budget_id != budget.pk for project in projects.values()):
+        raise ValueError("the projects of another budget")
+    if any(pid not in projects for pid, _value in pairs):
         raise _choice_error(_("A chosen project is not part of this budget."), "unknown_project")
     if kind in (BallotType.APPROVAL, BallotType.KNAPSACK):
         if any(value not in (0, 1) for _pid, value in pairs):
@@ -447,7 +460,7 @@ def ballot_choices_clean(*, budget: Budget, choices: Choices) -> list[CleanChoic
             "too_many",
         )
     if kind == BallotType.KNAPSACK:
-        total_cost = sum((costs[c.project_id] for c in clean), Decimal(0))
+        total_cost = sum((projects[c.project_id].cost for c in clean), Decimal(0))
         if total_cost > budget.amount:
             raise _choice_error(
                 _("Your choices cost %(total)s, more than the budget of %(amount)s.")
@@ -463,20 +476,113 @@ def ballot_choices_clean(*, budget: Budget, choices: Choices) -> list[CleanChoic
 def _receipt_code() -> str:
     from beffroi.participation.budgets.selectors import RECEIPT_ALPHABET
 
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(12))
+    # One draw from the system's random source for the twelve characters: 32 letters and
+    # digits, so that each byte's five low bits pick one without bias.
+    assert len(RECEIPT_ALPHABET) == 32
+    raw = "".join(RECEIPT_ALPHABET[byte & 31] for byte in secrets.token_bytes(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def _voter_key(budget: Budget, participant: Participant) -> str:
-    if budget.eligibility == Eligibility.CENSUS:
-        entry_id = (
-            CensusEntry.objects.filter(budget=budget, participant=participant)
-            .values_list("pk", flat=True)
-            .first()
+# A new receipt code equal to one already given is a chance of one in 10^13 with 100,000
+# ballots: a few attempts are more than enough, and a loop without end is worse than an error.
+_INSERT_ATTEMPTS = 5
+
+
+def _ballot_insert(
+    *,
+    budget: Budget,
+    voter_key: str,
+    participant: Participant | None,
+    source: str,
+    choices: Sequence[CleanChoice],
+    now: datetime,
+) -> Ballot | None:
+    """Insert the voter's first ballot with its choices: the ballot, or None when the
+    budget holds a ballot of this voter already (or, almost never, another ballot has the
+    receipt code drawn).
+
+    A ballot is cast by hundreds a second when a vote is announced: this is the hot path,
+    in as few round trips as the database allows. On PostgreSQL one statement inserts the
+    ballot (doing nothing on a conflict with any unique constraint, whatever the race: a
+    concurrent insert of the same voter is waited for) and its choices only if the ballot
+    went in, so it needs no transaction of its own; on SQLite, the same insert, then the
+    choices, in one transaction."""
+    quote = connection.ops.quote_name
+    ballots = quote(Ballot._meta.db_table)
+    receipt = _receipt_code()
+    when = connection.ops.adapt_datetimefield_value(now)
+    insert = (
+        f"INSERT INTO {ballots} (budget_id, participant_id, voter_key, receipt_code, source, "  # noqa: S608
+        "pabulib_fields, cast_at, updated_at) VALUES (%s, %s, %s, %s, %s, '{}', %s, %s) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    params: list[Any] = [
+        budget.pk,
+        participant.pk if participant is not None else None,
+        voter_key,
+        receipt,
+        source,
+        when,
+        when,
+    ]
+    ballot_id: int | None
+    if connection.vendor == "postgresql":
+        picks = quote(BallotChoice._meta.db_table)
+        position, rank = quote("position"), quote("rank")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH ballot AS ({insert}), chosen AS ("  # noqa: S608
+                f"INSERT INTO {picks} (ballot_id, project_id, {position}, points, {rank}) "
+                f"SELECT ballot.id, c.project_id, c.{position}, c.points, c.{rank} "
+                "FROM ballot CROSS JOIN unnest(%s::bigint[], %s::smallint[], %s::integer[], "
+                f"%s::smallint[]) AS c (project_id, {position}, points, {rank})) "
+                "SELECT id FROM ballot",
+                [
+                    *params,
+                    [c.project_id for c in choices],
+                    [c.position for c in choices],
+                    [c.points for c in choices],
+                    [c.rank for c in choices],
+                ],
+            )
+            row = cursor.fetchone()
+            ballot_id = None if row is None else int(row[0])
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(insert, params)
+            row = cursor.fetchone()
+            ballot_id = None if row is None else int(row[0])
+            if ballot_id is not None:
+                BallotChoice.objects.bulk_create(_choice_rows(ballot_id, choices))
+    if ballot_id is None:
+        return None
+    ballot = Ballot(
+        pk=ballot_id,
+        budget=budget,
+        participant=participant,
+        voter_key=voter_key,
+        receipt_code=receipt,
+        source=source,
+        pabulib_fields={},
+        cast_at=now,
+        updated_at=now,
+    )
+    ballot._state.adding = False
+    ballot._state.db = connection.alias
+    return ballot
+
+
+def _choice_rows(ballot_id: int, choices: Sequence[CleanChoice]) -> list[BallotChoice]:
+    return [
+        BallotChoice(
+            ballot_id=ballot_id,
+            project_id=choice.project_id,
+            position=choice.position,
+            points=choice.points,
+            rank=choice.rank,
         )
-        if entry_id is not None:
-            return f"c:{entry_id}"
-    return f"p:{participant.pk}"
+        for choice in choices
+    ]
 
 
 def _ballot_write(
@@ -493,43 +599,82 @@ def _ballot_write(
     The unique constraint on (budget, voter_key) decides between concurrent casts: the loser
     of the insert waits for the winner's transaction, then replaces the choices of the ballot
     it finds, under its row lock. The receipt code of a changed ballot stays the same."""
-    created = False
-    with transaction.atomic():
-        ballot = (
-            Ballot.objects.select_for_update().filter(budget=budget, voter_key=voter_key).first()
+    for _attempt in range(_INSERT_ATTEMPTS):
+        ballot = _ballot_insert(
+            budget=budget,
+            voter_key=voter_key,
+            participant=participant,
+            source=source,
+            choices=choices,
+            now=now,
         )
-        if ballot is None:
-            try:
-                with transaction.atomic():
-                    ballot = Ballot.objects.create(
-                        budget=budget,
-                        participant=participant,
-                        voter_key=voter_key,
-                        receipt_code=_receipt_code(),
-                        source=source,
-                        cast_at=now,
-                        updated_at=now,
-                    )
-                    created = True
-            except IntegrityError:
-                ballot = Ballot.objects.select_for_update().get(budget=budget, voter_key=voter_key)
-        if not created:
+        if ballot is not None:
+            return ballot, True
+        with transaction.atomic():
+            # Ordering would join the budget and its process, and lock their rows too.
+            ballot = (
+                Ballot.objects.select_for_update()
+                .filter(budget=budget, voter_key=voter_key)
+                .order_by()
+                .first()
+            )
+            if ballot is None:
+                # The conflict was another ballot's receipt code: draw another.
+                continue
             ballot.updated_at = now
             ballot.save(update_fields=["updated_at"])
             BallotChoice.objects.filter(ballot=ballot).delete()
-        BallotChoice.objects.bulk_create(
-            [
-                BallotChoice(
-                    ballot=ballot,
-                    project_id=choice.project_id,
-                    position=choice.position,
-                    points=choice.points,
-                    rank=choice.rank,
-                )
-                for choice in choices
-            ]
-        )
-    return ballot, created
+            BallotChoice.objects.bulk_create(_choice_rows(ballot.pk, choices))
+            return ballot, False
+    raise RuntimeError(f"no ballot could be inserted for {voter_key} in budget {budget.pk}")
+
+
+@dataclass(frozen=True)
+class BallotRecorded:
+    """What ``ballot_record`` did: the ballot; whether it is the person's first (False: their
+    ballot changed, same row and same receipt code); its choices as recorded, in the
+    ballot's order, and the projects they were checked against (titles and costs, for an
+    answer that shows them without reading them again)."""
+
+    ballot: Ballot
+    created: bool
+    choices: list[CleanChoice]
+    projects: Mapping[int, BallotProject]
+
+
+def ballot_record(
+    *,
+    budget: Budget,
+    participant: Participant | None,
+    choices: Choices,
+    now: datetime | None = None,
+    projects: Mapping[int, BallotProject] | None = None,
+) -> BallotRecorded:
+    """Cast or change ``participant``'s ballot in ``budget``.
+
+    Refused with ``ActionRefused`` when the ballot phase is not open or the person may not
+    vote here (``budgets.access.vote_decide``: identity, age, zones or census), with
+    ``ValidationError`` when the choices break the ballot's rules
+    (``ballot_choices_clean``; ``projects`` as there). Nothing is written when refused. A
+    ballot changed while the phase is open keeps its row and its receipt code.
+
+    Load ``budget`` with its process and the process's phases (``access_budget``), and
+    ``participant`` with its user (``request_participant``): a first ballot then costs
+    three queries on PostgreSQL (who may vote, the projects, the insert), four on SQLite."""
+    now = now or timezone.now()
+    voter = vote_check(participant, budget, now=now)
+    if projects is None:
+        projects = ballot_projects(budget)
+    clean = ballot_choices_clean(budget=budget, choices=choices, projects=projects)
+    ballot, created = _ballot_write(
+        budget=budget,
+        voter_key=voter.key,
+        participant=voter.participant,
+        source=Ballot.Source.ONLINE,
+        choices=clean,
+        now=now,
+    )
+    return BallotRecorded(ballot, created, clean, projects)
 
 
 def ballot_cast(
@@ -539,25 +684,8 @@ def ballot_cast(
     choices: Choices,
     now: datetime | None = None,
 ) -> Ballot:
-    """Cast or change ``participant``'s ballot in ``budget``.
-
-    Refused with ``ActionRefused`` when the ballot phase is not open or the person may not
-    vote here (``budgets.access.vote_decide``: identity, age, zones or census), with
-    ``ValidationError`` when the choices break the ballot's rules
-    (``ballot_choices_clean``). Nothing is written when refused. A ballot changed while the
-    phase is open keeps its row and its receipt code."""
-    now = now or timezone.now()
-    voter = vote_check(participant, budget, now=now)
-    clean = ballot_choices_clean(budget=budget, choices=choices)
-    ballot, _created = _ballot_write(
-        budget=budget,
-        voter_key=_voter_key(budget, voter),
-        participant=voter,
-        source=Ballot.Source.ONLINE,
-        choices=clean,
-        now=now,
-    )
-    return ballot
+    """``ballot_record``, for callers that need only the ballot."""
+    return ballot_record(budget=budget, participant=participant, choices=choices, now=now).ballot
 
 
 @dataclass(frozen=True)
@@ -1151,12 +1279,14 @@ def pb_export(*, budget: Budget) -> str:
 
 
 __all__ = [
+    "BallotRecorded",
     "BudgetInput",
     "CleanChoice",
     "Receipt",
     "ballot_cast",
     "ballot_choices_clean",
     "ballot_receipt",
+    "ballot_record",
     "budget_create",
     "budget_project_create",
     "budget_project_from_proposal",

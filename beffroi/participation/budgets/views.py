@@ -11,6 +11,7 @@ form lives here with its only page (the back office's forms are its own).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -34,11 +35,12 @@ from beffroi.core.clients import client_address
 from beffroi.core.ratelimit import rate_hit
 from beffroi.core.templatetags.core_formats import long_date, money
 from beffroi.participation import access
-from beffroi.participation.access import ActionRefused, Decision
+from beffroi.participation.access import ALLOWED, ActionRefused, Decision
 from beffroi.participation.budgets import selectors, services
 from beffroi.participation.budgets.access import access_budget, census_entry_of, vote_decide
 from beffroi.participation.budgets.selectors import (
     RULE_ORDER,
+    BallotProject,
     BudgetState,
     ballot_rules,
     budget_state,
@@ -137,7 +139,7 @@ class BallotForm(forms.Form):
         data: Any = None,
         *,
         budget: Budget,
-        projects: list[BudgetProject],
+        projects: Sequence[BallotProject],
         initial: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(data, initial=initial)
@@ -252,6 +254,11 @@ def _projects(budget: Budget) -> list[BudgetProject]:
     )
 
 
+def _form_projects(projects: list[BudgetProject]) -> list[BallotProject]:
+    """What the ballot's form reads of the projects the page shows."""
+    return [BallotProject(p.pk, p.budget_id, p.title, p.cost) for p in projects]
+
+
 def _visible_proposal(project: BudgetProject) -> Proposal | None:
     proposal = project.proposal
     if (
@@ -284,7 +291,7 @@ def _rows(
 def _own_ballot(budget: Budget, participant: Participant | None) -> Ballot | None:
     if participant is None:
         return None
-    return Ballot.objects.filter(budget=budget, participant=participant).first()
+    return Ballot.objects.filter(budget=budget, participant=participant).order_by("pk").first()
 
 
 def _initial(budget: Budget, ballot: Ballot | None) -> dict[str, Any]:
@@ -372,60 +379,72 @@ def _ballot_page(
 def ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
     budget = access_budget(request, budget_id)
     participant = access.request_participant(request)
+    if request.method == "POST":
+        return _ballot_post(request, budget, participant)
     decision = vote_decide(participant, budget)
     projects = _projects(budget)
     own = _own_ballot(budget, participant)
-    if not decision.allowed:
-        # Never a bare 403: the page says why and where to fix it (and still shows the
-        # projects).
-        return _ballot_page(
-            request,
-            budget,
-            form=None,
-            projects=projects,
-            decision=decision,
-            ballot=own,
-            status=403 if request.method == "POST" else 200,
+    form = None
+    if decision.allowed:
+        form = BallotForm(
+            budget=budget, projects=_form_projects(projects), initial=_initial(budget, own)
         )
-    if request.method != "POST":
-        form = BallotForm(budget=budget, projects=projects, initial=_initial(budget, own))
-        return _ballot_page(
-            request, budget, form=form, projects=projects, decision=decision, ballot=own
-        )
-    form = BallotForm(request.POST, budget=budget, projects=projects)
-    valid = form.is_valid()
-    choices = form.choices()
-    if not valid:
-        # Every error in one go: the fields typed wrong, and what the rules say of the rest.
-        try:
-            services.ballot_choices_clean(budget=budget, choices=choices)
-        except ValidationError as error:
-            form.add_rule_error(error)
-    else:
-        try:
-            cast = services.ballot_cast(budget=budget, participant=participant, choices=choices)
-        except ActionRefused as refused:
-            return _ballot_page(
-                request,
-                budget,
-                form=None,
-                projects=projects,
-                decision=refused.decision,
-                ballot=own,
-                status=403,
-            )
-        except ValidationError as error:
-            form.add_rule_error(error)
-        else:
-            if own is None:
-                messages.success(request, _("Your ballot is recorded. Thank you!"))
-            else:
-                messages.success(request, _("Your ballot is changed."))
-            del cast
-            return redirect("participation_budgets:confirmation", budget.pk)
+    # Never a bare 403: a refused person is told why and where to fix it (and still sees the
+    # projects).
     return _ballot_page(
         request, budget, form=form, projects=projects, decision=decision, ballot=own
     )
+
+
+def _ballot_post(
+    request: HttpRequest, budget: Budget, participant: Participant | None
+) -> HttpResponse:
+    """A ballot sent: recorded and answered by the redirect to its confirmation, or the
+    page again with every error, or with the reason of a refusal (403).
+
+    A ballot is cast by hundreds a second when a vote is announced, so a ballot that goes
+    through reads only what it needs: the projects' ids, titles and costs for the form, then
+    the service, which checks who may vote and every rule. The page's other reads (zones and
+    proposals of the projects, the person's ballot) are made only to show the page again."""
+    projects = selectors.ballot_projects(budget)
+    form = BallotForm(request.POST, budget=budget, projects=list(projects.values()))
+    valid = form.is_valid()
+    choices = form.choices()
+    decision = ALLOWED
+    if valid:
+        try:
+            recorded = services.ballot_record(
+                budget=budget, participant=participant, choices=choices, projects=projects
+            )
+        except ActionRefused as refused:
+            decision = refused.decision
+        except ValidationError as error:
+            form.add_rule_error(error)
+        else:
+            if recorded.created:
+                messages.success(request, _("Your ballot is recorded. Thank you!"))
+            else:
+                messages.success(request, _("Your ballot is changed."))
+            return redirect("participation_budgets:confirmation", budget.pk)
+    else:
+        decision = vote_decide(participant, budget)
+        if decision.allowed:
+            # Every error in one go: the fields typed wrong, and what the rules say of the
+            # rest.
+            try:
+                services.ballot_choices_clean(budget=budget, choices=choices, projects=projects)
+            except ValidationError as error:
+                form.add_rule_error(error)
+    shown = _projects(budget)
+    own = _own_ballot(budget, participant)
+    if not decision.allowed:
+        return _ballot_page(
+            request, budget, form=None, projects=shown, decision=decision, ballot=own, status=403
+        )
+    # The form is shown again beside the full projects (their zones, their proposals): those
+    # it has a field for.
+    shown = [p for p in shown if p.pk in projects]
+    return _ballot_page(request, budget, form=form, projects=shown, decision=decision, ballot=own)
 
 
 def _choice_rows(budget: Budget, ballot: Ballot) -> list[ProjectRow]:
