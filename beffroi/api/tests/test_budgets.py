@@ -34,7 +34,7 @@ from beffroi.participation.models import (
     Participant,
     Process,
 )
-from beffroi.participation.tests.budgets.helpers import make_budget, project_ids, voter
+from beffroi.participation.tests.budgets.helpers import close_vote, make_budget, project_ids, voter
 from beffroi.participation.tests.factories import make_proposal, verified
 from beffroi.testing import Cast
 
@@ -358,6 +358,8 @@ def _voted_budget(cast: Cast) -> Budget:
         services.ballot_cast(budget=budget, participant=person, choices=choices)
     for rule in ("greedy", "mes", "mes-add1"):
         services.results_compute(budget=budget, rule=rule)
+    # Voted: the ballot phase is over.
+    close_vote(budget)
     return budget
 
 

@@ -17,7 +17,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -722,9 +722,29 @@ def _column_key(text: str) -> str:
 _CENSUS_COLUMNS: dict[str, set[str]] = {
     "key": {"key", "identifiant", "id", "numero", "numeroelecteur", "number", "identifier"},
     "name": {"name", "nom", "nomcomplet", "nometprenom", "nomprenom", "fullname"},
-    "birth_year": {"birthyear", "anneedenaissance", "naissance", "annee", "yearofbirth"},
+    "birth_year": {
+        "birthyear",
+        "anneedenaissance",
+        "anneenaissance",
+        "naissance",
+        "datedenaissance",
+        "datenaissance",
+        "annee",
+        "yearofbirth",
+        "birthdate",
+        "dateofbirth",
+    },
     "address": {"address", "adresse", "adressepostale"},
 }
+# A date of birth as French lists write it (12/03/1950, 12-03-1950) or ISO (1950-03-12).
+_BIRTH_DATE = re.compile(r"^(?:\d{1,2}[/.-]\d{1,2}[/.-](\d{4})|(\d{4})-\d{2}-\d{2})$")
+
+
+@dataclass
+class CensusImportReport(ImportReport):
+    # Header columns the import does not read: shown before anything is written, so that a
+    # year of birth under an unexpected name is not silently left out.
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -742,13 +762,13 @@ def census_import(
     data: bytes,
     progress: Progress | None = None,
     dry_run: bool = False,
-) -> ImportReport:
+) -> CensusImportReport:
     """Import a census list (CSV, ``;`` or ``,``, UTF-8): columns by name, an identifier
     (``numero``, ``identifiant``, ``key``), and optionally ``nom``, ``annee de naissance``,
     ``adresse``. All or nothing, every refused line reported (``ImportRefused``). Entries
     already listed (same identifier) are updated; entries absent from the file stay."""
     _manager(agent, budget.organisation)
-    report = ImportReport()
+    report = CensusImportReport()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -778,6 +798,12 @@ def census_import(
             _("The header has no identifier column (numero, identifiant or key).")
         )
         raise ImportRefused(report)
+    read = set(index.values())
+    report.ignored_columns = [
+        name.strip() or str(position + 1)
+        for position, name in enumerate(rows[0])
+        if position not in read
+    ]
     data_rows = [(n, row) for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
     seen: dict[str, int] = {}
     this_year = timezone.localdate().year
@@ -802,6 +828,9 @@ def census_import(
             seen[key] = line
         birth_year: int | None = None
         raw_year = get("birth_year")
+        dated = _BIRTH_DATE.match(raw_year)
+        if dated:
+            raw_year = dated.group(1) or dated.group(2)
         if raw_year:
             if raw_year.isdigit() and this_year - 130 <= int(raw_year) <= this_year:
                 birth_year = int(raw_year)
@@ -1046,8 +1075,16 @@ def outcome_publish(
 ) -> BudgetOutcome:
     """The official outcome: the projects (ids) the commune funds. It may differ from every
     computed result (the commune adds a project); ``selectors.outcome_difference`` shows
-    how. Publishing again replaces it."""
+    how. Publishing again replaces it. Refused while the vote is open: nobody may read the
+    outcome while ballots can still change."""
     _manager(agent, budget.organisation)
+    if Action.VOTE in access.open_actions(budget.process, now or timezone.now()):
+        raise ValidationError(
+            _(
+                "The vote is still open: the official outcome is published once the ballot "
+                "phase is over."
+            )
+        )
     ids = dict(BudgetProject.objects.filter(budget=budget).values_list("pk", "pabulib_id"))
     if len(set(selected)) != len(selected) or any(pk not in ids for pk in selected):
         raise ValidationError({"selected": [_("Choose projects of this budget, once each.")]})

@@ -68,3 +68,11 @@ def voter(cast: Cast, *, second: bool = False, birth_year: int = 1980) -> Partic
     person.address = make_address(cast.org, 4.002, 45.002, "Le Pré")
     person.save(update_fields=["birth_year", "address"])
     return person
+
+
+def close_vote(budget: Budget) -> None:
+    """Close the ballot phase by hand (the official outcome waits for it)."""
+    from beffroi.participation.models import Phase
+
+    Phase.objects.filter(process=budget.process, type=PhaseType.VOTE).update(mode=Phase.Mode.CLOSED)
+    budget.process.refresh_from_db()

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -126,7 +127,12 @@ def test_a_malformed_file_is_refused_with_each_line_and_writes_nothing(cast: Cas
 
 
 def test_an_outcome_published_by_an_agent_is_kept_and_exported(cast: Cast) -> None:
-    from beffroi.participation.tests.budgets.helpers import make_budget, project_ids, voter
+    from beffroi.participation.tests.budgets.helpers import (
+        close_vote,
+        make_budget,
+        project_ids,
+        voter,
+    )
 
     budget = make_budget(cast)
     a, b, c, _d = project_ids(budget)
@@ -134,6 +140,10 @@ def test_an_outcome_published_by_an_agent_is_kept_and_exported(cast: Cast) -> No
     services.ballot_cast(budget=budget, participant=voter(cast, second=True), choices=[a])
     result = services.results_compute(budget=budget, rule="greedy")
     assert result.selected == ["1", "2", "3"]  # a (2 votes), b (1), then c fits
+    # While the vote is open, nobody may read an outcome.
+    with pytest.raises(ValidationError, match="still open"):
+        services.outcome_publish(budget=budget, agent=cast.participation_manager, selected=[a])
+    close_vote(budget)
     outcome = services.outcome_publish(
         budget=budget, agent=cast.participation_manager, selected=[c, a], note="Vote du conseil"
     )

@@ -136,3 +136,26 @@ def test_a_census_list_with_bad_lines_is_refused_whole_with_every_line(cast: Cas
     with pytest.raises(ActionRefused):
         services.census_import(budget=budget, agent=cast.front_desk, data=CENSUS_OK)
     assert not CensusEntry.objects.exists()
+
+
+def test_a_census_list_reads_dates_of_birth_and_names_the_columns_it_ignores(cast: Cast) -> None:
+    budget = make_budget(cast)
+    data = b"identifiant;annee_naissance;quartier\nA002;19x0;Nord\nA003;12/03/1950;Sud\n"
+    with pytest.raises(ImportRefused) as caught:
+        services.census_import(budget=budget, agent=cast.participation_manager, data=data)
+    # The year column is read under this name too: a typo in it is refused, not ignored.
+    assert caught.value.messages == ["line 2: 19x0 is not a year of birth"]
+    preview = services.census_import(
+        budget=budget,
+        agent=cast.participation_manager,
+        data=data.replace(b"19x0", b"1970"),
+        dry_run=True,
+    )
+    assert preview.ignored_columns == ["quartier"] and not CensusEntry.objects.exists()
+    services.census_import(
+        budget=budget, agent=cast.participation_manager, data=data.replace(b"19x0", b"1970")
+    )
+    assert dict(CensusEntry.objects.values_list("key", "birth_year")) == {
+        "A002": 1970,
+        "A003": 1950,
+    }

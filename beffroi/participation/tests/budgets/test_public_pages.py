@@ -24,7 +24,7 @@ from beffroi.participation.models import (
     Eligibility,
     Participant,
 )
-from beffroi.participation.tests.budgets.helpers import make_budget, project_ids, voter
+from beffroi.participation.tests.budgets.helpers import close_vote, make_budget, project_ids, voter
 from beffroi.participation.tests.proposals.helpers import XSS_PAYLOADS
 from beffroi.testing import Cast
 
@@ -396,6 +396,8 @@ def _voted_budget(cast: Cast, **fields: Any) -> Budget:
         services.ballot_cast(budget=budget, participant=person, choices=choices)
     for rule in ("greedy", "mes", "mes-add1"):
         services.results_compute(budget=budget, rule=rule)
+    # Voted: the ballot phase is over.
+    close_vote(budget)
     return budget
 
 
@@ -467,6 +469,7 @@ def test_xss_payloads_in_projects_are_inert(cast: Cast) -> None:
     client, _alice = _client(cast)
     client.post(_ballot_url(budget), {f"project-{a}": "on"})
     services.results_compute(budget=budget, rule="greedy")
+    close_vote(budget)
     services.outcome_publish(budget=budget, agent=cast.participation_manager, selected=[a])
     for url in (
         reverse("participation_budgets:process", args=[budget.process.slug]),
