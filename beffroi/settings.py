@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "beffroi.messaging",
     "beffroi.alerts",
     "beffroi.participation",
+    "beffroi.volunteering",
     "beffroi.api",
     "beffroi.demo",
 ]

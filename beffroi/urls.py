@@ -8,6 +8,7 @@ from beffroi.alerts.dispatch import urls as dispatch_urls
 from beffroi.alerts.public import urls as public_urls
 from beffroi.alerts.subscriptions import urls as subscriptions_urls
 from beffroi.participation import urls as participation_urls
+from beffroi.volunteering import urls as volunteering_urls
 
 urlpatterns = [
     path("", include("beffroi.core.urls")),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("backoffice/alertes/", include("beffroi.alerts.composer.urls")),
     path("participer/", include(participation_urls.public)),
     path("backoffice/participation/", include(participation_urls.backoffice)),
+    path("associations/", include(volunteering_urls.public)),
+    path("backoffice/associations/", include(volunteering_urls.backoffice)),
     path("api/v1/", include("beffroi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

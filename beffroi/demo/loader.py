@@ -22,6 +22,7 @@ from beffroi.demo.alerts import demo_alert_history, demo_alerts_remove, demo_reg
 from beffroi.demo.budgets import demo_budgets
 from beffroi.demo.participation import demo_participation
 from beffroi.demo.realisations import demo_realisations
+from beffroi.demo.volunteering import demo_associations
 from beffroi.territory.models import (
     Address,
     Commune,
@@ -287,6 +288,17 @@ def demo_load(
             f"{realisations.realisations} realisations, {realisations.milestones} milestones, "
             f"{realisations.evaluations} evaluations with {realisations.answers} answers "
             "written."
+        )
+        associations = demo_associations(
+            organisation=organisation,
+            agent=User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER)),
+            manager=User.objects.get(email=_login_email(Role.ASSOCIATION_MANAGER)),
+            resident=User.objects.get(email=_login_email(Role.RESIDENT)),
+        )
+        say(
+            f"{associations.imported} associations imported from the demo RNA file "
+            f"({associations.located} placed on the map), {associations.validated} validated "
+            f"profile, {associations.pending} awaiting validation."
         )
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])

@@ -1451,3 +1451,9 @@ from tests.browser.pages_realisations import (  # noqa: E402
 
 PAGES += PAGES_REALISATIONS
 NOT_PAGES.update(NOT_PAGES_REALISATIONS)
+
+# Associations (issue 11, items 1–2): their rows live beside their own.
+from tests.browser.pages_volunteering import NOT_PAGES_VOLUNTEERING, PAGES_VOLUNTEERING  # noqa: E402
+
+PAGES += PAGES_VOLUNTEERING
+NOT_PAGES.update(NOT_PAGES_VOLUNTEERING)
