@@ -28,6 +28,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -340,30 +341,112 @@ def deliveries_claim(*, delivery_ids: Sequence[int], now: datetime | None = None
     """
     if not delivery_ids:
         return []
-    now = now or timezone.now()
+    sql, params = _claim_update(delivery_ids, now or timezone.now(), returning=("id",))
+    with _single_write(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _single_write() -> Any:
+    """The transaction around one writing statement. On PostgreSQL a statement outside a
+    transaction is atomic by itself and committed with its answer: no BEGIN and COMMIT
+    round trips, which on a send task's few statements cost as much as the statements.
+    SQLite keeps its explicit transaction (its writer lock is taken once, up front)."""
+    return nullcontext() if _postgres() else transaction.atomic()
+
+
+def _ids_condition(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``"id" IN (…)`` for ``ids``. PostgreSQL gets them as one array parameter: a statement
+    with hundreds of placeholders is split and quoted in Python by the driver on every
+    execution (it caches statements of up to 50 parameters only), which cost more CPU in a
+    worker than the database spent running it."""
+    qn = connection.ops.quote_name
+    values = [int(pk) for pk in ids]
+    if _postgres():
+        return f"{qn('id')} = ANY(%s::bigint[])", [_array_literal(values)]
+    return f"{qn('id')} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _array_literal(values: Iterable[int | str]) -> str:
+    """A PostgreSQL array literal (``{1,2,3}``, ``{"a","b"}``), passed as one text parameter
+    and cast in the statement: the driver's own adaptation of a list walks it in Python,
+    element by element, at several times the cost."""
+    items = [
+        str(value)
+        if isinstance(value, int)
+        else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values
+    ]
+    return "{" + ",".join(items) + "}"
+
+
+def _claim_update(
+    delivery_ids: Sequence[int], now: datetime, *, returning: Sequence[str]
+) -> tuple[str, list[Any]]:
+    """The claiming ``UPDATE … RETURNING`` (see ``deliveries_claim``) and its parameters."""
     qn = connection.ops.quote_name
     stamp = connection.ops.adapt_datetimefield_value(now)
-    ids = [int(pk) for pk in delivery_ids]
-    placeholders = ", ".join(["%s"] * len(ids))
-    # Only quoted identifiers and "%s" placeholders are interpolated; values are parameters.
+    in_ids, id_params = _ids_condition(delivery_ids)
+    # The rows are found by primary key, their status then checked: written "status = …",
+    # the condition lets PostgreSQL read them through the partial index of pending rows
+    # instead, which it does when its statistics predate the fan-out (a few rows, it
+    # thinks), scanning there every pending row of the alert for each batch. "|| ''" keeps
+    # the condition from matching that index's predicate.
+    # Only quoted identifiers and placeholders are interpolated; values are parameters.
     sql = (
         f"UPDATE {qn(Delivery._meta.db_table)} "  # noqa: S608
         f"SET {qn('status')} = %s, {qn('claimed_at')} = %s, {qn('claimed_by')} = %s "
-        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+        f"WHERE {in_ids} AND {qn('status')} || '' = %s "
         f"AND ({qn('next_attempt_at')} IS NULL OR {qn('next_attempt_at')} <= %s) "
-        f"RETURNING {qn('id')}"
+        f"RETURNING {', '.join(qn(column) for column in returning)}"
     )
     params: list[Any] = [
         Delivery.Status.SENDING,
         stamp,
         current_worker(),
-        *ids,
+        *id_params,
         Delivery.Status.PENDING,
         stamp,
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
+    return sql, params
+
+
+def _claim_for_sending(delivery_ids: Sequence[int], now: datetime) -> list[_Claimed]:
+    """``deliveries_claim``, returning what sending needs of each claimed row (its
+    subscriber's unsubscribe token and organisation, its alert's status and version),
+    ordered by id.
+
+    PostgreSQL: one statement, the claiming UPDATE in a ``WITH`` joined to the subscribers
+    and alerts. SQLite cannot put an UPDATE in a ``WITH``: the claim, then one SELECT.
+    """
+    columns = ("id", "alert_id", "channel", "target", "language", "attempts", "subscriber_id")
+    if not _postgres():
+        claimed = deliveries_claim(delivery_ids=delivery_ids, now=now)
+        return [
+            _Claimed(*row)
+            for row in Delivery.objects.filter(pk__in=claimed)
+            .order_by("pk")
+            .values_list(*_Claimed.FIELDS)
+        ]
+    qn = connection.ops.quote_name
+    update, params = _claim_update(delivery_ids, now, returning=columns)
+    subscriber, alert = qn(Subscriber._meta.db_table), qn(Alert._meta.db_table)
+    picked = ", ".join(f"c.{qn(column)}" for column in columns)
+    sql = (
+        f"WITH c AS ({update}) "  # noqa: S608 - identifiers only
+        f"SELECT {picked}, s.{qn('unsubscribe_token')}, s.{qn('organisation_id')}, "
+        f"a.{qn('status')}, a.{qn('updated_at')} "
+        f"FROM c LEFT JOIN {subscriber} s ON s.{qn('id')} = c.{qn('subscriber_id')} "
+        f"JOIN {alert} a ON a.{qn('id')} = c.{qn('alert_id')} "
+        f"ORDER BY c.{qn('id')}"
+    )
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return sorted(int(row[0]) for row in cursor.fetchall())
+        return [_Claimed(*row) for row in cursor.fetchall()]
 
 
 def deliveries_requeue_stale(
@@ -457,21 +540,42 @@ def _record_sent(provider_ids: dict[int, str], *, claimed_at: datetime, now: dat
     """One UPDATE for a batch the gateway accepted, each row with its provider id, and only
     rows still under this claim."""
     qn = connection.ops.quote_name
+    table = qn(Delivery._meta.db_table)
     ids = list(provider_ids)
-    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
-    placeholders = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"UPDATE {qn(Delivery._meta.db_table)} SET "  # noqa: S608 - identifiers only
+    sent_at = connection.ops.adapt_datetimefield_value(now)
+    claim = [Delivery.Status.SENDING, connection.ops.adapt_datetimefield_value(claimed_at)]
+    assignments = (
         f"{qn('status')} = %s, {qn('sent_at')} = %s, {qn('next_attempt_at')} = NULL, "
-        f"{qn('attempts')} = {qn('attempts')} + 1, "
-        f"{qn('provider_id')} = CASE {qn('id')} {cases} END "
-        f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
-        f"AND {qn('claimed_at')} = %s"
+        f"{qn('attempts')} = {table}.{qn('attempts')} + 1, "
     )
-    params: list[Any] = [Delivery.Status.SENT, connection.ops.adapt_datetimefield_value(now)]
-    for pk in ids:
-        params += [pk, provider_ids[pk]]
-    params += [*ids, Delivery.Status.SENDING, connection.ops.adapt_datetimefield_value(claimed_at)]
+    params: list[Any] = [Delivery.Status.SENT, sent_at]
+    if _postgres():
+        # The ids and provider ids as two arrays joined to the rows (three parameters
+        # whatever the group's size, see ``_ids_condition``).
+        sql = (
+            f"UPDATE {table} SET {assignments}"  # noqa: S608 - identifiers only
+            f"{qn('provider_id')} = v.provider_id "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, provider_id) "
+            f"WHERE {table}.{qn('id')} = v.id AND {table}.{qn('status')} = %s "
+            f"AND {table}.{qn('claimed_at')} = %s"
+        )
+        params += [
+            _array_literal(ids),
+            _array_literal([provider_ids[pk] for pk in ids]),
+            *claim,
+        ]
+    else:
+        cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+        placeholders = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"UPDATE {table} SET {assignments}"  # noqa: S608 - identifiers only
+            f"{qn('provider_id')} = CASE {qn('id')} {cases} END "
+            f"WHERE {qn('id')} IN ({placeholders}) AND {qn('status')} = %s "
+            f"AND {qn('claimed_at')} = %s"
+        )
+        for pk in ids:
+            params += [pk, provider_ids[pk]]
+        params += [*ids, *claim]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -499,6 +603,10 @@ class _Claimed:
     subscriber_id: int | None
     unsubscribe_token: str | None
     organisation_id: int | None
+    # The alert's, read with the claim: a cancellation is seen by the next batch, and a
+    # changed alert is loaded again (``_AlertParts``).
+    alert_status: str
+    alert_updated_at: datetime
 
     FIELDS = (
         "pk",
@@ -510,20 +618,94 @@ class _Claimed:
         "subscriber_id",
         "subscriber__unsubscribe_token",
         "subscriber__organisation_id",
+        "alert__status",
+        "alert__updated_at",
     )
 
 
-def _unsubscribe_url(delivery: _Claimed, origins: dict[int, str], around: list[str]) -> str:
-    """``unsubscribe_url(subscriber)`` without its queries per message: the organisation's
-    origin is looked up once per batch, and the path around the token reversed once."""
-    from beffroi.territory.models import Organisation
+# How long a worker reuses what it read of an alert and its organisation (texts, links,
+# sender name) across send tasks without reading them again. An approved alert's texts
+# cannot change (only a draft is edited) and a change of the alert row is seen at once
+# (its ``updated_at`` is read with every claim); this bounds how long a new address or
+# name of the organisation takes to reach the messages.
+ALERT_PARTS_SECONDS = 30.0
 
-    assert delivery.organisation_id is not None and delivery.unsubscribe_token is not None
-    origin = origins.get(delivery.organisation_id)
-    if origin is None:
-        organisation = Organisation.objects.get(pk=delivery.organisation_id)
-        origin = origins[delivery.organisation_id] = organisation_url(organisation)
-    return origin + around[0] + delivery.unsubscribe_token + around[1]
+
+@dataclass
+class _AlertParts:
+    """What the messages of one alert share, made once per worker (see
+    ``ALERT_PARTS_SECONDS``) instead of once per batch of 500: the alert with its
+    organisation and translations, its texts per language, the links' origins."""
+
+    alert: Alert
+    updated_at: datetime
+    expires: float
+    # language → (subject, e-mail text, e-mail language, SMS)
+    bodies: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    origins: dict[int, str] = field(default_factory=dict)  # organisation id → its URL
+
+    def texts(self, language: str) -> tuple[str, str, str, str]:
+        """The texts for a resident of ``language``: a language the alert has no text in
+        gets the whole message in French (``channel_texts``)."""
+        found = self.bodies.get(language)
+        if found is None:
+            alert = self.alert
+            mail = channel_texts(alert, language, Channel.EMAIL)
+            found = self.bodies[language] = (
+                email_subject(mail),
+                email_text(mail, page_url=alert_page_url(alert)),
+                mail.email_language,
+                outgoing_sms(channel_texts(alert, language, Channel.SMS)),
+            )
+        return found
+
+    def origin(self, organisation_id: int) -> str:
+        """The site of the subscriber's organisation (the alert's, in practice)."""
+        from beffroi.territory.models import Organisation
+
+        found = self.origins.get(organisation_id)
+        if found is None:
+            organisation = (
+                self.alert.organisation
+                if organisation_id == self.alert.organisation_id
+                else Organisation.objects.get(pk=organisation_id)
+            )
+            found = self.origins[organisation_id] = organisation_url(organisation)
+        return found
+
+
+_alert_parts: dict[int, _AlertParts] = {}
+_alert_parts_lock = threading.Lock()
+
+
+def _alerts_parts(claimed: Iterable[_Claimed]) -> dict[int, _AlertParts]:
+    """The ``_AlertParts`` of the alerts of ``claimed``: kept ones while their alert row
+    is unchanged and they are fresh, the others read (one query per alert, with its
+    organisation and translations)."""
+    versions = {delivery.alert_id: delivery.alert_updated_at for delivery in claimed}
+    now = time.monotonic()
+    found: dict[int, _AlertParts] = {}
+    with _alert_parts_lock:
+        for alert_id, updated_at in versions.items():
+            parts = _alert_parts.get(alert_id)
+            if parts is not None and parts.updated_at == updated_at and parts.expires > now:
+                found[alert_id] = parts
+    missing = set(versions) - set(found)
+    if missing:
+        for alert in (
+            Alert.objects.filter(pk__in=missing)
+            .select_related("organisation")
+            .prefetch_related("translations")
+        ):
+            found[alert.pk] = _AlertParts(
+                alert=alert, updated_at=alert.updated_at, expires=now + ALERT_PARTS_SECONDS
+            )
+        with _alert_parts_lock:
+            for alert_id, parts in list(_alert_parts.items()):
+                if parts.expires <= now:
+                    del _alert_parts[alert_id]
+            _alert_parts.update((alert_id, found[alert_id]) for alert_id in missing)
+    return found
 
 
 def _target_error(delivery: _Claimed) -> str:
@@ -544,7 +726,7 @@ def _target_error(delivery: _Claimed) -> str:
 
 
 def _build_messages(
-    deliveries: list[_Claimed], alerts: dict[int, Alert]
+    deliveries: list[_Claimed], alerts: dict[int, _AlertParts]
 ) -> tuple[list[EmailOut | SmsOut], dict[int, str]]:
     """The messages to send, and the deliveries refused before sending (id → reason).
 
@@ -552,12 +734,10 @@ def _build_messages(
     around the token) is made once per alert and language: in a batch of 500 only the
     address, the key and the token change.
     """
-    # subject, e-mail text, e-mail language, SMS: a resident whose language the alert has
-    # no text in gets the whole message in French (``channel_texts``).
-    bodies: dict[tuple[int, str], tuple[str, str, str, str]] = {}
-    origins: dict[int, str] = {}
     footers: dict[str, tuple[str, str]] = {}  # language → footer around the URL
-    url_around = reverse("subscriptions:unsubscribe", args=["TOKEN"]).split("TOKEN", 1)
+    before_token, after_token = reverse("subscriptions:unsubscribe", args=["TOKEN"]).split(
+        "TOKEN", 1
+    )
     messages: list[EmailOut | SmsOut] = []
     refused: dict[int, str] = {}
     for delivery in deliveries:
@@ -565,20 +745,16 @@ def _build_messages(
         if reason:
             refused[delivery.pk] = reason
             continue
-        alert = alerts[delivery.alert_id]
-        language = delivery.language or "fr"
-        key = (alert.pk, language)
-        if key not in bodies:
-            mail = channel_texts(alert, language, Channel.EMAIL)
-            bodies[key] = (
-                email_subject(mail),
-                email_text(mail, page_url=alert_page_url(alert)),
-                mail.email_language,
-                outgoing_sms(channel_texts(alert, language, Channel.SMS)),
-            )
-        subject, body_text, mail_language, sms_text = bodies[key]
+        parts = alerts[delivery.alert_id]
+        subject, body_text, mail_language, sms_text = parts.texts(delivery.language or "fr")
         if delivery.channel == Channel.EMAIL:
-            url = _unsubscribe_url(delivery, origins, url_around)
+            assert delivery.organisation_id is not None and delivery.unsubscribe_token is not None
+            url = (
+                parts.origin(delivery.organisation_id)
+                + before_token
+                + delivery.unsubscribe_token
+                + after_token
+            )
             if mail_language not in footers:
                 before, _sentinel, after = email_footer(mail_language, "\0").partition("\0")
                 footers[mail_language] = (before, after)
@@ -590,8 +766,8 @@ def _build_messages(
                     subject=subject,
                     text=body_text + before + url + after,
                     unsubscribe_url=url,
-                    headers={"X-Beffroi-Alert": alert.identifier},
-                    sender_name=alert.organisation.name,
+                    headers={"X-Beffroi-Alert": parts.alert.identifier},
+                    sender_name=parts.alert.organisation.name,
                 )
             )
         else:
@@ -636,41 +812,31 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
     """
     report = SendReport()
     claimed_at = timezone.now()
-    claimed = deliveries_claim(delivery_ids=delivery_ids, now=claimed_at)
-    report.claimed = len(claimed)
-    if not claimed:
+    deliveries = _claim_for_sending(delivery_ids, claimed_at)
+    report.claimed = len(deliveries)
+    if not deliveries:
         return report
+    claimed = [delivery.pk for delivery in deliveries]
     with _in_flight_lock:
         _in_flight.update(claimed)
     try:
-        _send_claimed(claimed, claimed_at, report)
+        _send_claimed(deliveries, claimed_at, report)
     finally:
         with _in_flight_lock:
             _in_flight.difference_update(claimed)
     return report
 
 
-def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) -> None:
-    deliveries = [
-        _Claimed(*row)
-        for row in Delivery.objects.filter(pk__in=claimed)
-        .order_by("pk")
-        .values_list(*_Claimed.FIELDS)
-    ]
-    alerts = {
-        alert.pk: alert
-        for alert in Alert.objects.filter(pk__in={d.alert_id for d in deliveries})
-        .select_related("organisation")
-        .prefetch_related("translations")
-    }
+def _send_claimed(deliveries: list[_Claimed], claimed_at: datetime, report: SendReport) -> None:
     batch = _Outcomes(claimed_at=claimed_at, report=report)
     live: list[_Claimed] = []
     for delivery in deliveries:
-        if alerts[delivery.alert_id].status == Alert.Status.CANCELLED:
+        if delivery.alert_status == Alert.Status.CANCELLED:
             reason = gettext("The alert was cancelled before this message was sent.")
             batch.fail(delivery, reason, permanent=False, attempts=delivery.attempts)
         else:
             live.append(delivery)
+    alerts = _alerts_parts(live)
 
     by_channel: dict[str, list[_Claimed]] = defaultdict(list)
     for delivery in live:
@@ -703,8 +869,42 @@ def _send_claimed(claimed: list[int], claimed_at: datetime, report: SendReport) 
 
         _send_channel(channel, messages, answered)
     batch.record()
-    for alert_id in alerts:
-        alert_finish_if_done(alert_id=alert_id)
+    by_alert: dict[int, list[int]] = defaultdict(list)
+    for delivery in deliveries:
+        by_alert[delivery.alert_id].append(delivery.pk)
+    for alert_id, ids in sorted(by_alert.items()):
+        if not _unfinished_nearby(alert_id, ids):
+            alert_finish_if_done(alert_id=alert_id)
+
+
+# Deliveries looked at on each side of a batch by ``_unfinished_nearby``.
+NEARBY = 16
+
+
+def _unfinished_nearby(alert_id: int, ids: Sequence[int]) -> bool:
+    """Whether one of the ``NEARBY`` deliveries on either side of this batch's ids belongs
+    to the alert and is still pending or sending: then the alert cannot be finished, and
+    ``alert_finish_if_done``'s search through all its deliveries is not needed. A fan-out
+    writes an alert's deliveries with consecutive ids and tasks take them in order, so a
+    neighbour is unfinished for every batch but the last few. False says nothing: ask
+    ``alert_finish_if_done``.
+
+    The neighbours are read by primary key in a materialised ``WITH``, whatever the
+    planner's (possibly stale) estimate of the alert's size."""
+    low, high = min(ids), max(ids)
+    neighbours = [*range(max(low - NEARBY, 1), low), *range(high + 1, high + NEARBY + 1)]
+    qn = connection.ops.quote_name
+    in_ids, params = _ids_condition(neighbours)
+    sql = (
+        f"WITH near AS MATERIALIZED (SELECT {qn('alert_id')}, {qn('status')} "  # noqa: S608
+        f"FROM {qn(Delivery._meta.db_table)} WHERE {in_ids}) "
+        f"SELECT 1 FROM near WHERE {qn('alert_id')} = %s AND {qn('status')} IN (%s, %s) "
+        "LIMIT 1"
+    )
+    params += [alert_id, Delivery.Status.PENDING, Delivery.Status.SENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 @dataclass
@@ -751,7 +951,8 @@ class _Outcomes:
         done_at = timezone.now()
         report = self.report
         report.sent += len(self.sent)
-        with transaction.atomic():
+        # The usual group, all accepted, is one statement: atomic by itself.
+        with nullcontext() if not self.others else transaction.atomic():
             claim = Delivery.objects.filter(
                 status=Delivery.Status.SENDING, claimed_at=self.claimed_at
             )
@@ -788,8 +989,7 @@ def alert_finish_if_done(*, alert_id: int) -> bool:
     alert's row lock first, so of two tasks finishing together exactly one writes the
     transition. Returns True when this call finished the alert."""
 
-    active = (Delivery.Status.PENDING, Delivery.Status.SENDING)
-    if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+    if _has_active_deliveries(alert_id):
         return False
     now = timezone.now()
     with transaction.atomic():
@@ -797,7 +997,7 @@ def alert_finish_if_done(*, alert_id: int) -> bool:
             pk=alert_id, status=Alert.Status.SENDING, fanout_done_at__isnull=False
         ).update(finished_at=now):
             return False
-        if Delivery.objects.filter(alert_id=alert_id, status__in=active).exists():
+        if _has_active_deliveries(alert_id):
             # A retry or a requeue made a row pending again meanwhile.
             transaction.set_rollback(True)
             return False
@@ -816,6 +1016,29 @@ def alert_finish_if_done(*, alert_id: int) -> bool:
             }
         alert_transition(alert=alert, to_status=status, actor=None, reason=reason)
     return True
+
+
+def _has_active_deliveries(alert_id: int) -> bool:
+    """Whether a delivery of the alert is still pending or sending (``alert_finish_if_done``).
+
+    One probe per status, each an equality on the two leading columns of the (alert,
+    status, channel) index. Written ``status IN (…)``, the query was seen read by
+    PostgreSQL, its statistics still those of before the fan-out, through the unique index:
+    every delivery of the alert walked, 200,000 rows and 0.1 to 0.5 s, for each send task
+    of a 100,000-resident alert."""
+    qn = connection.ops.quote_name
+    table = qn(Delivery._meta.db_table)
+    probe = (
+        f"EXISTS (SELECT 1 FROM {table} "  # noqa: S608 - identifiers only
+        f"WHERE {qn('alert_id')} = %s AND {qn('status')} = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {probe} OR {probe}",
+            [alert_id, Delivery.Status.SENDING, alert_id, Delivery.Status.PENDING],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 # -- receipts, bounces, replies ---------------------------------------------------------

@@ -356,3 +356,73 @@ def test_the_loopback_smsc_outlives_a_client_that_resets_its_connection() -> Non
         assert struct.unpack(">IIII", answer[:16])[1] == 0x80000002
     finally:
         smsc.stop()
+
+
+@pytest.mark.parametrize(
+    ("source", "ton", "npi", "text"),
+    [
+        ("MAIRIE", 5, 0, "Alerte: évacuez les quais {niveau 3} - 20€"),
+        ("33612345678", 1, 1, "Coupure d'eau : réserves à l'école. Forêt fermée."),
+        ("UNE-MAIRIE-TROP-LONGUE-POUR-SMPP", 5, 0, LONG_GSM),
+        ("MAIRIE", 5, 0, "Canicule 🌡 : buvez de l'eau. " * 4),
+    ],
+)
+def test_its_submit_sm_is_smpplibs_byte_for_byte(
+    source: str, ton: int, npi: int, text: str
+) -> None:
+    import smpplib.client  # type: ignore[import-untyped]
+    import smpplib.smpp  # type: ignore[import-untyped]
+
+    from beffroi.messaging.sms_smpp import encode_sms, submit_sm_pdu
+
+    client = smpplib.client.Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    data_coding, esm_class, parts = encode_sms(text)
+    for registered_delivery in (0, 1):
+        for part in parts:
+            fields = {
+                "source_ton": ton,
+                "source_npi": npi,
+                "source": source,
+                "dest_ton": 1,
+                "dest_npi": 1,
+                "destination": "33612345678",
+                "esm_class": esm_class,
+                "registered_delivery": registered_delivery,
+                "data_coding": data_coding,
+                "short_message": part,
+            }
+            pdu = smpplib.smpp.make_pdu(
+                "submit_sm",
+                client=client,
+                source_addr_ton=ton,
+                source_addr_npi=npi,
+                source_addr=source,
+                dest_addr_ton=1,
+                dest_addr_npi=1,
+                destination_addr="33612345678",
+                esm_class=esm_class,
+                registered_delivery=registered_delivery,
+                data_coding=data_coding,
+                short_message=part,
+            )
+            assert submit_sm_pdu(pdu.sequence, **fields) == pdu.generate()  # type: ignore[arg-type]
+
+
+def test_it_reads_submit_sm_resp_as_smpplib_does() -> None:
+    import smpplib.smpp
+
+    from beffroi.messaging.sms_smpp import _Client
+
+    client = _Client("127.0.0.1", 1, allow_unknown_opt_params=True)
+    for status, message_id in ((0, "smsc-42"), (0x58, ""), (0x0B, None)):
+        response = smpplib.smpp.make_pdu("submit_sm_resp", client=client)
+        response.sequence, response.status = 7, status
+        if message_id is not None:
+            response.message_id = message_id
+        raw = response.generate()
+        expected = smpplib.smpp.parse_pdu(raw, client=client, allow_unknown_opt_params=True)
+        chunks = [raw[:4], raw[4:]]
+        client._recv_exact = lambda size, chunks=chunks: chunks.pop(0)  # type: ignore[method-assign]
+        got = client.read_pdu()
+        assert (got.command, got.sequence, got.status) == ("submit_sm_resp", 7, status)
+        assert (got.message_id or None) == (expected.message_id or None)

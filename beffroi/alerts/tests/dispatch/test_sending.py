@@ -446,6 +446,32 @@ def test_an_alert_is_not_sent_before_its_fan_out_is_done(cast: Cast) -> None:
     assert alert.status == Alert.Status.SENT
 
 
+def test_a_batch_finishes_the_alert_only_when_no_delivery_is_left_however_far(
+    cast: Cast, gateways: Gateways
+) -> None:
+    """A send task looks at the deliveries next to its own before searching the alert's
+    (``_unfinished_nearby``): neighbours all done must not pass for the alert done while a
+    delivery far from them still waits."""
+    smtp, _smsc = gateways
+    subscribers = make_subscribers(cast.org, 40, channels=("email",))
+    alert = make_alert(cast.org, cast.alert_author, status=Alert.Status.SENDING)
+    Alert.objects.filter(pk=alert.pk).update(fanout_done_at=timezone.now())
+    rows = Delivery.objects.bulk_create(
+        Delivery(alert=alert, subscriber=s, channel="email", target=s.email) for s in subscribers
+    )
+    ids = sorted(row.pk for row in rows)
+    Delivery.objects.filter(pk__in=ids[1:-1]).update(status=Delivery.Status.SENT)
+
+    deliveries_send(delivery_ids=ids[:1])  # its neighbours are sent, the last one waits
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENDING
+
+    deliveries_send(delivery_ids=ids[-1:])
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT
+    assert len(smtp.received) == 2
+
+
 def test_the_sweep_restarts_a_fan_out_whose_worker_died(
     cast: Cast, gateways: Gateways, on_commit: RunOnCommit
 ) -> None:
