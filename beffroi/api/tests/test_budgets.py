@@ -5,8 +5,7 @@ organisation's budget answering 404, and one ballot out of 50 concurrent casts."
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +35,7 @@ from beffroi.participation.models import (
 )
 from beffroi.participation.tests.budgets.helpers import close_vote, make_budget, project_ids, voter
 from beffroi.participation.tests.factories import make_proposal, verified
-from beffroi.testing import Cast
+from beffroi.testing import Cast, at_once
 
 from .test_schema import CHECKS
 
@@ -460,27 +459,6 @@ def test_receipt_checks_share_the_pages_rate_limit(
 # --- concurrency ---------------------------------------------------------------------------
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 # SQLite's in-memory test database runs one writer (its shared-cache table locks fail at once
 # instead of waiting): the race is real, and tested, on PostgreSQL.
 concurrent = pytest.mark.skipif(
@@ -510,7 +488,7 @@ def test_it_keeps_one_ballot_out_of_50_concurrent_api_casts(settings: Any) -> No
         response = _cast(client, budget, [ids[i % len(ids)]], method="put" if i % 2 else "post")
         return response.status_code, response.json()
 
-    results = _at_once(50, attempt)
+    results = at_once(50, attempt)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert all(status in (200, 201) for status, _body in results), results[:3]

@@ -3,8 +3,6 @@ changes keep the receipt, receipts verified without revealing choices."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,7 +22,7 @@ from beffroi.participation.models import (
     Eligibility,
 )
 from beffroi.participation.tests.budgets.helpers import make_budget, project_ids, voter
-from beffroi.testing import Cast
+from beffroi.testing import Cast, at_once
 
 
 def _refused_with(
@@ -217,27 +215,6 @@ def test_a_receipt_proves_the_ballot_counted_without_its_choices(cast: Cast) -> 
     assert selectors.receipt_verify(organisation=cast.org, receipt_code="AAAA-BBBB") is None
 
 
-def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 # SQLite's in-memory test database fails concurrent writers at once instead of waiting: the
 # race is real, and tested, on PostgreSQL; on SQLite the constraint is proven sequentially.
 concurrent = pytest.mark.skipif(
@@ -261,7 +238,7 @@ def test_it_keeps_one_ballot_out_of_50_concurrent_casts() -> None:
         loaded = Budget.objects.select_related("process", "organisation").get(pk=budget.pk)
         return services.ballot_cast(budget=loaded, participant=alice, choices=[ids[i % 4]])
 
-    results = _at_once(50, attempt)
+    results = at_once(50, attempt)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert Ballot.objects.filter(budget=budget).count() == 1
