@@ -219,20 +219,20 @@ def budget_report(budget: Budget) -> Report:
     scale_answers: Counter[str] = Counter()
     total = 0
     count = 0
-    for evaluation in evaluations:
-        if evaluation.satisfaction_id is None:
+    for number, n in (
+        Answer.objects.filter(
+            question_id__in=[e.satisfaction_id for e in evaluations if e.satisfaction_id],
+            number__isnull=False,
+        )
+        .values("number")
+        .annotate(n=Count("pk"))
+        .values_list("number", "n")
+    ):
+        if number is None:  # excluded by the filter; for the type checker
             continue
-        for number, n in (
-            Answer.objects.filter(question_id=evaluation.satisfaction_id, number__isnull=False)
-            .values("number")
-            .annotate(n=Count("pk"))
-            .values_list("number", "n")
-        ):
-            if number is None:
-                continue
-            scale_answers[str(number)] += n
-            total += number * n
-            count += n
+        scale_answers[str(number)] += n
+        total += number * n
+        count += n
     scale_order = sorted(scale_answers, key=int)
     allocated = sum((projects[pid].cost for pid in selected_ids if pid in projects), Decimal(0))
     return Report(

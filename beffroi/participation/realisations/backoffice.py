@@ -297,15 +297,12 @@ def realisation_detail(request: HttpRequest, realisation_id: int) -> HttpRespons
             "milestones": selectors.milestones_of(realisation),
             "zones": list(realisation.zones.all()),
             "followers": realisation.follows.count(),
-            **_evaluation_summary(realisation),
+            **_evaluation_summary(evaluations.evaluation_of(realisation)),
         },
     )
 
 
-def _evaluation_summary(realisation: Realisation) -> dict[str, Any]:
-    evaluation = (
-        Evaluation.objects.select_related("satisfaction").filter(realisation=realisation).first()
-    )
+def _evaluation_summary(evaluation: Evaluation | None) -> dict[str, Any]:
     if evaluation is None:
         return {"evaluation": None}
     return {
@@ -443,7 +440,7 @@ def evaluation(request: HttpRequest, realisation_id: int) -> HttpResponse:
     change its closing date or close it, write and publish the final assessment. The
     questions are edited with the questionnaire builder, the answers read in its results."""
     realisation = access_realisation_for_manager(request, realisation_id)
-    current = Evaluation.objects.filter(realisation=realisation).first()
+    current = evaluations.evaluation_of(realisation)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     posted = request.POST if request.method == "POST" else None
     open_form = EvaluationOpenForm(posted if action == "open" else None)
@@ -498,8 +495,7 @@ def evaluation(request: HttpRequest, realisation_id: int) -> HttpResponse:
         "participation/realisations/backoffice/evaluation.html",
         {
             "realisation": realisation,
-            "evaluation": current,
-            **(_evaluation_summary(realisation) if current is not None else {}),
+            **_evaluation_summary(current),
             "open_form": open_form,
             "dates_form": dates_form,
             "assessment_form": assessment_form,

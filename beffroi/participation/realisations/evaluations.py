@@ -360,19 +360,7 @@ class Satisfaction:
 
 
 def satisfaction_of(evaluation: Evaluation) -> Satisfaction:
-    respondents = Response.objects.filter(questionnaire_id=evaluation.questionnaire_id).count()
-    question = evaluation.satisfaction
-    if question is None:
-        return Satisfaction(respondents, None, 1, 5)
-    mean = Answer.objects.filter(question=question, number__isnull=False).aggregate(
-        m=Avg("number")
-    )["m"]
-    return Satisfaction(
-        respondents,
-        float(mean) if mean is not None else None,
-        question.scale_min,
-        question.scale_max,
-    )
+    return satisfaction_by_realisation([evaluation.realisation_id])[evaluation.realisation_id]
 
 
 def satisfaction_by_realisation(realisation_ids: list[int]) -> dict[int, Satisfaction]:
