@@ -1,3 +1,4 @@
+from beffroi.volunteering.models.applications import Application, ApplicationMessage, Testimonial
 from beffroi.volunteering.models.associations import (
     Activity,
     Association,
@@ -5,11 +6,60 @@ from beffroi.volunteering.models.associations import (
     Membership,
     association_search_text,
 )
+from beffroi.volunteering.models.callouts import (
+    CallOut,
+    CallOutContact,
+    ReserveMember,
+    TrainingAttendance,
+    TrainingSession,
+)
+from beffroi.volunteering.models.missions import (
+    Certification,
+    Mission,
+    Need,
+    NeedOffer,
+    Skill,
+    Slot,
+    Urgency,
+)
+from beffroi.volunteering.models.volunteers import (
+    ALL_WEEK,
+    DAYS_PER_WEEK,
+    GRID_BITS,
+    PERIODS,
+    Absence,
+    VolunteerCertification,
+    VolunteerProfile,
+    grid_bit,
+)
 
 __all__ = [
+    "ALL_WEEK",
+    "DAYS_PER_WEEK",
+    "GRID_BITS",
+    "PERIODS",
+    "Absence",
     "Activity",
+    "Application",
+    "ApplicationMessage",
     "Association",
     "AssociationActivity",
+    "CallOut",
+    "CallOutContact",
+    "Certification",
     "Membership",
+    "Mission",
+    "Need",
+    "NeedOffer",
+    "ReserveMember",
+    "Skill",
+    "Slot",
+    "Testimonial",
+    "TrainingAttendance",
+    "TrainingSession",
+    "Urgency",
+    "VolunteerCertification",
+    "VolunteerProfile",
     "association_search_text",
+    "grid_bit",
 ]
