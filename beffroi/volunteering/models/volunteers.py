@@ -11,9 +11,9 @@ smartphone (``registered_by``), and reaches them by SMS or voice.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
