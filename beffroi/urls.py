@@ -30,6 +30,8 @@ urlpatterns = [
     path("backoffice/participation/", include(participation_urls.backoffice)),
     path("associations/", include(volunteering_urls.public)),
     path("backoffice/associations/", include(volunteering_urls.backoffice)),
+    path("benevolat/", include(volunteering_urls.volunteer_public)),
+    path("backoffice/benevolat/", include(volunteering_urls.volunteer_backoffice)),
     path("api/v1/", include("beffroi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -21,7 +21,16 @@ from beffroi.accounts.models import Role, User
 from beffroi.territory.models import Organisation
 from beffroi.volunteering.models import Association, Membership
 
+# Community life: validate associations, run the commune's missions and needs, see every
+# mission, application and the statistics.
 AGENT_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR})
+# The crisis cell of the PCS: launch call-outs (they reach people and cost SMS) and keep the
+# civil-protection reserve. These roles already prove a second factor (TWO_FACTOR_ROLES).
+CRISIS_ROLES: frozenset[str] = frozenset(
+    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR}
+)
+# Who registers a volunteer without a smartphone on the phone and reads volunteer profiles.
+DESK_ROLES: frozenset[str] = frozenset({Role.FRONT_DESK, *AGENT_ROLES, *CRISIS_ROLES})
 
 
 def is_agent(request: HttpRequest) -> bool:

@@ -6,7 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 # Areas of volunteering; each may have a ``setup.py`` with ``register()`` adding its public
 # sections, back-office tools, GDPR exporters and erasers.
-AREAS = ("associations",)
+AREAS = (
+    "associations",
+    "missions",
+    "needs",
+    "volunteers",
+    "matching",
+    "applications",
+    "callouts",
+    "reserve",
+    "statistics",
+)
 
 
 class VolunteeringConfig(AppConfig):

@@ -3,10 +3,11 @@ transport) with the offers residents and associations make for them.
 
 A mission belongs to an association, or to the commune itself (``association`` empty). Its
 people are asked per slot: each ``Slot`` states how many volunteers it needs and keeps the
-number accepted (``accepted_count``), moved only under the slot's row lock so that two
-volunteers applying at once for the last place cannot both get it. A recurring schedule is
-stored on the mission (``schedule``) and materialised as slots, so that applications,
-reminders and hours always refer to one dated slot.
+number of places held (``accepted_count``: applications awaiting an answer or accepted),
+moved only under the slot's row lock so that two volunteers applying at once for the last
+place cannot both get it. A recurring schedule is stored on the mission (``schedule``) and
+materialised as slots, so that applications, reminders and hours always refer to one dated
+slot.
 """
 
 from __future__ import annotations
@@ -153,7 +154,8 @@ class Slot(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     volunteers_needed = models.PositiveSmallIntegerField(_("volunteers needed"), default=1)
-    # Applications accepted, moved with the slot's row locked (select_for_update).
+    # Places held by applications (awaiting an answer or accepted; a waiting list holds
+    # none), moved only with the slot's row locked (select_for_update).
     accepted_count = models.PositiveIntegerField(default=0)
     cancelled = models.BooleanField(_("cancelled"), default=False)
     # Generated from the mission's recurring schedule (regenerating replaces only these,

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from beffroi.accounts.models import User
 from beffroi.territory.models import Organisation
-from beffroi.volunteering.models import Association, AssociationActivity, Membership
+from beffroi.volunteering.models import (
+    ALL_WEEK,
+    Association,
+    AssociationActivity,
+    Membership,
+    Mission,
+    Slot,
+    VolunteerCertification,
+    VolunteerProfile,
+)
 
 # The columns of a real waldec export (2024), in their order.
 WALDEC_COLUMNS = [
@@ -76,3 +88,57 @@ def make_association(
     for user, role, state in managers:
         Membership.objects.create(association=association, user=user, role=role, state=state)
     return association
+
+
+def make_mission(
+    organisation: Organisation,
+    title: str = "Distribution alimentaire du samedi",
+    *,
+    association: Association | None = None,
+    slots: int = 1,
+    needed: int = 2,
+    starts_at: datetime | None = None,
+    **fields: Any,
+) -> Mission:
+    """A published mission with ``slots`` weekly slots of three hours from ``starts_at``
+    (default: next week, 9 am), each needing ``needed`` volunteers."""
+    fields.setdefault("status", Mission.Status.PUBLISHED)
+    fields.setdefault("description", "Accueillir les familles et préparer les colis.")
+    if fields["status"] == Mission.Status.PUBLISHED:
+        fields.setdefault("published_at", timezone.now())
+    mission = Mission.objects.create(
+        organisation=organisation, association=association, title=title, **fields
+    )
+    first = starts_at or (timezone.now() + timedelta(days=7)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    for week in range(slots):
+        Slot.objects.create(
+            mission=mission,
+            starts_at=first + timedelta(weeks=week),
+            ends_at=first + timedelta(weeks=week, hours=3),
+            volunteers_needed=needed,
+        )
+    return mission
+
+
+def make_profile(
+    organisation: Organisation,
+    full_name: str = "Camille Martin",
+    *,
+    user: User | None = None,
+    certifications: tuple[tuple[str, date | None], ...] = (),
+    **fields: Any,
+) -> VolunteerProfile:
+    """A volunteer free all week, living at the commune's centre unless told otherwise;
+    ``certifications``: (kind, expiry or None)."""
+    fields.setdefault("availability", ALL_WEEK)
+    fields.setdefault("home_lat", 49.1)
+    fields.setdefault("home_lon", 5.4)
+    fields.setdefault("phone", "+33639980001")
+    profile = VolunteerProfile.objects.create(
+        organisation=organisation, user=user, full_name=full_name, **fields
+    )
+    for kind, expires_on in certifications:
+        VolunteerCertification.objects.create(profile=profile, kind=kind, expires_on=expires_on)
+    return profile

@@ -1,0 +1,6 @@
+"""Applications: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_applications")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_applications_backoffice")

@@ -1,0 +1,6 @@
+"""Callouts: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_callouts")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_callouts_backoffice")

@@ -1,0 +1,6 @@
+"""Missions: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_missions")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_missions_backoffice")

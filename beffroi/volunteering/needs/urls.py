@@ -1,0 +1,6 @@
+"""Needs: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_needs")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_needs_backoffice")

@@ -1,0 +1,6 @@
+"""Reserve: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_reserve")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_reserve_backoffice")

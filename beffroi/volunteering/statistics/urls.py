@@ -1,0 +1,6 @@
+"""Statistics: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_statistics")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_statistics_backoffice")

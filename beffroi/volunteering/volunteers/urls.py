@@ -1,0 +1,6 @@
+"""Volunteers: public pages under /benevolat/ and the back office under /backoffice/benevolat/."""
+
+from django.urls import URLPattern
+
+public: tuple[list[URLPattern], str] = ([], "volunteering_volunteers")
+backoffice: tuple[list[URLPattern], str] = ([], "volunteering_volunteers_backoffice")
