@@ -109,6 +109,8 @@ class EmailOut:
     # The display name of From ("Commune de Valmont"): residents recognise who warns them.
     # The address stays the transport's configured sender (SPF, DKIM and bounces rely on it).
     sender_name: str = ""
+    # (file name, content, MIME type), e.g. an iCalendar invitation for a volunteer's slot.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -863,6 +863,13 @@ def _sms_send(organisation: Organisation, *, key: str, to: str, text: str) -> bo
     return True
 
 
+def sms_send_counted(*, organisation: Organisation, key: str, to: str, text: str) -> bool:
+    """Send one SMS for another domain (a volunteer's reminder, an association's call-out)
+    within the organisation's daily budget of SMS parts outside alerts: the same budget as
+    verification codes, so that no path of the site can pump SMS without limit."""
+    return _sms_send(organisation, key=key, to=to, text=text)
+
+
 def sms_budget_spent_notify(*, organisation: Organisation, budget: int) -> int:
     """Tell the organisation's administrators that today's SMS budget outside alerts is
     spent (an e-mail to each, and the audit trail). Returns how many were e-mailed."""
