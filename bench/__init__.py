@@ -32,6 +32,8 @@ MODULES: tuple[str, ...] = (
     "bench.participation",
     "bench.budgets",
     "bench.ballots",
+    "bench.volunteering",
+    "bench.callouts",
 )
 
 

@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 
 # Bump when the generated data changes, so `beffroi demo` knows an old demo is stale.
-DEMO_VERSION = 9
+DEMO_VERSION = 10
 SEED = 20_240_611
 
 ORGANISATION_NAME = "Commune de Vaudrecourt-sur-Aulne"

@@ -23,6 +23,11 @@ from beffroi.demo.budgets import demo_budgets
 from beffroi.demo.participation import demo_participation
 from beffroi.demo.realisations import demo_realisations
 from beffroi.demo.volunteering import demo_associations
+from beffroi.demo.volunteering_applications import demo_applications
+from beffroi.demo.volunteering_callouts import demo_callouts
+from beffroi.demo.volunteering_missions import demo_missions
+from beffroi.demo.volunteering_needs import demo_needs
+from beffroi.demo.volunteering_volunteers import demo_volunteers
 from beffroi.territory.models import (
     Address,
     Commune,
@@ -299,6 +304,32 @@ def demo_load(
             f"{associations.imported} associations imported from the demo RNA file "
             f"({associations.located} placed on the map), {associations.validated} validated "
             f"profile, {associations.pending} awaiting validation."
+        )
+        participation_manager = User.objects.get(email=_login_email(Role.PARTICIPATION_MANAGER))
+        association_manager = User.objects.get(email=_login_email(Role.ASSOCIATION_MANAGER))
+        resident = User.objects.get(email=_login_email(Role.RESIDENT))
+        missions = demo_missions(
+            organisation=organisation, agent=participation_manager, manager=association_manager
+        )
+        needs = demo_needs(
+            organisation=organisation,
+            agent=participation_manager,
+            manager=association_manager,
+            resident=resident,
+        )
+        volunteers = demo_volunteers(
+            organisation=organisation,
+            front_desk_agent=User.objects.get(email=_login_email(Role.FRONT_DESK)),
+            resident=resident,
+        )
+        applications = demo_applications(organisation=organisation, manager=association_manager)
+        reservists = demo_callouts(
+            organisation=organisation,
+            crisis_agent=User.objects.get(email=_login_email(Role.ALERT_APPROVER)),
+        )
+        say(
+            f"{missions} volunteer missions, {needs} needs, {volunteers} volunteers, "
+            f"{applications} applications, {reservists} reservists and a past call-out written."
         )
         organisation.settings = {**organisation.settings, "demo_version": c.DEMO_VERSION}
         organisation.save(update_fields=["settings"])

@@ -25,10 +25,9 @@ from beffroi.volunteering.models import Association, Membership
 # mission, application and the statistics.
 AGENT_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINISTRATOR})
 # The crisis cell of the PCS: launch call-outs (they reach people and cost SMS) and keep the
-# civil-protection reserve. These roles already prove a second factor (TWO_FACTOR_ROLES).
-CRISIS_ROLES: frozenset[str] = frozenset(
-    {Role.ALERT_AUTHOR, Role.ALERT_APPROVER, Role.ADMINISTRATOR}
-)
+# civil-protection reserve (its reservists' phones). Only roles that prove a second factor
+# (TWO_FACTOR_ROLES): an alert's author alone cannot reach the population either.
+CRISIS_ROLES: frozenset[str] = frozenset({Role.ALERT_APPROVER, Role.ADMINISTRATOR})
 # Who registers a volunteer without a smartphone on the phone and reads volunteer profiles.
 DESK_ROLES: frozenset[str] = frozenset({Role.FRONT_DESK, *AGENT_ROLES, *CRISIS_ROLES})
 

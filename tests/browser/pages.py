@@ -383,6 +383,10 @@ def import_result() -> str:
     return url("subscribers_backoffice:import_done", batch.pk)
 
 
+# Named for the check that every page has a row: only the walk can build its URL.
+import_result.url_name = "subscribers_backoffice:import_done"  # type: ignore[attr-defined]
+
+
 def imported_subscriber() -> str:
     """The back-office page of a resident whose channels the commune's consent verified."""
     from beffroi.alerts.models import Subscriber
@@ -1457,3 +1461,24 @@ from tests.browser.pages_volunteering import NOT_PAGES_VOLUNTEERING, PAGES_VOLUN
 
 PAGES += PAGES_VOLUNTEERING
 NOT_PAGES.update(NOT_PAGES_VOLUNTEERING)
+
+# Volunteering (issue 11, items 3–9): missions, needs and statistics, profiles and matching,
+# applications, call-outs and the reserve; each area's rows live beside their own.
+from tests.browser.pages_applications import (  # noqa: E402
+    NOT_PAGES_APPLICATIONS,
+    PAGES_APPLICATIONS,
+)
+from tests.browser.pages_callouts import NOT_PAGES_CALLOUTS, PAGES_CALLOUTS  # noqa: E402
+from tests.browser.pages_missions import NOT_PAGES_MISSIONS, PAGES_MISSIONS  # noqa: E402
+from tests.browser.pages_needs import NOT_PAGES_NEEDS, PAGES_NEEDS  # noqa: E402
+from tests.browser.pages_volunteers import NOT_PAGES_VOLUNTEERS, PAGES_VOLUNTEERS  # noqa: E402
+
+PAGES += PAGES_MISSIONS + PAGES_NEEDS + PAGES_VOLUNTEERS + PAGES_APPLICATIONS + PAGES_CALLOUTS
+for _not_pages in (
+    NOT_PAGES_MISSIONS,
+    NOT_PAGES_NEEDS,
+    NOT_PAGES_VOLUNTEERS,
+    NOT_PAGES_APPLICATIONS,
+    NOT_PAGES_CALLOUTS,
+):
+    NOT_PAGES.update(_not_pages)

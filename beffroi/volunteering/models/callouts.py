@@ -34,6 +34,11 @@ class CallOut(models.Model):
     wave_size = models.PositiveSmallIntegerField(_("volunteers per wave"), default=20)
     wave_minutes = models.PositiveSmallIntegerField(_("minutes between waves"), default=15)
     reserve_first = models.BooleanField(_("reach the reserve first"), default=True)
+    # An association's call-out: its SMS count against the organisation's daily budget and
+    # it reaches at most ``max_contacts`` volunteers. The crisis cell's, like an alert, is
+    # never held back by the budget (``sms_counted`` false, no cap).
+    sms_counted = models.BooleanField(default=False)
+    max_contacts = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     waves_sent = models.PositiveSmallIntegerField(default=0)
     next_wave_at = models.DateTimeField(null=True, blank=True)
