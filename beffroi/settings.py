@@ -318,6 +318,16 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=1)
 # its own in settings["alerts"]["unsubscribed_retention_days"]), by `purge_unsubscribed`.
 UNSUBSCRIBED_RETENTION_DAYS = env_int("UNSUBSCRIBED_RETENTION_DAYS", 90, minimum=1)
 
+# Crisis call-outs of volunteers: they reach people and cost SMS, so each path is limited
+# (beffroi/volunteering/callouts/services.py; 0 would refuse every call-out, hence minimum 1).
+CALLOUT_ASSOCIATION_MAX_CONTACTS = env_int("CALLOUT_ASSOCIATION_MAX_CONTACTS", 40, minimum=1)
+CALLOUT_ASSOCIATION_PER_DAY = env_int("CALLOUT_ASSOCIATION_PER_DAY", 3, minimum=1)
+CALLOUT_PER_AUTHOR_PER_HOUR = env_int("CALLOUT_PER_AUTHOR_PER_HOUR", 10, minimum=1)
+CALLOUT_PER_DESTINATION_PER_DAY = env_int("CALLOUT_PER_DESTINATION_PER_DAY", 6, minimum=1)
+CALLOUT_PER_ORGANISATION_PER_DAY = env_int("CALLOUT_PER_ORGANISATION_PER_DAY", 20_000, minimum=1)
+CALLOUT_ANSWERS_PER_NUMBER_PER_HOUR = env_int("CALLOUT_ANSWERS_PER_NUMBER_PER_HOUR", 20, minimum=1)
+CALLOUT_ANSWERS_PER_CLIENT_PER_HOUR = env_int("CALLOUT_ANSWERS_PER_CLIENT_PER_HOUR", 60, minimum=1)
+
 # Participation: residents' daily digests leave at this local hour, weekly ones on this
 # weekday (0 = Monday) at that hour; uploads (images, attachments) up to this size.
 PARTICIPATION_DIGEST_HOUR = env_int("PARTICIPATION_DIGEST_HOUR", 8, minimum=0)

@@ -49,7 +49,7 @@ def setup(context: Context) -> Prepared:
     count = context.size(1_000, 100)
     organisation = create_organisation("bench-callouts")
     author = User.objects.create_user(email="crise@bench.example", password="bench-callouts-1")
-    RoleAssignment.objects.create(user=author, organisation=organisation, role=Role.ALERT_AUTHOR)
+    RoleAssignment.objects.create(user=author, organisation=organisation, role=Role.ALERT_APPROVER)
     now = timezone.now()
     profiles = VolunteerProfile.objects.bulk_create(
         VolunteerProfile(

@@ -284,3 +284,6 @@ api.add_router("/participation/", budgets_router)
 from beffroi.api.realisations import router as realisations_router  # noqa: E402
 
 api.add_router("/participation/", realisations_router)
+from beffroi.api.volunteering import router as volunteering_router  # noqa: E402
+
+api.add_router("/volunteering/", volunteering_router)

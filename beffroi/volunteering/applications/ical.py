@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from django.urls import reverse
 from django.utils import timezone
 
 from beffroi.volunteering.models import Slot
@@ -52,9 +53,13 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def slot_calendar(*, slot: Slot, site: str, now: datetime | None = None) -> bytes:
+def slot_calendar(
+    *, slot: Slot, site: str, tentative: bool = False, now: datetime | None = None
+) -> bytes:
     """The VCALENDAR of ``slot`` (one VEVENT), UTF-8 with CRLF line ends; ``site`` is the
-    absolute address of the commune's site (its host names the event's UID)."""
+    absolute address of the commune's site (its host names the event's UID; the event's URL
+    is the mission's page there). ``tentative``: the application awaits the organiser's
+    answer (STATUS:TENTATIVE), else it is accepted (CONFIRMED)."""
     now = now or timezone.now()
     mission = slot.mission
     host = urlsplit(site).hostname or "beffroi"
@@ -89,8 +94,10 @@ def slot_calendar(*, slot: Slot, site: str, now: datetime | None = None) -> byte
     if mission.lat is not None and mission.lon is not None:
         lines.append(f"GEO:{mission.lat:.6f};{mission.lon:.6f}")
     if site:
-        lines.append(f"URL:{_CONTROL.sub('', site).replace(chr(10), '')}")
-    lines.append(f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}")
+        page = site.rstrip("/") + reverse("volunteering_missions:detail", args=[mission.pk])
+        lines.append(f"URL:{_CONTROL.sub('', page).replace(chr(10), '')}")
+    status = "CANCELLED" if cancelled else "TENTATIVE" if tentative else "CONFIRMED"
+    lines.append(f"STATUS:{status}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
+from beffroi.core.ratelimit import rate_hit
 from beffroi.territory.selectors import organisation_url
 from beffroi.volunteering.applications import ical
 from beffroi.volunteering.missions.services import mission_status_refresh
@@ -51,6 +52,14 @@ MAX_HOURS = Decimal("24")
 # Reminders go out once, between these many hours before the slot.
 REMINDER_FROM = timedelta(hours=24)
 REMINDER_UNTIL = timedelta(hours=48)
+# Flood guards: messages per author and application an hour; a volunteer's cancellations
+# that e-mail the organiser, and re-applications after their own cancellation, per
+# application a day (a cancel-then-apply loop must not fill the organiser's mailbox).
+MESSAGES_PER_HOUR = 10
+CANCEL_NOTICES_PER_DAY = 3
+REAPPLICATIONS_PER_DAY = 5
+HOUR_SECONDS = 3600
+DAY_SECONDS = 86_400
 REMINDERS_EVERY_SECONDS = 15 * 60
 
 
@@ -99,6 +108,27 @@ def application_apply(
     mission = Mission.objects.get(pk=slot.mission_id)
     slot.mission = mission
     _check_can_apply(slot, profile, now)
+    cancelled = Application.objects.filter(
+        slot_id=slot.pk,
+        profile=profile,
+        state=State.CANCELLED,
+        cancelled_by=Application.CancelledBy.VOLUNTEER,
+    ).first()
+    # Counted before the work, outside the transaction (see ``rate_hit``).
+    if (
+        cancelled is not None
+        and not rate_hit(
+            f"volunteering:app-reapply:{cancelled.pk}",
+            limit=REAPPLICATIONS_PER_DAY,
+            window_seconds=DAY_SECONDS,
+        ).allowed
+    ):
+        raise ApplicationRefused(
+            _(
+                "You have cancelled and applied again to this slot many times today: "
+                "please try again tomorrow."
+            )
+        )
     try:
         application, created = _apply_locked(slot, profile, source, message, accept)
     except IntegrityError:
@@ -352,7 +382,12 @@ def application_cancel(
             ),
             extra={"reason": reason},
         )
-    else:
+    elif rate_hit(
+        f"volunteering:app-cancel-notice:{locked.pk}",
+        limit=CANCEL_NOTICES_PER_DAY,
+        window_seconds=DAY_SECONDS,
+    ).allowed:
+        # Beyond a few a day for one application, the organiser reads it on the page.
         _tell_organiser(
             locked,
             subject=_("A volunteer cancelled"),
@@ -440,10 +475,15 @@ def application_attendance_record(
         if locked.state not in HOLDING:
             raise ApplicationRefused(_("Attendance is recorded for accepted applications only."))
         if present:
+            # No more than the slot lasted: the hours make the volunteer's certificate.
+            longest = min(MAX_HOURS, Decimal(str(round(slot.hours, 2))))
             if hours is None:
-                hours = Decimal(str(round(slot.hours, 2)))
-            if hours <= 0 or hours > MAX_HOURS:
-                raise ApplicationRefused(_("Enter between 0.25 and 24 hours."))
+                hours = longest
+            if not hours.is_finite() or hours <= 0 or hours > longest:
+                raise ApplicationRefused(
+                    _("Enter between 0.25 and %(max)s hours: no more than the slot lasted.")
+                    % {"max": formats.number_format(longest, decimal_pos=2)}
+                )
             locked.attendance = Application.Attendance.PRESENT
             locked.hours = hours.quantize(Decimal("0.01"))
             if locked.state == State.PENDING:
@@ -484,6 +524,18 @@ def application_message_send(
         raise ApplicationRefused(_("A message has at most 5,000 characters."))
     if application.state == State.DECLINED and not from_organiser:
         raise ApplicationRefused(_("This application is closed."))
+    # Counted before the work, outside any transaction: a refused one counts too.
+    if not rate_hit(
+        f"volunteering:app-message:{author.pk}:{application.pk}",
+        limit=MESSAGES_PER_HOUR,
+        window_seconds=HOUR_SECONDS,
+    ).allowed:
+        raise ApplicationRefused(
+            _(
+                "You have sent many messages about this application: please wait an hour "
+                "before writing again."
+            )
+        )
     message = ApplicationMessage.objects.create(
         application=application, author=author, from_organiser=from_organiser, body=body
     )
@@ -673,7 +725,11 @@ def _tell_volunteer(
         attachments = (
             (
                 f"mission-{slot.pk}.ics",
-                ical.slot_calendar(slot=slot, site=organisation_url(mission.organisation)),
+                ical.slot_calendar(
+                    slot=slot,
+                    site=organisation_url(mission.organisation),
+                    tentative=application.state == State.PENDING,
+                ),
                 "text/calendar",
             ),
         )

@@ -121,7 +121,12 @@ def apply(request: HttpRequest, mission_id: int) -> HttpResponse:
         "missing": sorted({m for c in choices for m in c.missing}),
         "testimonials": selectors.published_testimonials(mission=mission),
     }
-    return render(request, "volunteering/applications/apply.html", context)
+    return render(
+        request,
+        "volunteering/applications/apply.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_GET
@@ -147,6 +152,8 @@ def cancel(request: HttpRequest, application_id: int) -> HttpResponse:
     if (response := _login(request)) is not None:
         return response
     application = access.access_application_for_volunteer(request, application_id)
+    if application.state not in services.CANCELLABLE:
+        return _closed(request, application, organiser=False)
     form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,6 +172,18 @@ def cancel(request: HttpRequest, application_id: int) -> HttpResponse:
         request,
         "volunteering/applications/cancel.html",
         {"application": application, "form": form, "organiser": False},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _closed(request: HttpRequest, application: Application, *, organiser: bool) -> HttpResponse:
+    """The cancel page of an application that is no longer open: what it is, no form; a
+    POST changes nothing (409)."""
+    return render(
+        request,
+        "volunteering/applications/cancel.html",
+        {"application": application, "form": None, "organiser": organiser, "closed": True},
+        status=409 if request.method == "POST" else 200,
     )
 
 
@@ -177,7 +196,9 @@ def calendar(request: HttpRequest, application_id: int) -> HttpResponse:
     if application.state not in services.HOLDING:
         raise Http404("No calendar for this application.")
     content = ical.slot_calendar(
-        slot=application.slot, site=organisation_url(request_organisation(request))
+        slot=application.slot,
+        site=organisation_url(request_organisation(request)),
+        tentative=application.state == Application.State.PENDING,
     )
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mission-{application.slot_id}.ics"'
@@ -353,6 +374,7 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
         request,
         "volunteering/applications/decline.html",
         {"application": application, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -361,6 +383,8 @@ def organiser_cancel(request: HttpRequest, application_id: int) -> HttpResponse:
     if (response := _login(request)) is not None:
         return response
     application = access.access_application_for_organiser(request, application_id)
+    if application.state not in services.CANCELLABLE:
+        return _closed(request, application, organiser=True)
     form = ReasonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -379,6 +403,7 @@ def organiser_cancel(request: HttpRequest, application_id: int) -> HttpResponse:
         request,
         "volunteering/applications/cancel.html",
         {"application": application, "form": form, "organiser": True},
+        status=400 if request.method == "POST" else 200,
     )
 
 

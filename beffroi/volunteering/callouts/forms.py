@@ -64,8 +64,18 @@ class CallOutForm(forms.Form):
     )
     alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, missions: QuerySet[Mission], max_wave: int, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        missions: QuerySet[Mission],
+        max_wave: int,
+        crisis: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        if not crisis:
+            # Only the crisis cell reaches the reserve first.
+            del self.fields["reserve_first"]
         field = self.fields["mission"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = missions.select_related("association")

@@ -2,17 +2,20 @@
 
 The crisis cell (``CRISIS_ROLES``) or an association's managers mark a mission urgent and
 call volunteers out, wave after wave: each wave takes the next best-matched consenting
-volunteers (reservists first), gives each an unguessable token and sends everyone of the
-wave over one connection per channel. A volunteer answers by link (one tap) or by SMS
-("OUI" / "NON"); a "yes" applies to the first future slot with room, or puts them on the
-waiting list (and tells them) once the slots are filled. Waves stop when the slots are
-filled, when nobody is left, or when an author stops the call-out.
+volunteers (reservists first for the crisis cell), gives each an unguessable token and
+sends everyone of the wave over one connection per channel. A volunteer answers by link
+(one tap) or by SMS ("OUI" / "NON", confirmed by SMS); a "yes" applies to the first future
+slot with room, or puts them on the waiting list (and tells them) once the slots are
+filled. Waves stop when the slots are filled, when nobody is left, or when an author stops
+the call-out.
 
 Limits (whatever reaches a person or costs money, counted atomically so that they hold under
 concurrency): per destination (call-out messages a number or address receives a day), per
 client (call-outs an author starts an hour), per organisation (contacts a day) and, for
 associations, call-outs per association a day and volunteers per call-out, their SMS
-counted against the organisation's daily budget outside alerts.
+counted against the organisation's daily budget outside alerts. An association's call-out
+also reaches only the volunteers who let associations find them, never the reserve first,
+and goes out in the association's name ("<association> (via <commune>)").
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from beffroi.accounts.access import has_role
 from beffroi.accounts.models import User
@@ -180,6 +184,9 @@ def callout_start(
     ).allowed:
         raise CallOutRefused(_("You started too many call-outs in the last hour: wait a little."))
     if role == "association":
+        # Only the crisis cell reaches the reserve first: an association's call-out never
+        # singles reservists out (the box is not even on its form).
+        reserve_first = False
         assert mission.association is not None
         if not rate_hit(
             f"callout:association:{mission.association_id}",
@@ -193,7 +200,7 @@ def callout_start(
                 )
             )
     with transaction.atomic():
-        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        locked = Mission.objects.select_for_update(of=("self",)).get(pk=mission.pk)
         if CallOut.objects.filter(mission=locked, status=CallOut.Status.RUNNING).exists():
             raise CallOutRefused(_("A call-out is already running for this mission."))
         if locked.urgency != Urgency.URGENT:
@@ -243,7 +250,7 @@ def _mark_urgent(mission: Mission, actor: User) -> None:
 def callout_stop(*, callout: CallOut, actor: User) -> CallOut:
     """No more waves. Answers to the messages already sent are still taken."""
     with transaction.atomic():
-        locked = CallOut.objects.select_for_update().get(pk=callout.pk)
+        locked = CallOut.objects.select_for_update(of=("self",)).get(pk=callout.pk)
         if locked.status != CallOut.Status.RUNNING:
             raise CallOutRefused(_("This call-out is already over."))
         locked.status = CallOut.Status.STOPPED
@@ -262,7 +269,7 @@ def callout_stop(*, callout: CallOut, actor: User) -> CallOut:
 def callout_wave_now(*, callout: CallOut, actor: User) -> CallOut:
     """Send the next wave now rather than at its time (the author sees too few answers)."""
     with transaction.atomic():
-        locked = CallOut.objects.select_for_update().get(pk=callout.pk)
+        locked = CallOut.objects.select_for_update(of=("self",)).get(pk=callout.pk)
         if locked.status != CallOut.Status.RUNNING:
             raise CallOutRefused(_("This call-out is already over."))
         locked.next_wave_at = timezone.now()
@@ -297,13 +304,32 @@ def _token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def is_association_callout(callout: CallOut) -> bool:
+    """Whether ``callout`` was started by an association's managers (not the crisis cell):
+    its SMS are counted against the organisation's budget, it reaches only the volunteers
+    who let associations find them, and never reaches or flags reservists first."""
+    return callout.sms_counted
+
+
 def _pick(callout: CallOut, count: int, now: datetime) -> list[tuple[int, list[str], bool]]:
     """The next ``count`` volunteers to contact: (profile id, reasons, reservist)."""
     from beffroi.volunteering.matching.selectors import volunteers_for_mission
 
     contacted = set(callout.contacts.values_list("profile_id", flat=True))
+    association = is_association_callout(callout)
+    excluded = set(contacted)
+    if association:
+        # An association finds only the volunteers who let associations find them.
+        excluded |= set(
+            VolunteerProfile.objects.filter(
+                organisation_id=callout.organisation_id, crisis_consent=True
+            )
+            .exclude(visibility=VolunteerProfile.Visibility.MATCHABLE)
+            .values_list("pk", flat=True)
+        )
+    reserve_first = callout.reserve_first and not association
     reservists = 0
-    if callout.reserve_first:
+    if reserve_first:
         reservists = (
             ReserveMember.objects.filter(
                 organisation_id=callout.organisation_id,
@@ -318,11 +344,23 @@ def _pick(callout: CallOut, count: int, now: datetime) -> list[tuple[int, list[s
         # With reservists still to reach, every match (the matching scores them all
         # anyway), so that a reservist ranked low still comes before everyone else.
         limit=ALL_MATCHES if reservists else count,
-        exclude_profile_ids=tuple(contacted),
+        exclude_profile_ids=tuple(excluded),
         crisis_only=True,
         now=now,
     )
-    if callout.reserve_first:
+    if association:
+        # Defensive: whatever the matching returns, only matchable profiles, no flag.
+        matchable = set(
+            VolunteerProfile.objects.filter(
+                pk__in=[m.profile_id for m in matches],
+                visibility=VolunteerProfile.Visibility.MATCHABLE,
+                crisis_consent=True,
+            ).values_list("pk", flat=True)
+        )
+        return [
+            (m.profile_id, list(m.reasons), False) for m in matches if m.profile_id in matchable
+        ][:count]
+    if reserve_first:
         matches = sorted(matches, key=lambda m: not m.reservist)  # stable: by score within
     return [(m.profile_id, list(m.reasons), m.reservist) for m in matches[:count]]
 
@@ -334,7 +372,7 @@ def callout_wave_send(*, callout_id: int, now: datetime | None = None) -> WaveRe
     now = now or timezone.now()
     with transaction.atomic():
         callout = (
-            CallOut.objects.select_for_update()
+            CallOut.objects.select_for_update(of=("self",))
             .select_related("mission", "organisation", "mission__association")
             .filter(pk=callout_id)
             .first()
@@ -377,7 +415,7 @@ def callout_wave_send(*, callout_id: int, now: datetime | None = None) -> WaveRe
     report = _send_wave(callout, wave, [c.pk for c in contacts])
     if callout.max_contacts is not None and callout.contacts.count() >= callout.max_contacts:
         with transaction.atomic():
-            locked = CallOut.objects.select_for_update().get(pk=callout.pk)
+            locked = CallOut.objects.select_for_update(of=("self",)).get(pk=callout.pk)
             if locked.status == CallOut.Status.RUNNING:
                 _end(locked, CallOut.Status.EXHAUSTED, timezone.now())
         return report
@@ -410,12 +448,29 @@ def _when(mission: Mission) -> str:
     return timezone.localtime(slots[0].starts_at).strftime("%d/%m %Hh%M") if slots else ""
 
 
+# Translators: YES and NO are the words the volunteer sends back by SMS; in French they must
+# be "OUI" and "NON", the words the reply handler understands.
+SMS_TEXT = gettext_noop("%(org)s: %(message)s %(when)s Reply YES or NO, or %(link)s")
+
+
+def sender_label(callout: CallOut) -> str:
+    """Who the call-out comes from: the commune for the crisis cell, "<association> (via
+    <commune>)" for an association's call-out."""
+    association = callout.mission.association
+    if is_association_callout(callout) and association is not None:
+        return _("%(association)s (via %(org)s)") % {
+            "association": association.name,
+            "org": callout.organisation.name,
+        }
+    return callout.organisation.name
+
+
 def _texts(callout: CallOut, contact: CallOutContact, link: str, when: str) -> tuple[str, str, str]:
     """(SMS, e-mail subject, e-mail body) of one contact, in the organisation's language."""
     mission = callout.mission
     place = mission.street_address
-    sms = _("%(org)s: %(message)s %(when)s Reply YES or NO, or %(link)s") % {
-        "org": callout.organisation.name,
+    sms = _(SMS_TEXT) % {
+        "org": sender_label(callout),
         "message": callout.message,
         "when": when,
         "link": link,
@@ -425,7 +480,7 @@ def _texts(callout: CallOut, contact: CallOutContact, link: str, when: str) -> t
     lines = [
         _("Hello %(name)s,") % {"name": contact.profile.full_name},
         "",
-        callout.message,
+        _("%(org)s: %(message)s") % {"org": sender_label(callout), "message": callout.message},
         "",
         _("Mission: %(title)s") % {"title": mission.title},
     ]
@@ -493,6 +548,7 @@ def _send_wave(callout: CallOut, wave: int, ids: list[int]) -> WaveReport:
     )
     when = _when(callout.mission)
     with translation.override(settings.LANGUAGE_CODE):
+        sender = sender_label(callout)
         for contact in contacts:
             profile = contact.profile
             link = link_template.replace("TOKEN", contact.token)
@@ -514,7 +570,7 @@ def _send_wave(callout: CallOut, wave: int, ids: list[int]) -> WaveReport:
                             to=profile.email,
                             subject=subject,
                             text=body,
-                            sender_name=organisation.name,
+                            sender_name=sender,
                         )
                     )
                 else:
@@ -681,7 +737,7 @@ def callout_answer(*, contact: CallOutContact, yes: bool) -> CallOutContact:
     )
     if future_room(mission, now) == 0:
         with transaction.atomic():
-            locked = CallOut.objects.select_for_update().get(pk=callout.pk)
+            locked = CallOut.objects.select_for_update(of=("self",)).get(pk=callout.pk)
             if locked.status == CallOut.Status.RUNNING:
                 _end(locked, CallOut.Status.FILLED, now)
     if not waitlisted:
@@ -722,9 +778,10 @@ def _number_candidates(sender: str) -> set[str]:
 
 
 def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
-    """An SMS "OUI" / "NON" from ``sender``: the answer to that number's latest call-out
-    message still unanswered. Anything else (a "STOP", a question) is left to the other
-    handlers; returns the contact answered, or None."""
+    """An SMS "OUI" / "NON" from ``sender``: the answer to that number's call-out message
+    still unanswered, the crisis cell's before an association's, the latest among equals;
+    confirmed by a short SMS naming the mission. Anything else (a "STOP", a question) is
+    left to the other handlers; returns the contact answered, or None."""
     meaning = reply_meaning(text)
     if meaning is None:
         return None
@@ -741,16 +798,56 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
             state=CallOutContact.State.SENT,
             channel__contains="sms",
         )
-        .order_by(F("sent_at").desc(nulls_last=True), "-pk")
+        # The crisis cell's call-out first (``sms_counted`` false), then an association's;
+        # among equals, the latest.
+        .order_by("callout__sms_counted", F("sent_at").desc(nulls_last=True), "-pk")
         .first()
     )
     if contact is None:
         return None
     try:
-        return callout_answer(contact=contact, yes=meaning)
+        answered = callout_answer(contact=contact, yes=meaning)
     except CallOutRefused as exc:
         logger.info("SMS answer of %s refused: %s", sender, exc)
         return None
+    _confirm_sms(answered, yes=meaning)
+    return answered
+
+
+def _confirm_sms(contact: CallOutContact, *, yes: bool) -> None:
+    """A short SMS naming the mission the answer went to (a number reached by several
+    call-outs knows which one it answered), through the call-out's own transport: the crisis
+    cell's is not counted, an association's is within the organisation's daily budget."""
+    from beffroi.alerts.subscriptions.services import sms_send_counted
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.registry import get_sms_transport
+
+    contact = CallOutContact.objects.select_related(
+        "callout", "callout__mission", "callout__organisation", "profile"
+    ).get(pk=contact.pk)
+    phone = contact.profile.phone
+    if not phone:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        answer = pgettext("SMS answer", "YES") if yes else pgettext("SMS answer", "NO")
+        text = _("Thank you, your answer %(answer)s for “%(mission)s” is recorded.") % {
+            "answer": answer,
+            "mission": contact.callout.mission.title,
+        }
+    key = f"vol-callout-confirm-{contact.pk}-{'yes' if yes else 'no'}"
+    if contact.callout.sms_counted:
+        if not sms_send_counted(
+            organisation=contact.callout.organisation, key=key, to=phone, text=text
+        ):
+            logger.info("Confirmation of call-out answer %s not sent (budget).", contact.pk)
+        return
+    with get_sms_transport() as transport:
+        outcomes = transport.send_many([SmsOut(key=key, to=phone, text=text)])
+    for outcome in outcomes:
+        if outcome.error is not None:
+            logger.warning(
+                "Confirmation of call-out answer %s not sent: %s", contact.pk, outcome.error.message
+            )
 
 
 # --- Tasks: fetch by id, call the service ----------------------------------------------

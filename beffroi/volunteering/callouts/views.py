@@ -137,11 +137,25 @@ def callout_start(request: HttpRequest, *, backoffice: bool) -> HttpResponse:
         else services.limit_setting("ASSOCIATION_MAX_CONTACTS", services.ASSOCIATION_MAX_CONTACTS)
     )
     initial = _initial(request, organisation) if request.method == "GET" else {}
-    form = CallOutForm(request.POST or None, initial=initial, missions=missions, max_wave=max_wave)
+    if not backoffice:
+        initial.pop("reserve_first", None)
+    form = CallOutForm(
+        request.POST or None,
+        initial=initial,
+        missions=missions,
+        max_wave=max_wave,
+        crisis=backoffice,
+    )
     alert = None
-    alert_id = _int(str(initial.get("alert") or request.POST.get("alert") or ""))
+    raw_alert = str(initial.get("alert") or request.POST.get("alert") or "").strip()
+    alert_id = _int(raw_alert)
+    if raw_alert and alert_id is None:
+        raise Http404("no such alert")
     if alert_id is not None:
+        # Missing, over, or another organisation's: refused on POST as on GET.
         alert = alert_in_force(organisation, alert_id)
+        if alert is None:
+            raise Http404("alert not in force")
     status = 200
     if request.method == "POST":
         status = 400
@@ -156,7 +170,7 @@ def callout_start(request: HttpRequest, *, backoffice: bool) -> HttpResponse:
                     channels=data["channels"],
                     wave_size=data["wave_size"],
                     wave_minutes=data["wave_minutes"],
-                    reserve_first=data["reserve_first"],
+                    reserve_first=bool(data.get("reserve_first", False)),
                     alert_id=alert.pk if alert is not None else None,
                 )
             except CallOutRefused as exc:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
 from beffroi.core.ratelimit import rate_hit
+from beffroi.territory.selectors import organisation_url
 from beffroi.volunteering.matching.selectors import candidate_profiles
 from beffroi.volunteering.models import Mission, Slot, VolunteerProfile
 from beffroi.volunteering.models.volunteers import MissionInvitation
@@ -71,28 +73,30 @@ def _message(
 def invitation_send(
     *,
     mission: Mission,
-    profile: VolunteerProfile,
+    profile_id: int,
     organiser: User,
-    link: str,
     slot: Slot | None = None,
     request: HttpRequest | None = None,
 ) -> MissionInvitation:
-    """Propose ``mission`` to ``profile``, who must be among its recommendations (the hard
-    filters of the matching hold). ``link``: the mission's page, absolute."""
+    """Propose ``mission`` to the volunteer ``profile_id``, who must be among its
+    recommendations (the hard filters of the matching hold). Any other id (unknown, another
+    organisation's, private, paused, not free…) gets the same refusal, which names nobody:
+    the action cannot be used to learn who a profile id is, nor whether it exists. The link
+    in the message is the mission's page on the organisation's public site."""
     if not mission.is_open:
         raise InvitationRefused(_("Only a published mission can be proposed."))
-    if profile.organisation_id != mission.organisation_id:
-        raise InvitationRefused(_("This volunteer cannot be invited."))
+    now = timezone.now()
+    profile = (
+        candidate_profiles(mission=mission, slot=slot, now=now)
+        .filter(pk=profile_id)
+        .select_related("organisation")
+        .first()
+    )
+    if profile is None or profile.organisation_id != mission.organisation_id:
+        raise InvitationRefused(_("This mission cannot be proposed to this volunteer."))
     if MissionInvitation.objects.filter(mission=mission, profile=profile).exists():
         raise InvitationRefused(
             _("%(name)s was already invited to this mission.") % {"name": profile.full_name}
-        )
-    now = timezone.now()
-    eligible = candidate_profiles(mission=mission, slot=slot, now=now).filter(pk=profile.pk)
-    if not eligible.exists():
-        raise InvitationRefused(
-            _("%(name)s is not among the volunteers this mission may be proposed to.")
-            % {"name": profile.full_name}
         )
     decision = rate_hit(f"vol-invite:{organiser.pk}", limit=INVITES_PER_DAY, window_seconds=DAY)
     if not decision.allowed:
@@ -109,6 +113,9 @@ def invitation_send(
         raise InvitationRefused(
             _("%(name)s was already invited to this mission.") % {"name": profile.full_name}
         ) from exc
+    link = organisation_url(
+        mission.organisation, reverse("volunteering_missions:detail", args=[mission.pk])
+    )
     channel = volunteer_message_send(
         profile=profile,
         message=_message(

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,12 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from beffroi.accounts.access import found, request_organisation
+from beffroi.accounts.access import has_role, request_organisation
 from beffroi.accounts.models import User
+from beffroi.volunteering.access import CRISIS_ROLES
 from beffroi.volunteering.matching import selectors, services
 from beffroi.volunteering.matching.access import access_mission_for_organiser, slot_of
 from beffroi.volunteering.matching.services import InvitationRefused
-from beffroi.volunteering.models import Mission, Slot, VolunteerProfile
+from beffroi.volunteering.models import Mission, Slot
 from beffroi.volunteering.volunteers.access import own_profile
 
 
@@ -63,6 +66,10 @@ def volunteers_for_mission(request: HttpRequest, mission_id: int) -> HttpRespons
         with_room = [s for s in slots if s.places_left > 0]
         slot = with_room[0] if with_room else slots[0]
     matches = selectors.volunteers_for_mission(mission=mission, slot=slot) if slot else []
+    if not has_role(request.user, request_organisation(request), *CRISIS_ROLES):
+        # Membership of the civil-protection reserve is the crisis cell's to know, not the
+        # associations' nor community life's.
+        matches = [replace(m, reservist=False) for m in matches]
     invited = selectors.invited_profile_ids(mission)
     return render(
         request,
@@ -82,29 +89,22 @@ def volunteers_for_mission(request: HttpRequest, mission_id: int) -> HttpRespons
 @require_POST
 def invite(request: HttpRequest, mission_id: int, profile_id: int) -> HttpResponse:
     mission = access_mission_for_organiser(request, mission_id)
-    profile = found(
-        VolunteerProfile.objects.filter(
-            organisation=request_organisation(request), pk=profile_id
-        ).first(),
-        "volunteer",
-    )
     slot = slot_of(mission, _int(request.POST.get("slot")))
     assert isinstance(request.user, User)
-    link = request.build_absolute_uri(reverse("volunteering_missions:detail", args=[mission.pk]))
     try:
-        services.invitation_send(
+        invitation = services.invitation_send(
             mission=mission,
-            profile=profile,
+            profile_id=profile_id,
             organiser=request.user,
             slot=slot,
-            link=link,
             request=request,
         )
     except InvitationRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("The mission is proposed to %(name)s.") % {"name": profile.full_name}
+            request,
+            _("The mission is proposed to %(name)s.") % {"name": invitation.profile.full_name},
         )
     target = reverse("volunteering_matching:volunteers_for_mission", args=[mission.pk])
     return redirect(f"{target}?slot={slot.pk}" if slot is not None else target)

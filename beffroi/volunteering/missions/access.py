@@ -8,8 +8,9 @@
   and why, so that a link from an old e-mail does not end on an error. Anyone else gets 404.
 - An association's active managers (``can_manage``: validated profile) create and edit their
   association's missions, on the public site.
-- The community-life agents (``AGENT_ROLES``) create the commune's own missions and edit any
-  mission of the organisation, in the back office.
+- The community-life agents (``AGENT_ROLES``) and the crisis cell (``CRISIS_ROLES``, which
+  prepares the urgent missions it calls volunteers out for) create the commune's own missions
+  and edit any mission of the organisation, in the back office (``MISSION_ROLES``).
 
 Every ``access_*`` loader answers 404 for another organisation's mission as for a missing one.
 """
@@ -22,8 +23,10 @@ from django.http import HttpRequest
 from beffroi.accounts.access import found, has_role, request_organisation
 from beffroi.accounts.models import User
 from beffroi.territory.models import Organisation
-from beffroi.volunteering.access import AGENT_ROLES, can_manage
+from beffroi.volunteering.access import AGENT_ROLES, CRISIS_ROLES, can_manage
 from beffroi.volunteering.models import Application, Association, Membership, Mission, Slot
+
+MISSION_ROLES: frozenset[str] = AGENT_ROLES | CRISIS_ROLES
 
 PUBLIC_STATUSES = (Mission.Status.PUBLISHED, Mission.Status.FULL, Mission.Status.CLOSED)
 
@@ -33,7 +36,7 @@ def missions_public(organisation: Organisation) -> QuerySet[Mission]:
 
 
 def is_mission_agent(user: object, organisation: Organisation) -> bool:
-    return isinstance(user, User) and has_role(user, organisation, *AGENT_ROLES)
+    return isinstance(user, User) and has_role(user, organisation, *MISSION_ROLES)
 
 
 def can_edit(user: object, mission: Mission) -> bool:

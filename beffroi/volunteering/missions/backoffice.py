@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beffroi.accounts.access import request_organisation, roles_required
-from beffroi.volunteering.access import AGENT_ROLES
 from beffroi.volunteering.missions import access, selectors, views
 from beffroi.volunteering.missions.views import Side
 from beffroi.volunteering.models import Mission
@@ -26,13 +25,14 @@ PAGE_SIZE = 50
 
 
 @require_GET
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def mission_list(request: HttpRequest) -> HttpResponse:
     organisation = request_organisation(request)
     status = request.GET.get("status", "")
     status = status if status in Mission.Status.values else ""
     association = request.GET.get("association", "")
-    association = association if association == "commune" or association.isdigit() else ""
+    if association != "commune":
+        association = str(views.parse_id(association) or "")
     query = request.GET.get("q", "").strip()[:200]
     rows = selectors.missions_for_agents(
         organisation=organisation, status=status, association=association, query=query
@@ -59,21 +59,21 @@ def mission_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def mission_create(request: HttpRequest) -> HttpResponse:
     """A mission of the commune itself."""
     return views.edit_page(request, BACKOFFICE, mission=None, association=None)
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def mission_edit(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = BACKOFFICE.load(request, mission_id)
     return views.edit_page(request, BACKOFFICE, mission=mission, association=mission.association)
 
 
 @require_GET
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
     return views.manage_page(request, BACKOFFICE, BACKOFFICE.load(request, mission_id))
 
@@ -82,7 +82,7 @@ def _post(
     handler: Callable[[HttpRequest, Side, Mission], HttpResponse],
 ) -> Callable[[HttpRequest, int], HttpResponse]:
     @require_POST
-    @roles_required(AGENT_ROLES)
+    @roles_required(access.MISSION_ROLES)
     def view(request: HttpRequest, mission_id: int) -> HttpResponse:
         return handler(request, BACKOFFICE, BACKOFFICE.load(request, mission_id))
 
@@ -98,12 +98,12 @@ urgency = _post(lambda r, s, m: views.transition(r, s, m, "urgency"))
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def slot_edit(request: HttpRequest, mission_id: int, slot_id: int) -> HttpResponse:
     return views.slot_edit(request, BACKOFFICE, BACKOFFICE.load(request, mission_id), slot_id)
 
 
 @require_POST
-@roles_required(AGENT_ROLES)
+@roles_required(access.MISSION_ROLES)
 def slot_remove(request: HttpRequest, mission_id: int, slot_id: int) -> HttpResponse:
     return views.slot_remove(request, BACKOFFICE, BACKOFFICE.load(request, mission_id), slot_id)

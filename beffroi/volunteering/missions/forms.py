@@ -9,7 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from beffroi.volunteering.missions.services import MAX_AGE, MAX_NEEDED, MissionInput
+from beffroi.volunteering.missions.services import (
+    MAX_AGE,
+    MAX_NEEDED,
+    MissionInput,
+    slot_date_error,
+)
 from beffroi.volunteering.models import Activity, Certification, Mission, Skill, Urgency
 
 WEEKDAYS = [
@@ -179,6 +184,9 @@ class SlotForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         day, start, end = cleaned.get("day"), cleaned.get("start"), cleaned.get("end")
+        if isinstance(day, date) and (error := slot_date_error(day)):
+            self.add_error("day", error)
+            return cleaned
         if day is not None and start is not None and end is not None:
             starts_at = timezone.make_aware(datetime.combine(day, start))
             # An end before the start is the next day: a night watch from 22:00 to 6:00.
@@ -237,6 +245,10 @@ class ScheduleForm(forms.Form):
         if isinstance(start, time) and isinstance(end, time) and end <= start:
             self.add_error("end", gettext_lazy("The slot must end after it starts."))
         first, last = cleaned.get("from_date"), cleaned.get("until_date")
+        for name, day in (("from_date", first), ("until_date", last)):
+            if isinstance(day, date) and (error := slot_date_error(day)):
+                self.add_error(name, error)
+                return cleaned
         if isinstance(first, date) and isinstance(last, date) and last < first:
             self.add_error(
                 "until_date", gettext_lazy("The end date must be on or after the start date.")

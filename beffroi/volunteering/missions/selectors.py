@@ -154,7 +154,13 @@ def missions_map(
         for pk, title, lon, lat, address, urgency in _filtered(
             missions_public(organisation), filters
         )
-        .filter(lat__isnull=False, lon__isnull=False, remote=False)
+        .filter(
+            lat__isnull=False,
+            lon__isnull=False,
+            remote=False,
+            # Closed missions keep their page (old links) but leave the map.
+            status__in=(Mission.Status.PUBLISHED, Mission.Status.FULL),
+        )
         .order_by("title", "pk")
         .values_list("pk", "title", "lon", "lat", "street_address", "urgency")
     ]
@@ -259,7 +265,7 @@ def missions_for_agents(
         rows = rows.filter(status=status)
     if association == "commune":
         rows = rows.filter(association__isnull=True)
-    elif association.isdigit():
+    elif association.isdigit() and 0 < int(association[:30]) < 2**63:
         rows = rows.filter(association_id=int(association))
     for word in fold(query).split()[:10]:
         rows = rows.filter(search_text__contains=word)

@@ -50,6 +50,32 @@ LIVE_STATES = (
 )
 
 
+# Slots' dates: within these years, and no further ahead than this many years.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+YEARS_AHEAD = 2
+
+
+def slot_date_error(day: date) -> str:
+    """Why a slot cannot be on ``day`` (translated), or "" when it can: a date outside
+    2000–2100, or more than two years ahead (a typo such as 9999 would hold forever)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return _("Enter a date between %(first)s and %(last)s.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+    today = timezone.localdate()
+    try:
+        latest = today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + YEARS_AHEAD, day=28)
+    if day > latest:
+        return _("A slot is at most two years ahead: enter a date before %(date)s.") % {
+            "date": date_format(latest, "SHORT_DATE_FORMAT")
+        }
+    return ""
+
+
 class MissionRefused(Exception):
     """A write the rules refuse; ``str()`` is a translated message for the person."""
 
@@ -413,6 +439,13 @@ def mission_cancel(*, mission: Mission, actor: User, reason: str) -> Mission:
 
 
 def _check_slot(starts_at: datetime, ends_at: datetime, needed: int) -> None:
+    for moment in (starts_at, ends_at):
+        try:
+            day = timezone.localtime(moment).date()
+        except OverflowError:  # the last day of year 9999 in UTC
+            day = moment.date()
+        if error := slot_date_error(day):
+            raise MissionRefused(error)
     if ends_at <= starts_at:
         raise MissionRefused(_("The slot must end after it starts."))
     if starts_at <= timezone.now():
@@ -577,6 +610,9 @@ def schedule_apply(
         raise MissionRefused(_("Choose at least one day of the week."))
     if end <= start:
         raise MissionRefused(_("The slot must end after it starts."))
+    for day in (from_date, until_date):
+        if error := slot_date_error(day):
+            raise MissionRefused(error)
     if until_date < from_date:
         raise MissionRefused(_("The end date must be on or after the start date."))
     if until_date - from_date >= timedelta(weeks=SCHEDULE_MAX_WEEKS):

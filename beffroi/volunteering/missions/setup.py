@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 def register() -> None:
     from beffroi.core.backoffice import Tool, register_tool
     from beffroi.core.sections import Section, register_section
-    from beffroi.volunteering.access import AGENT_ROLES
+    from beffroi.volunteering.missions.access import MISSION_ROLES
 
     register_section(
         Section(
@@ -32,7 +32,7 @@ def register() -> None:
                 "commune's missions, correct any, run their slots, publish, close or cancel."
             ),
             url_name="volunteering_missions_backoffice:list",
-            roles=AGENT_ROLES,
+            roles=MISSION_ROLES,
             order=510,
         )
     )

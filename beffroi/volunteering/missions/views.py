@@ -64,11 +64,23 @@ class Side:
 PUBLIC = Side("volunteering_missions", access.access_mission_for_manager, backoffice=False)
 
 
+# The largest id a database column holds (64-bit): a bigger one in a filter is ignored, not
+# sent to the database (an OverflowError there, a 500).
+MAX_ID = 2**63 - 1
+
+
 def _int(value: str | None) -> int | None:
     try:
-        return int(value or "")
+        number = int((value or "")[:30])
     except ValueError:
         return None
+    return number if -MAX_ID <= number <= MAX_ID else None
+
+
+def parse_id(value: str | None) -> int | None:
+    """An object id from a query string: a positive integer within 64 bits, else None."""
+    number = _int(value)
+    return number if number is not None and number > 0 else None
 
 
 def _date(value: str | None) -> date | None:
@@ -92,7 +104,7 @@ def _filters(request: HttpRequest) -> MissionFilters:
         date_from=_date(get.get("from")),
         date_to=_date(get.get("to")),
         remote=remote if remote in ("yes", "no") else "",
-        association_id=_int(association),
+        association_id=parse_id(association),
         commune_only=association == "commune",
     )
 

@@ -24,6 +24,7 @@ def register() -> None:
             url_name="volunteering_needs:list",
             icon="🧰",
             order=185,
+            in_nav=False,
         )
     )
     register_tool(

@@ -31,10 +31,12 @@ from beffroi.volunteering.needs.services import NeedRefused
 
 
 def _int(value: str | None) -> int | None:
+    """An integer within 64 bits (a database id's range), else None."""
     try:
-        return int(value or "")
+        number = int((value or "")[:30])
     except ValueError:
         return None
+    return number if -(2**63) < number < 2**63 else None
 
 
 def _filters(request: HttpRequest, associations: list[Association]) -> NeedFilters:

@@ -222,6 +222,13 @@ def training_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "volunteering/reserve/training_detail.html",
-        {"session": session, "form": form, "present": present, "absent": absent, "rows": rows},
+        {
+            "session": session,
+            "form": form,
+            "present": present,
+            "absent": absent,
+            "rows": rows,
+            "started": session.starts_at <= timezone.now(),
+        },
         status=status,
     )

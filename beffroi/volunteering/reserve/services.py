@@ -55,9 +55,24 @@ class EngagementInput:
     notes: str = ""
 
 
+# Dates outside these years are typing mistakes (0202 for 2026, 20266 for 2026).
+YEAR_MIN = 2000
+YEAR_MAX = 2100
+
+
+def _check_year(day: date) -> None:
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise ReserveRefused(
+            _("The date %(date)s is not plausible: give a date between %(min)d and %(max)d.")
+            % {"date": day.strftime("%d/%m/%Y"), "min": YEAR_MIN, "max": YEAR_MAX}
+        )
+
+
 def _check(data: EngagementInput) -> None:
     if not data.decision_reference.strip():
         raise ReserveRefused(_("Give the reference of the mayor's decision."))
+    for day in (data.decision_date, data.engaged_from, data.engaged_until):
+        _check_year(day)
     if data.engaged_until < data.engaged_from:
         raise ReserveRefused(_("The engagement cannot end before it starts."))
     # The law caps an engagement at five years, renewable.
@@ -106,7 +121,7 @@ def reserve_enrol(
 @transaction.atomic
 def reserve_update(*, member: ReserveMember, actor: User, data: EngagementInput) -> ReserveMember:
     _check(data)
-    member = ReserveMember.objects.select_for_update().get(pk=member.pk)
+    member = ReserveMember.objects.select_for_update(of=("self",)).get(pk=member.pk)
     member.decision_reference = data.decision_reference.strip()
     member.decision_date = data.decision_date
     member.engaged_from = data.engaged_from
@@ -131,7 +146,7 @@ def reserve_end(
     """End the engagement: the reservist is no longer called first from ``on`` (today by
     default; the last day engaged is the day before)."""
     on = on or timezone.localdate()
-    member = ReserveMember.objects.select_for_update().get(pk=member.pk)
+    member = ReserveMember.objects.select_for_update(of=("self",)).get(pk=member.pk)
     last_day = on - timedelta(days=1)
     if member.engaged_until <= last_day:
         raise ReserveRefused(_("This engagement has already ended."))
@@ -162,6 +177,8 @@ def training_create(
     record afterwards)."""
     if not title.strip():
         raise ReserveRefused(_("Give the session a title."))
+    for moment in (starts_at, ends_at):
+        _check_year(timezone.localtime(moment).date())
     if ends_at <= starts_at:
         raise ReserveRefused(_("The session must end after it starts."))
     day = timezone.localtime(starts_at).date()
@@ -194,7 +211,12 @@ def training_attendance_record(
     *, session: TrainingSession, actor: User, presence: dict[int, bool | None]
 ) -> int:
     """Record who came (``presence``: reserve member id → present, absent, or None for not
-    recorded); a member of the reserve not yet invited is added. Returns the rows changed."""
+    recorded); a member of the reserve not yet invited is added. Returns the rows changed.
+    Refused before the session has started: nobody can have come yet."""
+    if session.starts_at > timezone.now():
+        raise ReserveRefused(
+            _("This session has not started yet: record the attendance once it has begun.")
+        )
     members = set(
         ReserveMember.objects.filter(
             organisation_id=session.organisation_id, pk__in=list(presence)
@@ -204,7 +226,7 @@ def training_attendance_record(
         raise ReserveRefused(_("Someone in the list is not in the reserve."))
     existing = {
         a.member_id: a
-        for a in TrainingAttendance.objects.select_for_update().filter(session=session)
+        for a in TrainingAttendance.objects.select_for_update(of=("self",)).filter(session=session)
     }
     changed = 0
     for member_id, present in presence.items():

@@ -13,13 +13,16 @@ LONGEST_DAYS = 5 * 366
 
 
 class PeriodForm(forms.Form):
+    """The dates are rendered ISO (``YYYY-MM-DD``), the only value a ``type="date"`` field
+    reads whatever the language."""
+
     start = forms.DateField(
         label=gettext_lazy("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     end = forms.DateField(
         label=gettext_lazy("To (included)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def clean(self) -> dict[str, Any]:

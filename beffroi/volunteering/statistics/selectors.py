@@ -248,21 +248,28 @@ def mission_figures(*, organisation: Organisation, period: Period) -> MissionFig
         .annotate(n_slots=Count("pk"), needed=NEEDED, held=HELD)
         .order_by("month")
     }
+    # Every mission of the period (the header's count), the commune's and the associations',
+    # with the places of its slots in the period (none: zero, no rate).
+    empty: Mapping[str, Any] = {}
+    by_mission: dict[int, Mapping[str, Any]] = {
+        row["mission_id"]: row
+        for row in slots.values("mission_id")
+        .annotate(n_slots=Count("pk"), needed=NEEDED, held=HELD)
+        .order_by("mission_id")
+    }
     per_mission = [
         FillRow(
-            label=row["mission__title"],
-            slots=row["n_slots"],
-            needed=row["needed"] or 0,
-            held=row["held"] or 0,
-            mission_id=row["mission_id"],
-            association=row["mission__association__name"] or _("The commune"),
-            status=str(Mission.Status(row["mission__status"]).label),
+            label=row["title"],
+            slots=by_mission.get(row["pk"], empty).get("n_slots", 0),
+            needed=by_mission.get(row["pk"], empty).get("needed") or 0,
+            held=by_mission.get(row["pk"], empty).get("held") or 0,
+            mission_id=row["pk"],
+            association=row["association__name"] or _("The commune"),
+            status=str(Mission.Status(row["status"]).label),
         )
-        for row in slots.values(
-            "mission_id", "mission__title", "mission__association__name", "mission__status"
+        for row in missions.values("pk", "title", "association__name", "status").order_by(
+            "title", "pk"
         )
-        .annotate(n_slots=Count("pk"), needed=NEEDED, held=HELD)
-        .order_by("mission__title", "mission_id")
     ]
     return MissionFigures(
         total=sum(statuses.values()),

@@ -23,12 +23,13 @@ from beffroi.volunteering.models import (
     Activity,
     Certification,
     Skill,
+    VolunteerProfile,
     grid_bit,
 )
 from beffroi.volunteering.volunteers import selectors, services
 from beffroi.volunteering.volunteers.access import access_profile_for_desk
 from beffroi.volunteering.volunteers.forms import AgentProfileForm
-from beffroi.volunteering.volunteers.services import LANGUAGES, ProfileRefused
+from beffroi.volunteering.volunteers.services import LANGUAGES, DuplicateProfile, ProfileRefused
 
 PAGE_SIZE = 200
 
@@ -63,6 +64,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 def profile_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AgentProfileForm(request.POST)
+        duplicate_of: VolunteerProfile | None = None
         if form.is_valid():
             try:
                 profile = services.profile_register(
@@ -74,6 +76,7 @@ def profile_create(request: HttpRequest) -> HttpResponse:
                 )
             except ProfileRefused as exc:
                 form.add_error(None, str(exc))
+                duplicate_of = exc.profile if isinstance(exc, DuplicateProfile) else None
             else:
                 messages.success(
                     request,
@@ -81,7 +84,10 @@ def profile_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("volunteering_volunteers_backoffice:detail", profile.pk)
         return render(
-            request, "volunteering/volunteers/backoffice/create.html", {"form": form}, status=400
+            request,
+            "volunteering/volunteers/backoffice/create.html",
+            {"form": form, "duplicate_of": duplicate_of},
+            status=400,
         )
     form = AgentProfileForm(initial={"radius_km": 5, "visibility": "matchable", "channel": "phone"})
     return render(request, "volunteering/volunteers/backoffice/create.html", {"form": form})
@@ -112,7 +118,7 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
             "free": free,
             "interests": [str(activities.get(k, k)) for k in profile.interests],
             "skills": [str(skills.get(k, k)) for k in profile.skills],
-            "languages": [languages.get(k, k) for k in profile.languages],
+            "profile_languages": [languages.get(k, k) for k in profile.languages],
             "certifications": [
                 (str(certs.get(c.kind, c.kind)), c) for c in profile.certifications.all()
             ],
@@ -125,6 +131,7 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
 @roles_required(DESK_ROLES)
 def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = access_profile_for_desk(request, profile_id)
+    duplicate_of: VolunteerProfile | None = None
     if request.method == "POST":
         form = AgentProfileForm(request.POST, profile=profile, editing=True)
         if form.is_valid():
@@ -134,6 +141,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
                 )
             except ProfileRefused as exc:
                 form.add_error(None, str(exc))
+                duplicate_of = exc.profile if isinstance(exc, DuplicateProfile) else None
             else:
                 messages.success(request, _("The profile is saved."))
                 return redirect("volunteering_volunteers_backoffice:detail", profile.pk)
@@ -147,7 +155,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     return render(
         request,
         "volunteering/volunteers/backoffice/edit.html",
-        {"form": form, "profile": profile},
+        {"form": form, "profile": profile, "duplicate_of": duplicate_of},
         status=status,
     )
 
@@ -157,9 +165,13 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
 def profile_active(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = access_profile_for_desk(request, profile_id)
     active = request.POST.get("active") == "1"
-    services.profile_set_active(
-        profile=profile, actor=_user(request), active=active, request=request
-    )
+    try:
+        services.profile_set_active(
+            profile=profile, actor=_user(request), active=active, request=request
+        )
+    except ProfileRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("volunteering_volunteers_backoffice:detail", profile.pk)
     messages.success(
         request,
         _("The profile is active again.")

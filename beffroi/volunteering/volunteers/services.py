@@ -10,13 +10,13 @@ audited like the vulnerable persons' registry (``volunteer_profile_read``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
@@ -56,10 +56,61 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("lsf", "Langue des signes française (LSF)"),
 )
 MAX_HOURS_MONTH = 200
+# Plausible dates: an absence within these years, up to two years ahead; a birth date after
+# 1900 (a typo such as 0195 or 2195 is refused, not stored).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+ABSENCE_MAX_AHEAD_DAYS = 2 * 365
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class ProfileRefused(Exception):
     """A write the rules refuse; ``str()`` is a translated message for the person."""
+
+
+class DuplicateProfile(ProfileRefused):
+    """The mobile number or e-mail address is already another active profile's in the
+    organisation; ``profile`` is that profile (for an agent's link to it)."""
+
+    def __init__(self, message: str, *, profile: VolunteerProfile) -> None:
+        super().__init__(message)
+        self.profile = profile
+
+
+def _same_person(
+    organisation: Organisation, *, phone: str, email: str, exclude_pk: int | None
+) -> VolunteerProfile | None:
+    """Another active profile of ``organisation`` with this mobile number or e-mail address.
+
+    Locks the organisation's row first, so that two saves of the same person at once are
+    serialised and the second sees the first (called inside the caller's transaction)."""
+    if not phone and not email:
+        return None
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    same = Q()
+    if phone:
+        same |= Q(phone=phone)
+    if email:
+        same |= Q(email__iexact=email)
+    others = VolunteerProfile.objects.filter(same, organisation=organisation, active=True)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.order_by("pk").first()
+
+
+def _refuse_duplicate_for_agent(
+    organisation: Organisation, *, phone: str, email: str, exclude_pk: int | None
+) -> None:
+    other = _same_person(organisation, phone=phone, email=email, exclude_pk=exclude_pk)
+    if other is not None:
+        raise DuplicateProfile(
+            _(
+                "%(name)s's volunteer profile already has this mobile number or e-mail "
+                "address: open it and update it rather than registering the person twice."
+            )
+            % {"name": other.full_name},
+            profile=other,
+        )
 
 
 @dataclass
@@ -148,6 +199,8 @@ def _checked(data: ProfileInput) -> ProfileInput:
         raise ProfileRefused(_("Choose who may find your profile."))
     if data.birth_date and data.birth_date > timezone.localdate():
         raise ProfileRefused(_("The date of birth cannot be in the future."))
+    if data.birth_date and data.birth_date < EARLIEST_BIRTH_DATE:
+        raise ProfileRefused(_("The date of birth cannot be before 1900: check the year."))
     if (data.home_lat is None) != (data.home_lon is None):
         raise ProfileRefused(_("Give both the latitude and the longitude, or neither."))
     return data
@@ -224,11 +277,26 @@ def profile_save_own(
 ) -> VolunteerProfile:
     """Create or update the resident's own profile in ``organisation`` (one per user)."""
     _checked(data)
+    # The organisation first, then the profile: the order every profile write locks in.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     profile = (
         VolunteerProfile.objects.select_for_update()
         .filter(organisation=organisation, user=user)
         .first()
     )
+    # Not another person's name: a resident must not learn who a number belongs to.
+    if _same_person(
+        organisation,
+        phone=data.phone,
+        email=data.email,
+        exclude_pk=profile.pk if profile is not None else None,
+    ):
+        raise ProfileRefused(
+            _(
+                "Another volunteer profile already has this mobile number or e-mail address. "
+                "If it is yours (the town hall may have registered you), contact the town hall."
+            )
+        )
     created = profile is None
     if profile is None:
         profile = VolunteerProfile(
@@ -272,6 +340,7 @@ def profile_register(
         raise ProfileRefused(_("Say whether the volunteer called or came to the desk."))
     if not data.phone and not data.email:
         raise ProfileRefused(_("Give a mobile number or an e-mail address to reach them."))
+    _refuse_duplicate_for_agent(organisation, phone=data.phone, email=data.email, exclude_pk=None)
     profile = VolunteerProfile(
         organisation=organisation, registration_channel=channel, registered_by=agent
     )
@@ -303,6 +372,10 @@ def profile_update(
 ) -> VolunteerProfile:
     """An agent corrects a profile (a volunteer's call, a new certificate)."""
     _checked(data)
+    if profile.active:
+        _refuse_duplicate_for_agent(
+            profile.organisation, phone=data.phone, email=data.email, exclude_pk=profile.pk
+        )
     locked = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
     changed = _apply(locked, data, consent_by=agent, now=timezone.now())
     if locked.notes != data.notes:
@@ -333,7 +406,22 @@ def profile_set_active(
     active: bool,
     request: HttpRequest | None = None,
 ) -> VolunteerProfile:
-    """Pause (or resume) a profile: paused, the volunteer is neither proposed nor called."""
+    """Pause (or resume) a profile: paused, the volunteer is neither proposed nor called. A
+    profile is not resumed while another active profile has its mobile number or e-mail."""
+    if active and profile.user_id is not None and profile.user_id == actor.pk:
+        if _same_person(
+            profile.organisation, phone=profile.phone, email=profile.email, exclude_pk=profile.pk
+        ):
+            raise ProfileRefused(
+                _(
+                    "Another active volunteer profile has your mobile number or e-mail "
+                    "address: contact the town hall to resume yours."
+                )
+            )
+    elif active:
+        _refuse_duplicate_for_agent(
+            profile.organisation, phone=profile.phone, email=profile.email, exclude_pk=profile.pk
+        )
     locked = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
     if locked.active != active:
         locked.active = active
@@ -389,6 +477,11 @@ def profile_erase(
     profile.delete()
 
 
+def _date_in_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+@transaction.atomic
 def absence_add(
     *,
     profile: VolunteerProfile,
@@ -396,10 +489,35 @@ def absence_add(
     ends_on: date,
     note: str = "",
 ) -> Absence:
+    """A period away: nobody proposes or calls the volunteer then. Dates must be plausible
+    (not beyond ``ABSENCE_MAX_AHEAD_DAYS`` ahead) and the period may not overlap another of
+    the volunteer's (the profile's row is locked, so two at once cannot both pass)."""
+    today = timezone.localdate()
+    if not (_date_in_range(starts_on) and _date_in_range(ends_on)):
+        raise ProfileRefused(_("This date is not valid: check the year."))
     if ends_on < starts_on:
         raise ProfileRefused(_("The end of the absence cannot be before its start."))
-    if ends_on < timezone.localdate():
+    if ends_on < today:
         raise ProfileRefused(_("This absence is already over."))
+    if ends_on > today + timedelta(days=ABSENCE_MAX_AHEAD_DAYS):
+        raise ProfileRefused(_("An absence can be recorded up to two years ahead, not further."))
+    VolunteerProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    overlapping = (
+        Absence.objects.filter(profile=profile, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .order_by("starts_on")
+        .first()
+    )
+    if overlapping is not None:
+        raise ProfileRefused(
+            _(
+                "This period overlaps an absence already recorded (%(start)s – %(end)s): "
+                "remove it first, or choose other dates."
+            )
+            % {
+                "start": formats.date_format(overlapping.starts_on, "SHORT_DATE_FORMAT"),
+                "end": formats.date_format(overlapping.ends_on, "SHORT_DATE_FORMAT"),
+            }
+        )
     return Absence.objects.create(
         profile=profile, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:200]
     )

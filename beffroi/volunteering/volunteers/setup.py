@@ -24,6 +24,7 @@ def register() -> None:
             url_name="volunteering_volunteers:profile",
             icon="🙋",
             order=180,
+            in_nav=False,
         )
     )
     register_tool(

@@ -144,9 +144,13 @@ def pause(request: HttpRequest) -> HttpResponse:
     if current is None:
         return redirect("volunteering_volunteers:profile")
     active = request.POST.get("active") == "1"
-    services.profile_set_active(
-        profile=current, actor=_user(request), active=active, request=request
-    )
+    try:
+        services.profile_set_active(
+            profile=current, actor=_user(request), active=active, request=request
+        )
+    except services.ProfileRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("volunteering_volunteers:profile")
     messages.success(
         request,
         _("Your profile is active again: you may receive proposals.")

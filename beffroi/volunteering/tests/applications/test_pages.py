@@ -97,7 +97,7 @@ def test_it_offers_the_waiting_list_on_a_full_slot(cast: Cast, scene: Scene) -> 
 
 def test_it_refuses_a_form_sent_empty(cast: Cast, scene: Scene) -> None:
     response = _client(cast.resident).post(_url("apply", scene.mission.pk), {})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose a slot." in response.content.decode()
     assert not Application.objects.exists()
 
@@ -110,7 +110,7 @@ def test_it_explains_the_missing_prerequisites(cast: Cast) -> None:
     response = _client(cast.resident).post(
         _url("apply", mission.pk), {"slot": mission.slots.get().pk}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Application.objects.exists()
 
 
@@ -248,7 +248,7 @@ def test_it_accepts_and_declines_from_the_organiser_page(cast: Cast, scene: Scen
     assert alice.state == State.ACCEPTED
     assert client.get(_url("decline", bruno.pk)).status_code == 200
     response = client.post(_url("decline", bruno.pk), {"reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Give a reason." in response.content.decode()
     bruno.refresh_from_db()
     assert bruno.state == State.PENDING
@@ -262,7 +262,7 @@ def test_it_cancels_a_participation_from_the_organiser_page(cast: Cast, scene: S
     alice = services.application_apply(slot=scene.mission.slots.get(), profile=scene.alice)
     client = _client(cast.association_manager)
     response = client.post(_url("organiser_cancel", alice.pk), {"reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     response = client.post(_url("organiser_cancel", alice.pk), {"reason": "Pluie annoncée."})
     assert response.status_code == 302
     alice.refresh_from_db()

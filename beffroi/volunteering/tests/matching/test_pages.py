@@ -4,16 +4,19 @@ mission, limited per organiser per day)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from beffroi.messaging.testing import smtp_server
+from beffroi.territory.models import OrganisationHost
 from beffroi.testing import Cast, login_verified
 from beffroi.volunteering.matching import services
-from beffroi.volunteering.models import Membership, Mission, VolunteerProfile
+from beffroi.volunteering.models import Membership, Mission, ReserveMember, VolunteerProfile
 from beffroi.volunteering.models.volunteers import MissionInvitation
 from beffroi.volunteering.tests.factories import make_association, make_mission, make_profile
 
@@ -119,20 +122,106 @@ def test_it_sends_an_invitation_once(cast: Cast, settings: Any) -> None:
     )
 
 
-def test_it_refuses_a_volunteer_outside_the_recommendations(cast: Cast, settings: Any) -> None:
+@pytest.mark.parametrize("kind", ["private", "by_phone_private", "paused", "missing"])
+def test_it_refuses_a_volunteer_outside_the_recommendations_without_naming_them(
+    cast: Cast, settings: Any, kind: str
+) -> None:
     mission = _mission(cast)
-    private = make_profile(
-        cast.org, "Dominique Privé", email="d@example.org",
-        visibility=VolunteerProfile.Visibility.PRIVATE,
-    )  # fmt: skip
+    if kind == "missing":
+        profile_id = VolunteerProfile.objects.order_by("-pk").values_list("pk", flat=True).first()
+        profile_id = (profile_id or 0) + 1000
+    else:
+        profile_id = make_profile(
+            cast.org, "Dominique Privé", email="d@example.org",
+            visibility=VolunteerProfile.Visibility.PRIVATE
+            if kind != "paused" else VolunteerProfile.Visibility.MATCHABLE,
+            active=kind != "paused",
+            registration_channel=VolunteerProfile.Channel.PHONE
+            if kind == "by_phone_private" else VolunteerProfile.Channel.WEB,
+        ).pk  # fmt: skip
     with smtp_server() as smtp:
         settings.ALERT_EMAIL_URL = smtp.url
         response = _client(cast.association_manager).post(
-            reverse("volunteering_matching:invite", args=[mission.pk, private.pk]), follow=True
+            reverse("volunteering_matching:invite", args=[mission.pk, profile_id]), follow=True
         )
         assert smtp.received == []
-    assert "is not among the volunteers" in response.content.decode()
+    html = response.content.decode()
+    # The same answer whether the id exists or not, and no name.
+    assert response.status_code == 200
+    assert "This mission cannot be proposed to this volunteer." in html
+    assert "Dominique" not in html
     assert not MissionInvitation.objects.exists()
+
+
+def test_it_refuses_another_organisations_volunteer_like_a_missing_one(cast: Cast) -> None:
+    mission = _mission(cast)
+    elsewhere = make_profile(cast.other_org, "Eloïse Ailleurs", email="e@example.org")
+    response = _client(cast.association_manager).post(
+        reverse("volunteering_matching:invite", args=[mission.pk, elsewhere.pk]), follow=True
+    )
+    html = response.content.decode()
+    assert "This mission cannot be proposed to this volunteer." in html
+    assert "Eloïse" not in html
+    assert not MissionInvitation.objects.exists()
+
+
+def _reservist(cast: Cast, name: str) -> VolunteerProfile:
+    profile = make_profile(cast.org, name)
+    today = timezone.localdate()
+    ReserveMember.objects.create(
+        organisation=cast.org, profile=profile, decision_reference="A-1",
+        decision_date=today - timedelta(days=30), engaged_from=today - timedelta(days=30),
+        engaged_until=today + timedelta(days=365),
+    )  # fmt: skip
+    return profile
+
+
+@pytest.mark.parametrize("who", ["association_manager", "participation_manager"])
+def test_it_hides_the_reserve_membership_from_outside_the_crisis_cell(cast: Cast, who: str) -> None:
+    mission = _mission(cast)
+    _reservist(cast, "Romain Réserviste")
+    client = Client()
+    login_verified(client, getattr(cast, who))
+    response = client.get(reverse(PAGE, args=[mission.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Romain Réserviste" in html
+    assert "reservist" not in html
+    assert ReserveMember.objects.count() == 1
+
+
+def test_it_shows_the_reserve_membership_to_the_crisis_cell(cast: Cast) -> None:
+    mission = _mission(cast)
+    _reservist(cast, "Romain Réserviste")
+    client = Client()
+    login_verified(client, cast.administrator)  # an agent who is in the crisis cell too
+    html = client.get(reverse(PAGE, args=[mission.pk])).content.decode()
+    assert '<span class="badge">reservist</span>' in html
+
+
+def test_it_links_the_invitation_to_the_public_host(cast: Cast, settings: Any) -> None:
+    OrganisationHost.objects.filter(organisation=cast.org).update(is_primary=False)
+    OrganisationHost.objects.create(
+        organisation=cast.org, host="www.valmont.example", is_primary=True
+    )
+    settings.PUBLIC_URL_SCHEME, settings.PUBLIC_URL_PORT = "https", None
+    mission = _mission(cast)
+    profile = make_profile(cast.org, "Camille Proche", email="camille@example.org")
+    with smtp_server() as smtp:
+        settings.ALERT_EMAIL_URL = smtp.url
+        response = _client(cast.association_manager).post(
+            reverse("volunteering_matching:invite", args=[mission.pk, profile.pk])
+        )
+        [mail] = smtp.received
+    assert response.status_code == 302
+    body = mail.message.get_body(("plain",))
+    assert body is not None
+    link = "https://www.valmont.example" + reverse(
+        "volunteering_missions:detail", args=[mission.pk]
+    )
+    assert link in body.get_content()
+    assert "testserver" not in body.get_content()
+    assert MissionInvitation.objects.get().profile == profile
 
 
 def test_it_limits_the_invitations_of_an_organiser_per_day(

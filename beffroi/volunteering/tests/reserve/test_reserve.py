@@ -129,8 +129,18 @@ def test_it_plans_a_training_and_records_attendance(cast: Cast) -> None:
     assert response.status_code == 302
     assert TrainingAttendance.objects.filter(session=session, present__isnull=True).count() == 2
     detail = reverse(f"{BO}:training", args=[session.pk])
+    # Not started yet: nobody can have come; refused, nothing recorded.
+    response = client.post(detail, {f"member_{members[0].pk}": "present"})
+    assert response.status_code == 400 and "has not started yet" in response.content.decode()
+    assert not TrainingAttendance.objects.filter(present__isnull=False).exists()
+    # The session took place (moved to this morning).
+    morning = timezone.localtime() - timedelta(hours=3)
+    TrainingSession.objects.filter(pk=session.pk).update(
+        starts_at=morning, ends_at=morning + timedelta(hours=2)
+    )
     page = client.get(detail).content.decode()
-    assert "Aline Sable" in page and "<legend>Aline Sable" in page
+    assert "Aline Sable" in page and "<legend>Aline Sable</legend>" in page
+    assert "(optional)" not in page
     response = client.post(
         detail, {f"member_{members[0].pk}": "present", f"member_{members[1].pk}": "absent"}
     )

@@ -186,10 +186,13 @@ def test_it_computes_the_figures_of_the_period(cast: Cast, settings: object) -> 
         (0, 0, None),
     ]
     per_mission = {r.label: (r.slots, r.needed, r.held, r.rate) for r in missions.fill_per_mission}
+    # Every mission the header counts, the draft too (its slot asked nobody).
     assert per_mission == {
         "Distribution du samedi": (2, 4, 3, 75.0),
         "Sacs de sable": (1, 4, 4, 100.0),
+        "Brouillon": (0, 0, 0, None),
     }
+    assert len(missions.fill_per_mission) == missions.total
 
     hours = stats.hours
     assert (hours.total.hours, hours.total.volunteers, hours.total.attendances) == (9.5, 2, 3)
@@ -316,3 +319,37 @@ def test_it_reads_the_figures_in_a_fixed_number_of_queries(cast: Cast) -> None:
         assert agent.get(reverse(f"{BO}:index"), PERIOD).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(small.captured_queries) < 30
+
+
+def test_it_renders_the_period_as_iso_dates_for_the_date_fields(
+    cast: Cast, settings: object
+) -> None:
+    client = _client(cast.participation_manager)
+    client.cookies["django_language"] = "fr"
+    response = client.get(reverse(f"{BO}:index"), PERIOD, HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="2026-01-01"' in page and 'value="2026-03-31"' in page
+    assert 'value="01/01/2026"' not in page
+    # The default period too.
+    page = client.get(reverse(f"{BO}:index"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    start = Period.default().start.isoformat()
+    assert f'value="{start}"' in page
+
+
+def test_it_lists_the_associations_missions_in_the_fill_table(cast: Cast) -> None:
+    banque = make_association(cast.org, "Banque alimentaire")
+    theirs = make_mission(cast.org, "Collecte de printemps", association=banque, slots=0)
+    _slot(theirs, _at(2, 7, 9), 3, needed=4, held=1)
+    ours = make_mission(cast.org, "Plan canicule", slots=0)
+    _slot(ours, _at(2, 8, 9), 3, needed=2, held=2)
+    stats = volunteering_statistics(
+        organisation=cast.org, period=Period(date(2026, 1, 1), date(2026, 3, 31))
+    )
+    rows = {(r.label, r.association) for r in stats.missions.fill_per_mission}
+    assert rows == {
+        ("Collecte de printemps", "Banque alimentaire"),
+        ("Plan canicule", "The commune"),
+    }
+    page = _client(cast.participation_manager).get(reverse(f"{BO}:index"), PERIOD)
+    assert "Collecte de printemps" in page.content.decode()
