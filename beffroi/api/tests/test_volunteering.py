@@ -255,7 +255,9 @@ def restos(cast: Cast) -> Association:
 
 @pytest.fixture
 def missions(cast: Cast, restos: Association) -> dict[str, Mission]:
-    soon = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    soon = (timezone.localtime() + timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
     return {
         "food": make_mission(
             cast.org,

@@ -84,7 +84,7 @@ def test_the_list_shows_public_missions_urgent_first_with_filters(cast: Cast) ->
     assert "Soutien numérique" in page and "Sacs" not in page
     page = _text(_client().get(reverse(f"{PUBLIC}:list"), {"association": comite.pk}))
     assert "Brocante de mai" in page and "Sacs" not in page
-    day = (soon + timedelta(days=5)).date().isoformat()
+    day = timezone.localdate(soon + timedelta(days=5)).isoformat()
     page = _text(_client().get(reverse(f"{PUBLIC}:list"), {"from": day, "to": day}))
     assert "Sacs de sable" in page and "Brocante" not in page
     page = _text(_client().get(reverse(f"{PUBLIC}:list"), {"q": "SABLE", "urgency": "urgent"}))

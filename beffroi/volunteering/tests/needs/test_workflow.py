@@ -322,7 +322,8 @@ def test_it_accepts_and_declines_offers_and_tells_the_offerers(
     assert bruno.answer == "Nous en avons assez, merci !"
     received = {mail.rcpt_tos[0]: _text(mail.message) for mail in gateways[0].received}
     assert "Rendez-vous samedi 8 h" in received["alice@example.org"]
-    assert "accepted" in received["alice@example.org"]
+    # In the offerer's language (French, the commune's default), whatever the page's.
+    assert "est acceptée" in received["alice@example.org"]
     assert "Nous en avons assez" in received["bruno@example.org"]
     assert AuditEvent.objects.filter(
         action="need.offer_accept", actor_id=cast.association_manager.pk
