@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +15,12 @@ from beffroi.territory.geojson import geometry_shape
 from beffroi.territory.models import Organisation, Zone
 from beffroi.territory.text import fold
 from beffroi.volunteering.access import associations_public
+from beffroi.volunteering.clusters import MapPoint, clustered_collection
 from beffroi.volunteering.models import Activity, Association, AssociationActivity, Membership
 
 # Side of a cluster's cell on the screen, in pixels: points closer than this at the map's
 # zoom are drawn as one numbered circle, so that a village's dozen associations on the
 # square of the town hall do not hide each other.
-CLUSTER_CELL_PX = 56
-MAX_ZOOM = 19
 
 
 @dataclass(frozen=True)
@@ -105,80 +103,33 @@ def activity_counts(*, organisation: Organisation) -> list[tuple[str, str, int]]
     return [(value, str(label), counts.get(value, 0)) for value, label in Activity.choices]
 
 
-def _pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
-    """Web Mercator pixel coordinates at ``zoom`` (256-pixel tiles, as Leaflet's)."""
-    scale = 256 * 2**zoom
-    lat = max(min(lat, 85.05112878), -85.05112878)
-    x = (lon + 180.0) / 360.0 * scale
-    sin = math.sin(math.radians(lat))
-    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale
-    return x, y
-
-
 def directory_map(
     *, organisation: Organisation, filters: DirectoryFilters, zoom: int
 ) -> dict[str, Any]:
     """The map's GeoJSON at ``zoom``: one Point per association standing alone, one per
-    cluster of associations closer than ``CLUSTER_CELL_PX`` on the screen (grid clustering:
-    a cell's points merge at their mean position; ``count`` and ``bbox`` say what it holds
-    and where to zoom to see them apart). The collection's ``bbox`` covers every point."""
-    zoom = max(0, min(MAX_ZOOM, zoom))
-    rows: list[tuple[int, str, float, float, str]] = [
-        (pk, name, lon or 0.0, lat or 0.0, city)
-        for pk, name, lon, lat, city in directory_filtered(
-            organisation=organisation, filters=filters
-        )
+    cluster of associations close on the screen (``beffroi.volunteering.clusters``)."""
+    rows = (
+        directory_filtered(organisation=organisation, filters=filters)
         .filter(lat__isnull=False, lon__isnull=False)
         .order_by("name", "pk")
         .values_list("pk", "name", "lon", "lat", "city")
-    ]
-    cells: dict[tuple[int, int], list[tuple[int, str, float, float, str]]] = {}
-    for row in rows:
-        x, y = _pixel(row[2], row[3], zoom)
-        cells.setdefault((int(x // CLUSTER_CELL_PX), int(y // CLUSTER_CELL_PX)), []).append(row)
-    features: list[dict[str, Any]] = []
-    for members in cells.values():
-        if len(members) == 1 or zoom >= MAX_ZOOM:
-            for pk, name, lon, lat, city in members:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "id": pk,
-                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                        "properties": {
-                            "name": name,
-                            "city": city,
-                            "url": reverse("volunteering_associations:detail", args=[pk]),
-                        },
-                    }
-                )
-            continue
-        lons = [m[2] for m in members]
-        lats = [m[3] for m in members]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [sum(lons) / len(lons), sum(lats) / len(lats)],
+    )
+    return clustered_collection(
+        (
+            MapPoint(
+                pk=pk,
+                lon=lon or 0.0,
+                lat=lat or 0.0,
+                properties={
+                    "name": name,
+                    "city": city,
+                    "url": reverse("volunteering_associations:detail", args=[pk]),
                 },
-                "properties": {
-                    "cluster": True,
-                    "count": len(members),
-                    "bbox": [min(lons), min(lats), max(lons), max(lats)],
-                },
-            }
-        )
-    features.sort(key=lambda f: (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]))
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
-    if rows:
-        collection["bbox"] = [
-            min(r[2] for r in rows),
-            min(r[3] for r in rows),
-            max(r[2] for r in rows),
-            max(r[3] for r in rows),
-        ]
-    return collection
+            )
+            for pk, name, lon, lat, city in rows
+        ),
+        zoom,
+    )
 
 
 def managers_of(association: Association) -> list[Membership]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from beffroi.territory.models import Organisation
 from beffroi.territory.text import fold
+from beffroi.volunteering.clusters import MapPoint, clustered_collection
 from beffroi.volunteering.missions.access import missions_public
 from beffroi.volunteering.models import (
     Activity,
@@ -26,8 +26,6 @@ from beffroi.volunteering.models import (
 
 # Points closer than this on the screen at the map's zoom are drawn as one numbered disc
 # (as the associations' directory map).
-CLUSTER_CELL_PX = 56
-MAX_ZOOM = 19
 
 
 @dataclass(frozen=True)
@@ -131,29 +129,14 @@ def filter_associations(*, organisation: Organisation) -> list[Association]:
     )
 
 
-def _pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
-    """Web Mercator pixel coordinates at ``zoom`` (256-pixel tiles, as Leaflet's)."""
-    scale = 256 * 2**zoom
-    lat = max(min(lat, 85.05112878), -85.05112878)
-    x = (lon + 180.0) / 360.0 * scale
-    sin = math.sin(math.radians(lat))
-    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale
-    return x, y
-
-
 def missions_map(
     *, organisation: Organisation, filters: MissionFilters, zoom: int
 ) -> dict[str, Any]:
     """The map's GeoJSON at ``zoom``: a Point per mission standing alone, one per cluster of
-    missions closer than ``CLUSTER_CELL_PX`` on the screen (``count``, ``bbox``). Remote
-    missions and missions without a point are not on it. The collection's ``bbox`` covers
-    every point."""
-    zoom = max(0, min(MAX_ZOOM, zoom))
-    rows: list[tuple[int, str, float, float, str, str]] = [
-        (pk, title, lon or 0.0, lat or 0.0, address, urgency)
-        for pk, title, lon, lat, address, urgency in _filtered(
-            missions_public(organisation), filters
-        )
+    missions close on the screen (``beffroi.volunteering.clusters``). Remote missions,
+    missions without a point and closed ones are not on it."""
+    rows = (
+        _filtered(missions_public(organisation), filters)
         .filter(
             lat__isnull=False,
             lon__isnull=False,
@@ -163,63 +146,29 @@ def missions_map(
         )
         .order_by("title", "pk")
         .values_list("pk", "title", "lon", "lat", "street_address", "urgency")
-    ]
-    cells: dict[tuple[int, int], list[tuple[int, str, float, float, str, str]]] = {}
-    for row in rows:
-        x, y = _pixel(row[2], row[3], zoom)
-        cells.setdefault((int(x // CLUSTER_CELL_PX), int(y // CLUSTER_CELL_PX)), []).append(row)
+    )
     urgent_label = str(Urgency.URGENT.label)
-    features: list[dict[str, Any]] = []
-    for members in cells.values():
-        if len(members) == 1 or zoom >= MAX_ZOOM:
-            for pk, title, lon, lat, address, urgency in members:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "id": pk,
-                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                        "properties": {
-                            "name": title,
-                            # The directory map's script shows it under the title.
-                            "city": " — ".join(
-                                part
-                                for part in (
-                                    urgent_label if urgency == Urgency.URGENT else "",
-                                    address,
-                                )
-                                if part
-                            ),
-                            "url": reverse("volunteering_missions:detail", args=[pk]),
-                        },
-                    }
-                )
-            continue
-        lons = [m[2] for m in members]
-        lats = [m[3] for m in members]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [sum(lons) / len(lons), sum(lats) / len(lats)],
+    return clustered_collection(
+        (
+            MapPoint(
+                pk=pk,
+                lon=lon or 0.0,
+                lat=lat or 0.0,
+                properties={
+                    "name": title,
+                    # The directory map's script shows it under the title.
+                    "city": " — ".join(
+                        part
+                        for part in (urgent_label if urgency == Urgency.URGENT else "", address)
+                        if part
+                    ),
+                    "url": reverse("volunteering_missions:detail", args=[pk]),
                 },
-                "properties": {
-                    "cluster": True,
-                    "count": len(members),
-                    "bbox": [min(lons), min(lats), max(lons), max(lats)],
-                },
-            }
-        )
-    features.sort(key=lambda f: (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]))
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
-    if rows:
-        collection["bbox"] = [
-            min(r[2] for r in rows),
-            min(r[3] for r in rows),
-            max(r[2] for r in rows),
-            max(r[3] for r in rows),
-        ]
-    return collection
+            )
+            for pk, title, lon, lat, address, urgency in rows
+        ),
+        zoom,
+    )
 
 
 def slots_of(mission: Mission, *, include_past: bool = True) -> list[Slot]:
