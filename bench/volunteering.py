@@ -567,17 +567,6 @@ def volunteering(context: Context, prepared: Prepared) -> list[Measure]:
         "volunteers": f"{agreement_v}/{len(naive_v)}",
         "missions": f"{agreement_m}/{len(naive_m)}",
     }
-    context.extra["notes"] = volunteering_notes(
-        [
-            {
-                "database": {"engine": context.engine},
-                "measures": [
-                    {"name": "volunteers_for_mission_p95", "value": _percentile(fast_v, 0.95)},
-                    {"name": "missions_for_volunteer_p95", "value": _percentile(fast_m, 0.95)},
-                ],
-            }
-        ]
-    )
     context.log(json.dumps(context.extra["agreement"]))
     naive_v_p50 = _percentile(slow_v, 0.5)
     naive_m_p50 = _percentile(slow_m, 0.5)

@@ -250,6 +250,8 @@ def _thread(request: HttpRequest, application: Application, *, organiser: bool) 
             "form": form,
             "organiser": organiser,
         },
+        # A refused message answers 400, as every other form of the site.
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -279,6 +281,7 @@ def testimonial(request: HttpRequest, application_id: int) -> HttpResponse:
         request,
         "volunteering/applications/testimonial.html",
         {"application": application, "form": form, "current": current},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -180,7 +180,7 @@ def test_it_keeps_a_thread_and_marks_it_read(cast: Cast, scene: Scene) -> None:
     assert "Bienvenue !" in response.content.decode()
     assert ApplicationMessage.objects.get().read_at is not None
     response = volunteer.post(_url("thread", application.pk), {"body": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Write your message." in response.content.decode()
     assert ApplicationMessage.objects.count() == 1
 
