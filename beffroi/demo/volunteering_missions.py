@@ -154,13 +154,14 @@ def demo_missions(*, organisation: Organisation, agent: User, manager: User) -> 
         None,
         agent,
         MissionInput(
-            title="Visites de convivialité aux personnes isolées pendant la canicule",
+            title="Visites de convivialité aux personnes isolées",
             description=(
-                "Le CCAS tient le registre des personnes âgées et isolées. Pendant les fortes "
-                "chaleurs, des binômes de bénévoles leur rendent visite chaque semaine : un "
-                "moment de conversation, vérifier que le logement reste frais, qu'elles boivent "
-                "assez, et signaler au CCAS toute inquiétude. Une courte formation est donnée "
-                "au premier rendez-vous, à la mairie."
+                "Le CCAS tient le registre des personnes âgées et isolées. Toute l'année, et "
+                "plus souvent pendant la canicule ou le grand froid, des binômes de bénévoles "
+                "leur rendent visite chaque semaine : un moment de conversation, vérifier que "
+                "le logement reste à bonne température, qu'elles boivent et mangent assez, et "
+                "signaler au CCAS toute inquiétude. Une courte formation est donnée au premier "
+                "rendez-vous, à la mairie."
             ),
             activities=["solidarity", "elderly"],
             skills=["care"],
