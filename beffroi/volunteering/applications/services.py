@@ -165,7 +165,7 @@ def _apply_locked(
     """(application, whether it changed). Runs its own atomic block, holding the slot's row
     lock while it reads the count of places and writes the application."""
     with transaction.atomic():
-        locked = Slot.objects.select_for_update().get(pk=slot.pk)
+        locked = Slot.objects.select_for_update(of=("self",)).get(pk=slot.pk)
         existing = Application.objects.filter(slot=locked, profile=profile).first()
         if existing is not None:
             if existing.state in (State.PENDING, State.ACCEPTED, State.WAITLISTED):
@@ -415,7 +415,7 @@ def _free_place(slot: Slot) -> Application | None:
         slot.save(update_fields=["accepted_count"])
         return None
     first = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .filter(slot=slot, state=State.WAITLISTED)
         .order_by("created_at", "pk")
         .first()

@@ -200,7 +200,7 @@ def association_create(
 def association_claim(*, association: Association, user: User, message: str) -> Membership:
     """A resident asks to manage an imported profile; an agent decides. ``message`` says
     who they are in the association, so that the agent can check it."""
-    association = Association.objects.select_for_update().get(pk=association.pk)
+    association = Association.objects.select_for_update(of=("self",)).get(pk=association.pk)
     if not message.strip():
         raise AssociationRefused(_("Tell the commune who you are in the association."))
     if association.status != Association.Status.IMPORTED or association.dissolved_on:
@@ -228,7 +228,7 @@ def association_claim(*, association: Association, user: User, message: str) -> 
 def association_validate(*, association: Association, actor: User) -> Association:
     """An agent accepts the creation or the claim: the profile is validated and its pending
     claimants become its managers."""
-    association = Association.objects.select_for_update().get(pk=association.pk)
+    association = Association.objects.select_for_update(of=("self",)).get(pk=association.pk)
     if association.status != Association.Status.PENDING:
         raise AssociationRefused(_("This profile is not awaiting validation."))
     now = timezone.now()
@@ -256,7 +256,7 @@ def association_validate(*, association: Association, actor: User) -> Associatio
 def association_refuse(*, association: Association, actor: User, reason: str) -> Association:
     """An agent refuses, saying why (the resident reads it). A refused claim leaves the
     imported profile in the directory as it was; a refused creation stays hidden."""
-    association = Association.objects.select_for_update().get(pk=association.pk)
+    association = Association.objects.select_for_update(of=("self",)).get(pk=association.pk)
     reason = reason.strip()
     if not reason:
         raise AssociationRefused(_("Give the reason of the refusal: the resident reads it."))
@@ -298,7 +298,7 @@ def association_update(
     """Edit a profile (the caller checked the actor may). The registry fields a manager
     changes are remembered so that a re-import of the RNA never overwrites them; an agent's
     correction counts the same."""
-    association = Association.objects.select_for_update().get(pk=association.pk)
+    association = Association.objects.select_for_update(of=("self",)).get(pk=association.pk)
     if association.source == Association.Source.RNA:
         data.rna = association.rna  # what a re-import finds the profile by
     _check_input(data)
@@ -392,7 +392,9 @@ def membership_add(*, association: Association, actor: User, email: str, role: s
 def membership_remove(*, membership: Membership, actor: User) -> None:
     """An owner takes a manager off the profile (or a manager leaves it); the last owner
     stays, so that a validated profile always has someone who answers for it."""
-    association = Association.objects.select_for_update().get(pk=membership.association_id)
+    association = Association.objects.select_for_update(of=("self",)).get(
+        pk=membership.association_id
+    )
     if membership.role == Membership.Role.OWNER and membership.state == Membership.State.ACTIVE:
         owners = association.memberships.filter(
             role=Membership.Role.OWNER, state=Membership.State.ACTIVE
@@ -497,7 +499,7 @@ def rna_import(
         report.elsewhere = len(parsed) - len(accepted)
         existing = {
             a.rna: a
-            for a in Association.objects.select_for_update().filter(
+            for a in Association.objects.select_for_update(of=("self",)).filter(
                 organisation=organisation, rna__in=[row.rna for row in accepted]
             )
         }

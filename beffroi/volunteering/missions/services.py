@@ -227,7 +227,7 @@ def _locked(mission: Mission) -> Mission:
 
 def _future_slots_locked(mission: Mission) -> list[Slot]:
     return list(
-        Slot.objects.select_for_update()
+        Slot.objects.select_for_update(of=("self",))
         .filter(mission=mission, cancelled=False, starts_at__gt=timezone.now())
         .order_by("pk")
     )
@@ -268,7 +268,7 @@ def mission_status_refresh(*, mission_id: int) -> str:
     """Move a published mission to FULL when none of its future, non-cancelled slots has a
     place left, and a full one back to PUBLISHED when a place frees up (or a slot is
     added). Other statuses are left alone. Returns the status."""
-    mission = Mission.objects.select_for_update().get(pk=mission_id)
+    mission = Mission.objects.select_for_update(of=("self",)).get(pk=mission_id)
     if mission.status not in (Mission.Status.PUBLISHED, Mission.Status.FULL):
         return str(mission.status)
     wanted = _status_for(_future_slots(mission))
@@ -357,7 +357,7 @@ def _cancel_applications(slots: list[Slot], reason: str) -> list[_Told]:
     """Cancel the live applications of ``slots`` (locked by the caller) for the organiser,
     free their places, and say whom to tell."""
     applications = list(
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .filter(slot__in=slots, state__in=LIVE_STATES)
         .select_related("slot")
     )
@@ -481,7 +481,7 @@ def slot_update(
     """Move a slot or change its number of places: never below the places already held. When
     it moves, the volunteers who applied to it are told its new time."""
     with transaction.atomic():
-        slot = Slot.objects.select_for_update().get(pk=slot.pk)
+        slot = Slot.objects.select_for_update(of=("self",)).get(pk=slot.pk)
         mission = _locked(slot.mission)
         _check_open(mission)
         if slot.cancelled:
@@ -553,7 +553,7 @@ def slot_remove(*, slot: Slot, actor: User, reason: str = "") -> int:
     live applications, and each volunteer told (the reason is then required). Returns the
     number of volunteers told."""
     with transaction.atomic():
-        slot = Slot.objects.select_for_update().get(pk=slot.pk)
+        slot = Slot.objects.select_for_update(of=("self",)).get(pk=slot.pk)
         mission = _locked(slot.mission)
         _check_open(mission)
         if slot.cancelled:

@@ -150,7 +150,9 @@ def need_create(
 @transaction.atomic
 def need_update(*, need: Need, actor: User, data: NeedInput) -> Need:
     """Edit a draft or published need (a finished one stays as it was)."""
-    need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    need = (
+        Need.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=need.pk)
+    )
     _check_organiser(actor, need)
     if need.status not in (Need.Status.DRAFT, Need.Status.PUBLISHED):
         raise NeedRefused(_("This need is finished: it can no longer be changed."))
@@ -172,7 +174,9 @@ def need_update(*, need: Need, actor: User, data: NeedInput) -> Need:
 def _transition(
     need: Need, actor: User, *, allowed: tuple[str, ...], to: str, action: str, refusal: str
 ) -> Need:
-    need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    need = (
+        Need.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=need.pk)
+    )
     _check_organiser(actor, need)
     if need.status not in allowed:
         raise NeedRefused(refusal)
@@ -210,7 +214,7 @@ def _end_offers(need: Need, answer: str) -> None:
     """The offers still awaiting an answer when a need ends are declined with ``answer``,
     so that nobody keeps a van or a hall free for a need that no longer exists."""
     offers = list(
-        NeedOffer.objects.select_for_update()
+        NeedOffer.objects.select_for_update(of=("self",))
         .filter(need=need, state=NeedOffer.State.PROPOSED)
         .select_related("user")
     )
@@ -310,7 +314,11 @@ def need_offer_make(
     with transaction.atomic():
         # The need's row lock makes "one live offer per person" hold when the same form is
         # sent twice at once.
-        need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+        need = (
+            Need.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=need.pk)
+        )
         if need.status != Need.Status.PUBLISHED:
             raise NeedRefused(_("This need no longer takes offers."))
         if NeedOffer.objects.filter(need=need, user=user, state__in=OPEN_STATES).exists():
@@ -334,7 +342,9 @@ def need_offer_make(
 @transaction.atomic
 def need_offer_withdraw(*, offer: NeedOffer, user: User) -> NeedOffer:
     """The offerer takes their offer back (even accepted: the organisers are then told)."""
-    offer = NeedOffer.objects.select_for_update().select_related("need").get(pk=offer.pk)
+    offer = (
+        NeedOffer.objects.select_for_update(of=("self",)).select_related("need").get(pk=offer.pk)
+    )
     if offer.user_id != user.pk:
         raise NeedRefused(_("This is not your offer."))
     if offer.state not in OPEN_STATES:
@@ -357,7 +367,7 @@ def need_offer_withdraw(*, offer: NeedOffer, user: User) -> NeedOffer:
 
 def _decide(offer: NeedOffer, actor: User, *, to: str, answer: str) -> NeedOffer:
     offer = (
-        NeedOffer.objects.select_for_update()
+        NeedOffer.objects.select_for_update(of=("self",))
         .select_related("need__organisation", "need__association", "user")
         .get(pk=offer.pk)
     )

@@ -86,7 +86,7 @@ def _same_person(
     serialised and the second sees the first (called inside the caller's transaction)."""
     if not phone and not email:
         return None
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    Organisation.objects.select_for_update(of=("self",)).filter(pk=organisation.pk).first()
     same = Q()
     if phone:
         same |= Q(phone=phone)
@@ -278,9 +278,9 @@ def profile_save_own(
     """Create or update the resident's own profile in ``organisation`` (one per user)."""
     _checked(data)
     # The organisation first, then the profile: the order every profile write locks in.
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    Organisation.objects.select_for_update(of=("self",)).filter(pk=organisation.pk).first()
     profile = (
-        VolunteerProfile.objects.select_for_update()
+        VolunteerProfile.objects.select_for_update(of=("self",))
         .filter(organisation=organisation, user=user)
         .first()
     )
@@ -376,7 +376,7 @@ def profile_update(
         _refuse_duplicate_for_agent(
             profile.organisation, phone=data.phone, email=data.email, exclude_pk=profile.pk
         )
-    locked = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
+    locked = VolunteerProfile.objects.select_for_update(of=("self",)).get(pk=profile.pk)
     changed = _apply(locked, data, consent_by=agent, now=timezone.now())
     if locked.notes != data.notes:
         locked.notes = data.notes
@@ -422,7 +422,7 @@ def profile_set_active(
         _refuse_duplicate_for_agent(
             profile.organisation, phone=profile.phone, email=profile.email, exclude_pk=profile.pk
         )
-    locked = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
+    locked = VolunteerProfile.objects.select_for_update(of=("self",)).get(pk=profile.pk)
     if locked.active != active:
         locked.active = active
         locked.save(update_fields=["active", "updated_at"])
@@ -463,7 +463,9 @@ def profile_erase(
         state__in=(Application.State.PENDING, Application.State.ACCEPTED),
         slot__starts_at__gt=now,
     ).values_list("slot_id", flat=True)
-    for slot in Slot.objects.select_for_update().filter(pk__in=list(held)).order_by("pk"):
+    for slot in (
+        Slot.objects.select_for_update(of=("self",)).filter(pk__in=list(held)).order_by("pk")
+    ):
         Slot.objects.filter(pk=slot.pk, accepted_count__gt=0).update(
             accepted_count=F("accepted_count") - 1
         )
@@ -501,7 +503,7 @@ def absence_add(
         raise ProfileRefused(_("This absence is already over."))
     if ends_on > today + timedelta(days=ABSENCE_MAX_AHEAD_DAYS):
         raise ProfileRefused(_("An absence can be recorded up to two years ahead, not further."))
-    VolunteerProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    VolunteerProfile.objects.select_for_update(of=("self",)).filter(pk=profile.pk).first()
     overlapping = (
         Absence.objects.filter(profile=profile, starts_on__lte=ends_on, ends_on__gte=starts_on)
         .order_by("starts_on")
