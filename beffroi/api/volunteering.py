@@ -53,6 +53,7 @@ from beffroi.accounts.access import (
 from beffroi.accounts.models import User
 from beffroi.api.auth import agent_token
 from beffroi.api.participation import MAX_ID, PER_PAGE, ErrorOut, ValidationErrorOut, _identify
+from beffroi.territory.models import Organisation
 from beffroi.territory.selectors import organisation_url
 from beffroi.territory.text import fold
 from beffroi.volunteering.access import AGENT_ROLES, associations_public
@@ -84,6 +85,7 @@ from beffroi.volunteering.needs import selectors as need_selectors
 from beffroi.volunteering.needs import services as need_services
 from beffroi.volunteering.needs.selectors import NeedFilters
 from beffroi.volunteering.needs.services import NeedRefused
+from beffroi.volunteering.rules import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR, plausible_day
 
 router = Router(tags=["volunteering"])
 
@@ -118,9 +120,6 @@ NeedStatusCode = Literal["draft", "published", "fulfilled", "closed", "cancelled
 OfferStateCode = Literal["proposed", "accepted", "declined", "withdrawn"]
 ApplicationStateCode = Literal["pending", "accepted", "waitlisted", "declined", "cancelled"]
 
-# The days a mission's dates may fall on: wide for any plan, far from the calendar's ends.
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 # The missions taking volunteers (a full one has its waiting list open).
 OPEN_STATUSES = (Mission.Status.PUBLISHED, Mission.Status.FULL)
 
@@ -412,8 +411,12 @@ def _moment(value: datetime) -> datetime:
     """A moment of a slot: without an offset, the commune's local time; within the years a
     mission may be planned in (and far from the calendar's ends, where converting to UTC
     overflows)."""
-    if not FIRST_DAY.year <= value.year <= LAST_DAY.year:
-        raise PydanticCustomError("date_range", _("Enter a date between 2000 and 2100."))
+    if not plausible_day(value.date()):
+        raise PydanticCustomError(
+            "date_range",
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -866,6 +869,15 @@ def _mission_input(payload: MissionIn, *, reserve_only: bool = False) -> Mission
     )
 
 
+def _check_association_filter(organisation: Organisation, association_id: int | None) -> None:
+    """A list's ``association`` filter names an association of the commune, or is absent."""
+    if (
+        association_id is not None
+        and not Association.objects.filter(organisation=organisation, pk=association_id).exists()
+    ):
+        raise _invalid("query.association", _("Choose an association of the commune."))
+
+
 @router.get(
     "/missions",
     response={200: MissionPageOut, 422: ValidationErrorOut, 429: ErrorOut},
@@ -875,13 +887,7 @@ def _mission_input(payload: MissionIn, *, reserve_only: bool = False) -> Mission
 )
 def mission_list(request: HttpRequest, filters: Query[MissionFilter]) -> dict[str, Any]:
     organisation = request_organisation(request)
-    if (
-        filters.association is not None
-        and not Association.objects.filter(
-            organisation=organisation, pk=filters.association
-        ).exists()
-    ):
-        raise _invalid("query.association", _("Choose an association of the commune."))
+    _check_association_filter(organisation, filters.association)
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         raise _invalid("query.to", _("The end date must be on or after the start date."))
     chosen = MissionFilters(
@@ -1161,13 +1167,7 @@ def _need_summary(need: Need, links: _Links) -> dict[str, Any]:
 )
 def need_list(request: HttpRequest, filters: Query[NeedFilter]) -> dict[str, Any]:
     organisation = request_organisation(request)
-    if (
-        filters.association is not None
-        and not Association.objects.filter(
-            organisation=organisation, pk=filters.association
-        ).exists()
-    ):
-        raise _invalid("query.association", _("Choose an association of the commune."))
+    _check_association_filter(organisation, filters.association)
     rows = need_selectors.needs_published(
         organisation=organisation,
         filters=NeedFilters(

@@ -17,6 +17,17 @@ from beffroi.volunteering.models import (
     VolunteerProfile,
 )
 
+# The years a volunteering date may fall in (a slot, an absence, an engagement, a training):
+# wide for any plan, while a typo such as 0202, 20266 or 9999 is refused, not stored.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
+
+
+def plausible_day(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
 
 def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

@@ -37,6 +37,7 @@ from beffroi.volunteering.models import (
     VolunteerProfile,
 )
 from beffroi.volunteering.notify import VolunteerMessage, volunteer_message_send
+from beffroi.volunteering.rules import FIRST_YEAR, LAST_YEAR, plausible_day
 
 # A recurring schedule is materialised at most this far ahead: beyond, apply it again.
 SCHEDULE_MAX_WEEKS = 26
@@ -50,16 +51,14 @@ LIVE_STATES = (
 )
 
 
-# Slots' dates: within these years, and no further ahead than this many years.
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
+# Slots' dates: within the plausible years (rules.py), and no further ahead than this.
 YEARS_AHEAD = 2
 
 
 def slot_date_error(day: date) -> str:
     """Why a slot cannot be on ``day`` (translated), or "" when it can: a date outside
     2000–2100, or more than two years ahead (a typo such as 9999 would hold forever)."""
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+    if not plausible_day(day):
         return _("Enter a date between %(first)s and %(last)s.") % {
             "first": FIRST_YEAR,
             "last": LAST_YEAR,

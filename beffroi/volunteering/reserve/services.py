@@ -26,6 +26,7 @@ from beffroi.volunteering.models import (
     TrainingSession,
     VolunteerProfile,
 )
+from beffroi.volunteering.rules import FIRST_YEAR, LAST_YEAR, plausible_day
 
 
 class ReserveMissionType(TextChoices):
@@ -55,16 +56,11 @@ class EngagementInput:
     notes: str = ""
 
 
-# Dates outside these years are typing mistakes (0202 for 2026, 20266 for 2026).
-YEAR_MIN = 2000
-YEAR_MAX = 2100
-
-
 def _check_year(day: date) -> None:
-    if not YEAR_MIN <= day.year <= YEAR_MAX:
+    if not plausible_day(day):
         raise ReserveRefused(
             _("The date %(date)s is not plausible: give a date between %(min)d and %(max)d.")
-            % {"date": day.strftime("%d/%m/%Y"), "min": YEAR_MIN, "max": YEAR_MAX}
+            % {"date": day.strftime("%d/%m/%Y"), "min": FIRST_YEAR, "max": LAST_YEAR}
         )
 
 

@@ -36,6 +36,7 @@ from beffroi.volunteering.models import (
     VolunteerCertification,
     VolunteerProfile,
 )
+from beffroi.volunteering.rules import plausible_day
 
 # Languages a volunteer may speak with the people they help (codes; French Sign Language
 # has no ISO 639-1 code).
@@ -56,10 +57,8 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("lsf", "Langue des signes française (LSF)"),
 )
 MAX_HOURS_MONTH = 200
-# Plausible dates: an absence within these years, up to two years ahead; a birth date after
-# 1900 (a typo such as 0195 or 2195 is refused, not stored).
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
+# Plausible dates: an absence within the plausible years (rules.py), up to two years ahead;
+# a birth date after 1900 (a typo such as 0195 or 2195 is refused, not stored).
 ABSENCE_MAX_AHEAD_DAYS = 2 * 365
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -480,7 +479,7 @@ def profile_erase(
 
 
 def _date_in_range(day: date) -> bool:
-    return EARLIEST_DATE <= day <= LATEST_DATE
+    return plausible_day(day)
 
 
 @transaction.atomic
