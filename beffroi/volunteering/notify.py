@@ -41,24 +41,50 @@ def volunteer_message_send(
 
 
 def _email(profile: VolunteerProfile, message: VolunteerMessage) -> bool:
+    return email_send(
+        sender_name=profile.organisation.name,
+        key=message.key,
+        to=profile.email,
+        subject=message.subject,
+        text=message.text,
+        attachments=message.attachments,
+    )
+
+
+def email_send(
+    *,
+    sender_name: str,
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    attachments: tuple[tuple[str, bytes, str], ...] = (),
+) -> bool:
+    """One e-mail through the messaging transport (the contracted rate holds for the whole
+    installation). Every caller has already recorded what the e-mail tells, so a refusal or
+    an unreachable relay is logged and answered False, never raised."""
     from beffroi.messaging.base import EmailOut
     from beffroi.messaging.registry import get_transport
 
-    with get_transport("smtp") as transport:
-        [outcome] = transport.send_many(
-            [
-                EmailOut(
-                    key=message.key,
-                    to=profile.email,
-                    subject=message.subject,
-                    text=message.text,
-                    sender_name=profile.organisation.name,
-                    attachments=message.attachments,
-                )
-            ]
-        )
+    try:
+        with get_transport("smtp") as transport:
+            [outcome] = transport.send_many(
+                [
+                    EmailOut(
+                        key=key,
+                        to=to,
+                        subject=subject,
+                        text=text,
+                        sender_name=sender_name,
+                        attachments=attachments,
+                    )
+                ]
+            )
+    except Exception:
+        logger.warning("E-mail %s not sent.", key, exc_info=True)
+        return False
     if outcome.error is not None:
-        logger.warning("E-mail %s not sent: %s", message.key, outcome.error.message)
+        logger.warning("E-mail %s not sent: %s", key, outcome.error.message)
         return False
     return True
 

@@ -37,7 +37,7 @@ from beffroi.volunteering.models import (
     Testimonial,
     VolunteerProfile,
 )
-from beffroi.volunteering.notify import VolunteerMessage, volunteer_message_send
+from beffroi.volunteering.notify import VolunteerMessage, email_send, volunteer_message_send
 from beffroi.volunteering.rules import prerequisites_missing
 
 logger = logging.getLogger(__name__)
@@ -761,9 +761,6 @@ def organiser_address(mission: Mission) -> str:
 def _tell_organiser(
     application: Application, *, subject: str, text: str, extra: dict[str, str] | None = None
 ) -> bool:
-    from beffroi.messaging.base import EmailOut
-    from beffroi.messaging.registry import get_transport
-
     slot = application.slot
     mission = slot.mission
     address = organiser_address(mission)
@@ -776,26 +773,13 @@ def _tell_organiser(
         "link": _link(application, "volunteering_applications:organiser_mission", mission.pk),
         **(extra or {}),
     }
-    try:
-        with get_transport("smtp") as transport:
-            [outcome] = transport.send_many(
-                [
-                    EmailOut(
-                        key=f"vol-app-{application.pk}-org-{timezone.now():%Y%m%d%H%M%S%f}",
-                        to=address,
-                        subject=subject,
-                        text=text % values,
-                        sender_name=mission.organisation.name,
-                    )
-                ]
-            )
-    except Exception:
-        logger.exception("Message to the organiser of mission %s failed", mission.pk)
-        return False
-    if outcome.error is not None:
-        logger.warning("E-mail to the organiser not sent: %s", outcome.error.message)
-        return False
-    return True
+    return email_send(
+        sender_name=mission.organisation.name,
+        key=f"vol-app-{application.pk}-org-{timezone.now():%Y%m%d%H%M%S%f}",
+        to=address,
+        subject=subject,
+        text=text % values,
+    )
 
 
 # --- GDPR ----------------------------------------------------------------------------------

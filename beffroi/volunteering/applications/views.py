@@ -152,26 +152,47 @@ def cancel(request: HttpRequest, application_id: int) -> HttpResponse:
     if (response := _login(request)) is not None:
         return response
     application = access.access_application_for_volunteer(request, application_id)
+    return _cancel(
+        request,
+        application,
+        form=CancelForm(_posted(request)),
+        by=Application.CancelledBy.VOLUNTEER,
+        done=_("Your application is cancelled."),
+        then=reverse("volunteering_applications:mine"),
+    )
+
+
+def _cancel(
+    request: HttpRequest,
+    application: Application,
+    *,
+    form: CancelForm | ReasonForm,
+    by: str,
+    done: str,
+    then: str,
+) -> HttpResponse:
+    """Either side's cancel page: the form, then the cancellation with its reason; an
+    application no longer open shows what it is and changes nothing."""
+    organiser = by == Application.CancelledBy.ORGANISER
     if application.state not in services.CANCELLABLE:
-        return _closed(request, application, organiser=False)
-    form = CancelForm(_posted(request))
+        return _closed(request, application, organiser=organiser)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_cancel(
                 application=application,
-                by=Application.CancelledBy.VOLUNTEER,
+                by=by,
                 actor=_user(request),
                 reason=form.cleaned_data["reason"],
             )
         except ApplicationRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Your application is cancelled."))
-            return redirect("volunteering_applications:mine")
+            messages.success(request, done)
+            return redirect(then)
     return render(
         request,
         "volunteering/applications/cancel.html",
-        {"application": application, "form": form, "organiser": False},
+        {"application": application, "form": form, "organiser": organiser},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -383,30 +404,17 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def organiser_cancel(request: HttpRequest, application_id: int) -> HttpResponse:
+    """The organiser cancels a participation, with a reason the volunteer is told."""
     if (response := _login(request)) is not None:
         return response
     application = access.access_application_for_organiser(request, application_id)
-    if application.state not in services.CANCELLABLE:
-        return _closed(request, application, organiser=True)
-    form = ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.application_cancel(
-                application=application,
-                by=Application.CancelledBy.ORGANISER,
-                actor=_user(request),
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The participation is cancelled; the volunteer is told."))
-            return redirect(_back(application))
-    return render(
+    return _cancel(
         request,
-        "volunteering/applications/cancel.html",
-        {"application": application, "form": form, "organiser": True},
-        status=400 if request.method == "POST" else 200,
+        application,
+        form=ReasonForm(_posted(request)),
+        by=Application.CancelledBy.ORGANISER,
+        done=_("The participation is cancelled; the volunteer is told."),
+        then=_back(application),
     )
 
 

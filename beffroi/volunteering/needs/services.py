@@ -9,7 +9,6 @@ answer the offerer receives by e-mail. Every decision is audited.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,8 +25,7 @@ from beffroi.territory.models import Organisation
 from beffroi.territory.selectors import addresses_resolve, organisation_url
 from beffroi.volunteering.access import AGENT_ROLES, can_manage
 from beffroi.volunteering.models import Association, Membership, Need, NeedOffer, Urgency
-
-logger = logging.getLogger(__name__)
+from beffroi.volunteering.notify import email_send
 
 # Offers a person may make in a day: enough for a generous neighbour answering every need
 # of the week, too few to flood the organisers' mailboxes.
@@ -410,34 +408,6 @@ def need_offer_decline(*, offer: NeedOffer, actor: User, answer: str) -> NeedOff
 # --- Messages --------------------------------------------------------------------------------
 
 
-def _send_email(organisation: Organisation, *, key: str, to: str, subject: str, text: str) -> bool:
-    """One e-mail through the messaging transport (the contracted rate holds for the
-    installation); a refusal is logged, never raised: the decision is already recorded."""
-    from beffroi.messaging.base import EmailOut
-    from beffroi.messaging.registry import get_transport
-
-    try:
-        with get_transport("smtp") as transport:
-            [outcome] = transport.send_many(
-                [
-                    EmailOut(
-                        key=key,
-                        to=to,
-                        subject=subject,
-                        text=text,
-                        sender_name=organisation.name,
-                    )
-                ]
-            )
-    except Exception:
-        logger.warning("E-mail %s not sent.", key, exc_info=True)
-        return False
-    if outcome.error is not None:
-        logger.warning("E-mail %s not sent: %s", key, outcome.error.message)
-        return False
-    return True
-
-
 def organiser_emails(need: Need) -> list[str]:
     """Who hears of offers: the association's active managers; for the commune's needs, the
     agent who wrote it, else the town hall's address."""
@@ -486,8 +456,8 @@ def _tell_organisers(offer: NeedOffer, need: Need, *, withdrawn: bool = False) -
         lines += [_("The need's page:")]
     lines += [link]
     for index, address in enumerate(organiser_emails(need)):
-        _send_email(
-            organisation,
+        email_send(
+            sender_name=organisation.name,
             key=f"vol-need-offer-{offer.pk}-{'w' if withdrawn else 'n'}-{index}",
             to=address,
             subject=subject,
@@ -522,8 +492,8 @@ def _tell_offerer_in_language(offer: NeedOffer, need: Need, email: str) -> None:
         _("Your offers:"),
         organisation_url(organisation, reverse("volunteering_needs:mine")),
     ]
-    _send_email(
-        organisation,
+    email_send(
+        sender_name=organisation.name,
         key=f"vol-need-offer-{offer.pk}-{offer.state}",
         to=email,
         subject=subject,
