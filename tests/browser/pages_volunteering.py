@@ -32,6 +32,44 @@ def _page(name: str, status: str) -> Callable[[], str]:
     return lambda: url(name, _association(status))
 
 
+def _invitation(to_resident: bool = False) -> str:
+    """The landing page of an invitation to manage the validated profile, sent to a new
+    address, or to the resident at the keyboard (who then sees "Accept"). The row is written
+    with a token known here, since only its hash is kept."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from beffroi.accounts.models import Role
+    from beffroi.territory.models import Organisation
+    from beffroi.volunteering.models import Association, ManagerInvitation, Membership
+    from tests.browser.support import user_with_role
+
+    association = Association.objects.get(pk=_association("validated"))
+    if to_resident:
+        organisation = Organisation.objects.get(is_default=True)
+        email = user_with_role(organisation, Role.RESIDENT).email
+    else:
+        email = "nouvelle.benevole@example.org"
+    token = f"demo-invitation-{'resident' if to_resident else 'new'}"
+    ManagerInvitation.objects.update_or_create(
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        defaults={
+            "association": association,
+            "email": email,
+            "role": Membership.Role.EDITOR,
+            "expires_at": timezone.now() + timedelta(days=14),
+        },
+    )
+    return url(f"{PUBLIC}:invitation", token)
+
+
+def _managers_with_invitation() -> str:
+    _invitation()
+    return url(f"{PUBLIC}:managers", _association("validated"))
+
+
 PAGES_VOLUNTEERING: list[PageSpec] = [
     PageSpec(
         lambda: url(f"{PUBLIC}:list"),
@@ -82,15 +120,27 @@ PAGES_VOLUNTEERING: list[PageSpec] = [
         "edit an association's profile (manager)",
     ),
     PageSpec(
-        _page(f"{PUBLIC}:managers", "validated"),
+        _managers_with_invitation,
         ASSOCIATION_MANAGER,
-        "managers of an association (owner)",
+        "managers of an association (owner), an invitation awaiting an answer",
     ),
     PageSpec(
         _page(f"{PUBLIC}:managers", "validated"),
         ASSOCIATION_MANAGER,
         "add a manager sent empty",
         prepare=submit_with("main form:not([action]) button[type=submit]"),
+    ),
+    PageSpec(_invitation, ANONYMOUS, "invitation to manage an association, not logged in"),
+    PageSpec(
+        lambda: _invitation(to_resident=True),
+        RESIDENT,
+        "invitation to manage an association, logged in with the invited address",
+    ),
+    PageSpec(
+        lambda: url(f"{PUBLIC}:invitation", "no-such-invitation"),
+        ANONYMOUS,
+        "invitation no longer valid",
+        status=404,
     ),
     PageSpec(lambda: url(f"{BO}:list"), PARTICIPATION_MANAGER, "associations (back office)"),
     PageSpec(lambda: url(f"{BO}:import"), PARTICIPATION_MANAGER, "import the RNA file"),
@@ -127,6 +177,7 @@ NOT_PAGES_VOLUNTEERING: dict[str, str] = {
     f"{PUBLIC}:map": "GeoJSON of the map (read by the directory's script)",
     f"{PUBLIC}:logo": "image file of an association's logo (shown on its page)",
     f"{PUBLIC}:manager_remove": "POST action, redirects",
+    f"{PUBLIC}:invitation_withdraw": "POST action, redirects",
     f"{BO}:validate": "POST action, redirects",
     f"{BO}:refuse": "POST action: redirects, or the profile's page with the error",
 }

@@ -189,13 +189,16 @@ class ClaimForm(forms.Form):
 class ManagerForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("E-mail address of the person"),
-        help_text=gettext_lazy("The address of their account on this site."),
+        help_text=gettext_lazy("The invitation is sent to this address."),
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
         choices=Membership.Role.choices,
         initial=Membership.Role.EDITOR,
-        help_text=gettext_lazy("Editors edit the profile; owners also choose who manages it."),
+        help_text=gettext_lazy(
+            "Editors edit the profile and run its missions and needs; owners also choose who "
+            "manages it."
+        ),
     )
 
 

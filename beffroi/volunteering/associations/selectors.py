@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from beffroi.accounts.models import User
 from beffroi.territory.geojson import geometry_shape
@@ -16,7 +17,13 @@ from beffroi.territory.models import Organisation, Zone
 from beffroi.territory.text import fold
 from beffroi.volunteering.access import associations_public
 from beffroi.volunteering.clusters import MapPoint, clustered_collection
-from beffroi.volunteering.models import Activity, Association, AssociationActivity, Membership
+from beffroi.volunteering.models import (
+    Activity,
+    Association,
+    AssociationActivity,
+    ManagerInvitation,
+    Membership,
+)
 
 # Side of a cluster's cell on the screen, in pixels: points closer than this at the map's
 # zoom are drawn as one numbered circle, so that a village's dozen associations on the
@@ -135,6 +142,15 @@ def directory_map(
 def managers_of(association: Association) -> list[Membership]:
     return list(
         association.memberships.select_related("user").order_by("state", "role", "created_at")
+    )
+
+
+def invitations_pending(association: Association) -> list[ManagerInvitation]:
+    """The invitations sent and not yet accepted, declined, withdrawn or expired."""
+    return list(
+        association.manager_invitations.filter(expires_at__gt=timezone.now()).order_by(
+            "created_at", "pk"
+        )
     )
 
 

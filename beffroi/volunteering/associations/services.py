@@ -7,26 +7,39 @@ fills and refreshes the directory. Every decision is audited.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from beffroi.accounts.models import User
 from beffroi.core.audit import audit_record
 from beffroi.core.imports import ImportReport, Progress, RefusedLine, import_run
+from beffroi.core.ratelimit import rate_hit
 from beffroi.core.uploads import FileRefused, image_checked
 
 # participation's file checks (re-encoded images), reached through its services as the
 # import rules want: they would belong in core/ once a third domain needs them.
 from beffroi.territory.models import Commune, Organisation
-from beffroi.territory.selectors import addresses_resolve
+from beffroi.territory.selectors import addresses_resolve, organisation_url
 from beffroi.volunteering.associations import rna
 from beffroi.volunteering.associations.rna import siren_valid
-from beffroi.volunteering.models import Activity, Association, AssociationActivity, Membership
+from beffroi.volunteering.models import (
+    Activity,
+    Association,
+    AssociationActivity,
+    ManagerInvitation,
+    Membership,
+)
+from beffroi.volunteering.notify import email_send
 
 
 class AssociationRefused(Exception):
@@ -346,46 +359,199 @@ def association_update(
     return association
 
 
-@transaction.atomic
-def membership_add(*, association: Association, actor: User, email: str, role: str) -> Membership:
-    """An owner gives another person of the commune (an account holding a role in the
-    organisation) the management of the profile, as owner or editor; active at once, since
-    the owner answers for the association. Audited."""
+# An invitation's link stays valid two weeks; an association sends at most 20 a day, and an
+# address receives at most 3 a day whoever sends them (each is an e-mail reaching a person).
+INVITATION_DAYS = 14
+INVITATIONS_PER_ASSOCIATION_PER_DAY = 20
+INVITATIONS_PER_ADDRESS_PER_DAY = 3
+DAY_SECONDS = 86_400
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def manager_invite(
+    *, association: Association, actor: User, email: str, role: str
+) -> ManagerInvitation:
+    """An owner invites a person, by e-mail address, to manage the profile as owner or
+    editor. The answer is the same whether the address has an account or not; the person
+    becomes a manager only by accepting (``manager_invitation_accept``). A new invitation to
+    the same address replaces the previous one. Audited, without the address."""
     if role not in Membership.Role.values:
         raise AssociationRefused(_("Choose a role."))
-    user = (
-        User.objects.filter(
-            email__iexact=email.strip(),
-            is_active=True,
-            role_assignments__organisation=association.organisation,
+    email = email.strip()
+    active = Membership.objects.filter(
+        association=association, user__email__iexact=email, state=Membership.State.ACTIVE
+    )
+    if active.exists():
+        raise AssociationRefused(_("This person already manages the profile."))
+    for key, limit in (
+        (f"vol-invite-association:{association.pk}", INVITATIONS_PER_ASSOCIATION_PER_DAY),
+        (f"vol-invite-address:{email.lower()}", INVITATIONS_PER_ADDRESS_PER_DAY),
+    ):
+        if not rate_hit(key, limit=limit, window_seconds=DAY_SECONDS).allowed:
+            raise AssociationRefused(
+                _("Too many invitations have been sent today: try again tomorrow.")
+            )
+    token = secrets.token_urlsafe(24)
+    now = timezone.now()
+    with transaction.atomic():
+        stale = Q(email__iexact=email) | Q(expires_at__lte=now)
+        ManagerInvitation.objects.filter(stale, association=association).delete()
+        invitation = ManagerInvitation.objects.create(
+            association=association,
+            email=email,
+            role=role,
+            invited_by=actor,
+            token_hash=_token_hash(token),
+            expires_at=now + timedelta(days=INVITATION_DAYS),
         )
-        .distinct()
+        audit_record(
+            action="association.manager_invite",
+            organisation=association.organisation,
+            actor=actor,
+            target=association,
+            data={"invitation": invitation.pk, "role": role},
+        )
+        transaction.on_commit(lambda: _invitation_send(invitation, token))
+    return invitation
+
+
+def _invitation_send(invitation: ManagerInvitation, token: str) -> None:
+    association = invitation.association
+    organisation = association.organisation
+    link = organisation_url(
+        organisation, reverse("volunteering_associations:invitation", args=[token])
+    )
+    inviter = invitation.invited_by
+    values = {
+        "inviter": (inviter.full_name or inviter.email) if inviter else organisation.name,
+        "name": association.name,
+        "site": organisation.name,
+        "role": Membership.Role(invitation.role).label,
+        "email": invitation.email,
+        "link": link,
+        "until": formats.date_format(timezone.localdate(invitation.expires_at), "DATE_FORMAT"),
+    }
+    text = "\n\n".join(
+        [
+            _("Hello,"),
+            _(
+                "%(inviter)s invites you to manage the profile of the association “%(name)s” "
+                "on the site of %(site)s, as %(role)s."
+            )
+            % values,
+            _(
+                "To accept, log in with the account of this address (%(email)s), or create "
+                "one, then open this link:"
+            )
+            % values
+            + f"\n{link}",
+            _("The link is valid until %(until)s.") % values,
+            _("If you do not know this association, ignore this e-mail: nothing changes.") % values,
+        ]
+    )
+    email_send(
+        sender_name=organisation.name,
+        key=f"vol-invite-{invitation.pk}",
+        to=invitation.email,
+        subject=_("Invitation to manage “%(name)s”") % values,
+        text=text,
+    )
+
+
+def manager_invitation_valid(*, organisation: Organisation, token: str) -> ManagerInvitation | None:
+    """The live invitation this link carries, on this organisation's site; None otherwise."""
+    return (
+        ManagerInvitation.objects.filter(
+            token_hash=_token_hash(token),
+            association__organisation=organisation,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("association", "invited_by")
         .first()
     )
-    if user is None:
-        raise AssociationRefused(
-            _("No account of the commune has this e-mail address: ask the person to create one.")
+
+
+@transaction.atomic
+def manager_invitation_accept(*, organisation: Organisation, token: str, user: User) -> Membership:
+    """The invited person accepts, logged in with a verified account of the invited address;
+    the invitation is used up."""
+    invitation = (
+        ManagerInvitation.objects.select_for_update(of=("self",))
+        .filter(
+            token_hash=_token_hash(token),
+            association__organisation=organisation,
+            expires_at__gt=timezone.now(),
         )
+        .select_related("association")
+        .first()
+    )
+    if invitation is None:
+        raise AssociationRefused(
+            _("This invitation is no longer valid: ask the association for a new one.")
+        )
+    if user.email.strip().lower() != invitation.email.strip().lower():
+        raise AssociationRefused(
+            _(
+                "This invitation was sent to another e-mail address: log in with the account "
+                "of that address to accept it."
+            )
+        )
+    if user.email_verified_at is None:
+        raise AssociationRefused(
+            _("Confirm your e-mail address first (the link sent when you created the account).")
+        )
+    association = invitation.association
     existing = Membership.objects.filter(association=association, user=user).first()
     if existing is not None and existing.state == Membership.State.ACTIVE:
-        raise AssociationRefused(_("This person already manages the profile."))
+        invitation.delete()
+        raise AssociationRefused(_("You already manage this profile."))
     if existing is not None:
         existing.delete()
     membership = Membership.objects.create(
         association=association,
         user=user,
-        role=role,
+        role=invitation.role,
         state=Membership.State.ACTIVE,
         decided_at=timezone.now(),
     )
     audit_record(
         action="association.manager_add",
         organisation=association.organisation,
+        actor=user,
+        target=association,
+        data={
+            "user": user.pk,
+            "role": invitation.role,
+            "invited_by": invitation.invited_by_id,
+        },
+    )
+    invitation.delete()
+    return membership
+
+
+def manager_invitation_decline(*, organisation: Organisation, token: str) -> bool:
+    """Whoever holds the link declines it: the invitation is gone. False if it was not live."""
+    invitation = manager_invitation_valid(organisation=organisation, token=token)
+    if invitation is None:
+        return False
+    invitation.delete()
+    return True
+
+
+def manager_invitation_withdraw(*, invitation: ManagerInvitation, actor: User) -> None:
+    """An owner withdraws an invitation not yet accepted. Audited."""
+    association, invitation_id = invitation.association, invitation.pk
+    invitation.delete()
+    audit_record(
+        action="association.manager_invitation_withdraw",
+        organisation=association.organisation,
         actor=actor,
         target=association,
-        data={"user": user.pk, "role": role},
+        data={"invitation": invitation_id},
     )
-    return membership
 
 
 @transaction.atomic
@@ -612,8 +778,9 @@ def rna_import_file(
 
 
 def export_associations(user: User) -> list[dict[str, object]]:
-    """The profiles the person manages or asked to manage."""
-    return [
+    """The profiles the person manages or asked to manage, and the invitations to their
+    address."""
+    rows: list[dict[str, object]] = [
         {
             "association": m.association.name,
             "rna": m.association.rna,
@@ -625,9 +792,24 @@ def export_associations(user: User) -> list[dict[str, object]]:
         }
         for m in Membership.objects.filter(user=user).select_related("association")
     ]
+    return rows + [
+        {
+            "association": i.association.name,
+            "rna": i.association.rna,
+            "role": i.role,
+            "state": "invited",
+            "invited_at": i.created_at.isoformat(),
+            "expires_at": i.expires_at.isoformat(),
+        }
+        for i in ManagerInvitation.objects.filter(email__iexact=user.email).select_related(
+            "association"
+        )
+    ]
 
 
 def erase_associations(user: User) -> None:
     """The person stops managing any profile; the profiles stay (they are the associations'
     public data, not the person's)."""
     Membership.objects.filter(user=user).delete()
+    if user.email:
+        ManagerInvitation.objects.filter(email__iexact=user.email).delete()

@@ -18,6 +18,12 @@ public: tuple[list[URLPattern], str] = (
         path("<int:association_id>/modifier/", views.association_edit, name="edit"),
         path("<int:association_id>/responsables/", views.managers, name="managers"),
         path(
+            "<int:association_id>/invitations/<int:invitation_id>/retirer/",
+            views.invitation_withdraw,
+            name="invitation_withdraw",
+        ),
+        path("invitation/<str:token>/", views.invitation, name="invitation"),
+        path(
             "<int:association_id>/responsables/<int:membership_id>/retirer/",
             views.manager_remove,
             name="manager_remove",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -238,7 +239,7 @@ def association_edit(request: HttpRequest, association_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def managers(request: HttpRequest, association_id: int) -> HttpResponse:
-    """An owner sees who manages the profile and adds a person."""
+    """An owner sees who manages the profile and invites a person by e-mail address."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     association = access.access_association_for_owner(request, association_id)
@@ -246,7 +247,7 @@ def managers(request: HttpRequest, association_id: int) -> HttpResponse:
     form = ManagerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(
+            invitation = services.manager_invite(
                 association=association,
                 actor=request.user,
                 email=form.cleaned_data["email"],
@@ -255,7 +256,15 @@ def managers(request: HttpRequest, association_id: int) -> HttpResponse:
         except AssociationRefused as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, _("The person now manages the profile."))
+            # The same answer whether the address has an account or not.
+            messages.success(
+                request,
+                _(
+                    "An invitation is sent to %(email)s. The person manages the profile once "
+                    "they accept it."
+                )
+                % {"email": invitation.email},
+            )
             return redirect("volunteering_associations:managers", association.pk)
     return render(
         request,
@@ -265,8 +274,71 @@ def managers(request: HttpRequest, association_id: int) -> HttpResponse:
             "managers": [
                 m for m in selectors.managers_of(association) if m.state == Membership.State.ACTIVE
             ],
+            "invitations": selectors.invitations_pending(association),
             "form": form,
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def invitation_withdraw(
+    request: HttpRequest, association_id: int, invitation_id: int
+) -> HttpResponse:
+    """An owner withdraws an invitation not yet accepted."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("volunteering_associations:detail", args=[association_id]))
+    association = access.access_association_for_owner(request, association_id)
+    assert isinstance(request.user, User)
+    invitation = association.manager_invitations.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    services.manager_invitation_withdraw(invitation=invitation, actor=request.user)
+    messages.success(request, _("The invitation is withdrawn."))
+    return redirect("volunteering_associations:managers", association.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited person's landing page: what the invitation is, then accept (logged in with
+    the invited address) or decline. A used, withdrawn or expired link says so (404)."""
+    organisation = request_organisation(request)
+    found = services.manager_invitation_valid(organisation=organisation, token=token)
+    if found is None:
+        return render(
+            request, "volunteering/associations/invitation.html", {"invitation": None}, status=404
+        )
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("answer") == "decline":
+            services.manager_invitation_decline(organisation=organisation, token=token)
+            messages.success(request, _("The invitation is declined."))
+            return redirect("volunteering_associations:list")
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        assert isinstance(request.user, User)
+        try:
+            services.manager_invitation_accept(
+                organisation=organisation, token=token, user=request.user
+            )
+        except AssociationRefused as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("You now manage the profile."))
+            return redirect("volunteering_associations:detail", found.association_id)
+    return render(
+        request,
+        "volunteering/associations/invitation.html",
+        {
+            "invitation": found,
+            "error": error,
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
+            "other_address": (
+                request.user.is_authenticated
+                and request.user.email.strip().lower() != found.email.strip().lower()
+            ),
+        },
+        status=400 if error else 200,
     )
 
 

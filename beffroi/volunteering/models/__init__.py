@@ -3,6 +3,7 @@ from beffroi.volunteering.models.associations import (
     Activity,
     Association,
     AssociationActivity,
+    ManagerInvitation,
     Membership,
     association_search_text,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "CallOut",
     "CallOutContact",
     "Certification",
+    "ManagerInvitation",
     "Membership",
     "Mission",
     "Need",

@@ -229,3 +229,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.association_id} ({self.role}, {self.state})"
+
+
+class ManagerInvitation(models.Model):
+    """An owner's invitation to manage the profile, sent to an e-mail address. The person
+    becomes a manager only by accepting it while logged in with an account of that address:
+    nobody is made a manager without consent, and the owner never learns whether an address
+    has an account. Only a hash of the link's token is kept."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="manager_invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["association", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.association_id} ({self.role})"

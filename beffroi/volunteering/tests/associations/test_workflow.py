@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import io
+import re
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from beffroi.alerts.tests.factories import RunOnCommit, gateways, sent
+from beffroi.accounts.models import User
 from beffroi.core.models import AuditEvent
+from beffroi.messaging.testing import SmscServer, SmtpServer
 from beffroi.testing import Cast, login_verified
 from beffroi.volunteering.associations.services import rna_import
-from beffroi.volunteering.models import Association, Membership
+from beffroi.volunteering.models import Association, ManagerInvitation, Membership
 from beffroi.volunteering.tests.factories import make_association, waldec_file, waldec_row
 
+__all__ = ["gateways", "sent"]
+
 pytestmark = pytest.mark.django_db
+Gateways = tuple[SmtpServer, SmscServer]
 
 PUBLIC = "volunteering_associations"
 BO = "volunteering_associations_backoffice"
@@ -254,17 +265,60 @@ def test_gdpr_export_and_erasure(cast: Cast) -> None:
     assert Association.objects.exists()
 
 
-def test_an_owner_chooses_who_else_manages_the_profile(cast: Cast) -> None:
+def _invitation_link(mail: Any) -> str:
+    text = str(mail.message.get_body(("plain",)).get_content())
+    [link] = re.findall(r"https?://\S+/associations/invitation/\S+/", text)
+    return str(urlsplit(link).path)
+
+
+def test_an_owner_chooses_who_else_manages_the_profile(
+    cast: Cast, sent: RunOnCommit, gateways: Gateways
+) -> None:
     association = make_association(cast.org, managers=((cast.resident, "owner", "active"),))
     page = reverse(f"{PUBLIC}:managers", args=[association.pk])
     owner = _client(cast.resident)
     assert owner.get(page).status_code == 200
-    # Only accounts of the commune: the other commune's administrator is unknown here.
-    response = owner.post(page, {"email": cast.other_admin.email, "role": "editor"})
-    assert "No account of the commune" in response.content.decode()
-    owner.post(page, {"email": cast.resident2.email.upper(), "role": "editor"})
+    # An address with an account and one without get the same answer: an invitation by
+    # e-mail; nobody manages anything before accepting.
+    answers = []
+    for email in (cast.resident2.email.upper(), "inconnu@example.org"):
+        with sent():
+            response = owner.post(page, {"email": email, "role": "editor"}, follow=True)
+        answers.append(response.content.decode().replace(email, "ADDRESS"))
+        assert response.status_code == 200
+    assert "An invitation is sent to ADDRESS" in answers[0]
+    assert answers[0].count("An invitation is sent") == answers[1].count("An invitation is sent")
+    assert not Membership.objects.filter(user=cast.resident2).exists()
+    to_resident2, to_unknown = gateways[0].received
+    assert to_resident2.rcpt_tos == [cast.resident2.email.upper()]
+    assert to_unknown.rcpt_tos == ["inconnu@example.org"]
+    link = _invitation_link(to_resident2)
+    assert ManagerInvitation.objects.count() == 2
+    assert "inconnu@example.org" in owner.get(page).content.decode()  # pending, withdrawable
+    # Someone else, logged in, cannot accept it; the invited person can.
+    intruder = _client(cast.other_admin)
+    response = intruder.post(link, {"answer": "accept"})
+    assert response.status_code == 400
+    assert "another e-mail address" in response.content.decode()
+    invited = _client(cast.resident2)
+    assert invited.get(link).status_code == 200
+    # An address not yet proven: the account's verification comes first.
+    response = invited.post(link, {"answer": "accept"})
+    assert response.status_code == 400
+    assert "Confirm your e-mail address first" in response.content.decode()
+    User.objects.filter(pk=cast.resident2.pk).update(email_verified_at=timezone.now())
+    response = invited.post(link, {"answer": "accept"})
+    assert response.status_code == 302
     editor = Membership.objects.get(user=cast.resident2)
     assert (editor.role, editor.state) == ("editor", "active")
+    # The link is used up.
+    assert invited.get(link).status_code == 404
+    # The owner withdraws the other invitation: its link no longer works.
+    unknown = ManagerInvitation.objects.get()
+    other_link = _invitation_link(to_unknown)
+    owner.post(reverse(f"{PUBLIC}:invitation_withdraw", args=[association.pk, unknown.pk]))
+    assert not ManagerInvitation.objects.exists()
+    assert _client().get(other_link).status_code == 404
     edit = reverse(f"{PUBLIC}:edit", args=[association.pk])
     assert _client(cast.resident2).get(edit).status_code == 200
     # An editor edits but does not choose the managers.
@@ -276,9 +330,45 @@ def test_an_owner_chooses_who_else_manages_the_profile(cast: Cast) -> None:
     assert not Membership.objects.filter(user=cast.resident2).exists()
     assert _client(cast.resident2).get(edit).status_code == 404
     assert {e.action for e in AuditEvent.objects.all()} >= {
+        "association.manager_invite",
         "association.manager_add",
+        "association.manager_invitation_withdraw",
         "association.manager_remove",
     }
+    assert not any("@" in str(e.data) for e in AuditEvent.objects.all())
     # Another organisation's profile: 404 for its pages.
     elsewhere = make_association(cast.other_org, managers=((cast.resident, "owner", "active"),))
     assert owner.get(reverse(f"{PUBLIC}:managers", args=[elsewhere.pk])).status_code == 404
+
+
+def test_an_invitation_is_declined_expires_and_is_limited(
+    cast: Cast, sent: RunOnCommit, gateways: Gateways
+) -> None:
+    association = make_association(cast.org, managers=((cast.resident, "owner", "active"),))
+    page = reverse(f"{PUBLIC}:managers", args=[association.pk])
+    owner = _client(cast.resident)
+    with sent():
+        owner.post(page, {"email": "voisin@example.org", "role": "owner"})
+    link = _invitation_link(gateways[0].received[-1])
+    # Declining needs no account: the link's holder declines it.
+    response = _client().post(link, {"answer": "decline"})
+    assert response.status_code == 302 and not ManagerInvitation.objects.exists()
+    # An expired link is refused.
+    with sent():
+        owner.post(page, {"email": cast.resident2.email, "role": "editor"})
+    link = _invitation_link(gateways[0].received[-1])
+    ManagerInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    response = _client(cast.resident2).post(link, {"answer": "accept"})
+    assert response.status_code == 404
+    assert not Membership.objects.filter(user=cast.resident2).exists()
+    # Three invitations a day reach one address, whoever sends them.
+    for _ in range(2):
+        with sent():
+            response = owner.post(page, {"email": cast.resident2.email, "role": "editor"})
+        assert response.status_code == 302
+    with sent():
+        response = owner.post(page, {"email": cast.resident2.email, "role": "editor"})
+    assert response.status_code == 400
+    assert "Too many invitations" in response.content.decode()
+    assert len(gateways[0].received) == 4  # voisin, then three to the same address
+    assert ManagerInvitation.objects.count() == 1  # each new one replaced the last
