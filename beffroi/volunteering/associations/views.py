@@ -332,7 +332,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invitation": found,
             "error": error,
-            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
+            "login_url": reverse("accounts:login")
+            + "?"
+            + urlencode({"next": request.get_full_path()}),
             "other_address": (
                 request.user.is_authenticated
                 and request.user.email.strip().lower() != found.email.strip().lower()

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from beffroi.alerts.tests.factories import RunOnCommit, gateways, sent
 from beffroi.accounts.models import User
+from beffroi.alerts.tests.factories import RunOnCommit, gateways, sent
 from beffroi.core.models import AuditEvent
 from beffroi.messaging.testing import SmscServer, SmtpServer
 from beffroi.testing import Cast, login_verified
