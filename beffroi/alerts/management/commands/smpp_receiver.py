@@ -1,7 +1,8 @@
 """``beffroi smpp_receiver``: keep a receiver bind open to the SMSC (long-running).
 
-Delivery receipts move SMS deliveries from "sent" to "delivered" or "failed"; a resident's
-"STOP" reply unsubscribes the number. Run it beside the workers (systemd, supervisor).
+Delivery receipts move SMS deliveries from "sent" to "delivered" or "failed"; residents'
+replies go to every registered reply handler: "STOP" unsubscribes the number, "OUI" / "NON"
+answers a call-out for volunteers. Run it beside the workers (systemd, supervisor).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from beffroi.alerts.dispatch.services import delivery_receipt_apply, sms_inbound_handle
+from beffroi.alerts.dispatch.services import delivery_receipt_apply
 from beffroi.messaging.base import Receipt
+from beffroi.messaging.handlers import inbound_route
 from beffroi.messaging.sms_smpp import SmppConfig, SmppReceiver
 
 # A receipt can arrive before the worker has written "sent" and the provider id (the SMSC
@@ -54,7 +56,7 @@ class ReceiptListener:
         )
         self.unmatched: deque[_Unmatched] = deque()
         self.applied = 0
-        self.unsubscribed = 0
+        self.replies = 0
         self.dropped = 0
         self._thread: threading.Thread | None = None
 
@@ -98,7 +100,10 @@ class ReceiptListener:
                 self._receipt(payload)
             elif kind == "inbound":
                 sender, text = payload
-                self.unsubscribed += sms_inbound_handle(sender=sender, text=text)
+                # Every handler sees every reply (the alerts' "STOP", the call-outs'
+                # "OUI" / "NON"), as on a sending session.
+                inbound_route(sender, text, "sms")
+                self.replies += 1
             if self.unmatched and time.monotonic() - last_retry >= UNMATCHED_RETRY_SECONDS:
                 self._retry_unmatched()
                 last_retry = time.monotonic()
@@ -109,7 +114,9 @@ class ReceiptListener:
 
 
 class Command(BaseCommand):
-    help = "Receive SMS delivery receipts and STOP replies from the SMSC (runs until stopped)."
+    help = (
+        "Receive SMS delivery receipts and residents' replies from the SMSC (runs until stopped)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -144,5 +151,5 @@ class Command(BaseCommand):
             listener.stop()
         self.stdout.write(
             f"Receipts applied: {listener.applied}; unmatched dropped: {listener.dropped}; "
-            f"unsubscribed by STOP: {listener.unsubscribed}."
+            f"replies handled: {listener.replies}."
         )

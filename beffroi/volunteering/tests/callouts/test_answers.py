@@ -4,13 +4,16 @@ organisation."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from beffroi.alerts.management.commands.smpp_receiver import ReceiptListener
 from beffroi.messaging.handlers import inbound_route
+from beffroi.messaging.sms_smpp import SmppConfig
 from beffroi.messaging.testing import SmscServer, SmtpServer
 from beffroi.testing import Cast
 from beffroi.volunteering.callouts.services import callout_answer, callout_start, reply_meaning
@@ -172,3 +175,26 @@ def test_it_answers_404_for_an_unknown_token_or_another_organisation(
     assert elsewhere.post(_url(contact), {"answer": "yes"}).status_code == 404
     contact.refresh_from_db()
     assert contact.state == CallOutContact.State.SENT
+
+
+def test_it_takes_oui_through_the_smpp_receiver(
+    cast: Cast, mission: Mission, gateways: Gateways, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The production path: the SMSC hands the reply to the long-running receiver
+    (``beffroi smpp_receiver``), which gives it to every reply handler, not only "STOP"."""
+    volunteers(cast, 1)
+    callout = _callout(cast, mission, django_capture_on_commit_callbacks)
+    [contact] = callout.contacts.all()
+    smsc = gateways[1]
+    listener = ReceiptListener(SmppConfig.from_url(smsc.url()), bind="transceiver")
+    listener.start()
+    try:
+        assert listener.receiver.bound.wait(5)
+        smsc.deliver(contact.profile.phone.lstrip("+"), "Oui")
+        started = time.monotonic()
+        listener.process(until=lambda: listener.replies > 0 or time.monotonic() - started > 5)
+    finally:
+        listener.stop()
+    contact.refresh_from_db()
+    assert contact.state == CallOutContact.State.YES
+    assert Application.objects.get().profile_id == contact.profile_id
