@@ -15,6 +15,14 @@ from dataclasses import dataclass
 DEMO_VERSION = 10
 SEED = 20_240_611
 
+# The demo SMSC's sender name; the system id of the outbox's "phone", whose submits are
+# residents' replies (a mobile-originated SMS) handed to a bound receiver as a deliver_sm,
+# as an operator would (SMPP caps a system id at 15 characters); and the command_status of a
+# reply no receiver can take (ESME_RSUBMITFAIL).
+SMPP_SOURCE = "MAIRIE"
+PHONE_SYSTEM_ID = "demo-phone"
+NO_RECEIVER = 0x45
+
 ORGANISATION_NAME = "Commune de Vaudrecourt-sur-Aulne"
 ORGANISATION_SLUG = "vaudrecourt"
 COMMUNE_NAME = "Vaudrecourt-sur-Aulne"

@@ -34,13 +34,13 @@ import smpplib.smpp  # type: ignore[import-untyped]
 from django.db import close_old_connections, connection
 
 from beffroi.core.locking import when_unlocked
+from beffroi.demo.constants import NO_RECEIVER, PHONE_SYSTEM_ID, SMPP_SOURCE
 from beffroi.messaging.sms import gsm7_decode
 
 __all__ = ["DemoGateways", "DemoSmsc", "DemoSmtpServer", "ReceivedMessage", "demo_gateways"]
 
 HOST = "127.0.0.1"
 SMPP_SYSTEM_ID = "beffroi-demo"
-SMPP_SOURCE = "MAIRIE"
 logger = logging.getLogger(__name__)
 # A message bigger than this is refused: the demo outbox is not a place for attachments.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
@@ -54,6 +54,7 @@ class ReceivedMessage:
     subject: str
     headers: str
     body: str
+    inbound: bool = False  # a resident's reply, from the outbox's phone
 
 
 Store = Callable[[ReceivedMessage], None]
@@ -83,6 +84,8 @@ class _Server(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.parts: dict[tuple[str, str, int], dict[int, str]] = {}
+        # SMPP sessions bound to receive (receiver or transceiver), newest last.
+        self.receivers: list[_SmppHandler] = []
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away (a worker stopped mid-session, a connection cut or
@@ -279,8 +282,52 @@ class _SmppHandler(_Handler):
     def _send(self, command: str, request: Any, **params: Any) -> None:
         response = smpplib.smpp.make_pdu(command, client=self.codec, **params)
         response.sequence = request.sequence
-        self.wfile.write(response.generate())
-        self.wfile.flush()
+        self._write(response.generate())
+
+    def _write(self, data: bytes) -> None:
+        # Another session's thread may push a reply to this one (``_reply``).
+        with self.write_lock:
+            self.wfile.write(data)
+            self.wfile.flush()
+
+    def _reply(self, submit: Any) -> int:
+        """A submit_sm of the outbox's phone: the resident's reply, handed to the newest
+        receiving session as a deliver_sm (UCS-2, as a phone sends accented text), and kept
+        in the outbox. Returns the command status (0, or NO_RECEIVER)."""
+        number = _text(submit.source_addr).lstrip("+")
+        text = _decode(int(submit.data_coding or 0), submit.short_message or b"")
+        with self.server.lock:
+            receivers = list(self.server.receivers)
+        for receiver in reversed(receivers):
+            deliver = smpplib.smpp.make_pdu(
+                "deliver_sm",
+                client=receiver.codec,
+                source_addr_ton=1,
+                source_addr_npi=1,
+                source_addr=number,
+                dest_addr_ton=5,
+                dest_addr_npi=0,
+                destination_addr=SMPP_SOURCE,
+                esm_class=0,
+                data_coding=8,
+                short_message=text.encode("utf-16-be"),
+            )
+            try:
+                receiver._write(deliver.generate())
+            except OSError:
+                continue
+            message = ReceivedMessage(
+                channel="sms",
+                sender="+" + number,
+                to=SMPP_SOURCE,
+                subject="",
+                headers="",
+                body=text,
+                inbound=True,
+            )
+            _store_safely(self.server.store, message)
+            return 0
+        return NO_RECEIVER
 
     def _submit(self, pdu: Any) -> str:
         server = self.server
@@ -336,11 +383,20 @@ class _SmppHandler(_Handler):
             receipted_message_id=message_id,
             message_state=2,
         )
-        self.wfile.write(receipt.generate())
-        self.wfile.flush()
+        self._write(receipt.generate())
 
     def handle(self) -> None:
         self.codec = _PduCodec()
+        self.write_lock = threading.Lock()
+        self.phone = False
+        try:
+            self._serve()
+        finally:
+            with self.server.lock:
+                if self in self.server.receivers:
+                    self.server.receivers.remove(self)
+
+    def _serve(self) -> None:
         while True:
             data = self._read_pdu()
             if data is None:
@@ -352,7 +408,14 @@ class _SmppHandler(_Handler):
                 return
             command = getattr(pdu, "command", None)
             if command in ("bind_transmitter", "bind_transceiver", "bind_receiver"):
+                self.phone = _text(pdu.system_id) == PHONE_SYSTEM_ID
+                if command != "bind_transmitter" and not self.phone:
+                    with self.server.lock:
+                        self.server.receivers.append(self)
                 self._send(f"{command}_resp", pdu, system_id=SMPP_SYSTEM_ID)
+            elif command == "submit_sm" and self.phone:
+                status = self._reply(pdu)
+                self._send("submit_sm_resp", pdu, message_id="", status=status)
             elif command == "submit_sm":
                 message_id = self._submit(pdu)
                 self._send("submit_sm_resp", pdu, message_id=message_id)

@@ -31,6 +31,8 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=500, blank=True)
     headers = models.TextField(blank=True)
     body = models.TextField(blank=True)
+    # A resident's SMS reply, typed on the outbox's phone (``sender`` is the resident).
+    inbound = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -8,4 +8,5 @@ app_name = "demo"
 
 urlpatterns = [
     path("boite-d-envoi/", views.outbox, name="outbox"),
+    path("boite-d-envoi/<int:message_id>/repondre/", views.reply, name="reply"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from beffroi.alerts.dispatch.services import alert_dispatch
+from beffroi.alerts.management.commands.smpp_receiver import ReceiptListener
 from beffroi.alerts.models import Alert
 from beffroi.alerts.tests.factories import (
     email,
@@ -30,7 +32,12 @@ from beffroi.demo.gateways import DemoGateways, demo_gateways
 from beffroi.demo.management.commands import serve
 from beffroi.demo.models import OutboxMessage
 from beffroi.demo.services import outbox_message_store
+from beffroi.messaging.sms_smpp import SmppConfig
 from beffroi.testing import Cast
+from beffroi.volunteering.callouts.services import callout_start
+from beffroi.volunteering.models import CallOutContact
+from beffroi.volunteering.tests.callouts.conftest import volunteers
+from beffroi.volunteering.tests.factories import make_mission
 
 __all__ = ["territory"]
 
@@ -206,6 +213,10 @@ def test_it_starts_the_demo_gateways_before_the_worker(
         serve, "web_command", lambda host, port, debug: [sys.executable, "-c", CHILD]
     )
     monkeypatch.setattr(serve, "worker_command", lambda: None)
+    # The SMS receiver the demo starts beside the worker: here a child that waits.
+    monkeypatch.setattr(
+        serve, "receiver_command", lambda: [sys.executable, "-c", "import time; time.sleep(60)"]
+    )
     out = StringIO()
     call_command("serve", "--port", "8798", stdout=out, stderr=StringIO())
 
@@ -246,3 +257,55 @@ def test_it_refuses_nothing_a_relay_would_accept() -> None:
         assert smtp.noop()[0] == 250
     assert [m.to for m in kept] == ["b0@example.org", "b1@example.org"]
     assert kept[0].body == ".dot\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_hands_a_reply_typed_on_the_phone_to_the_site(cast: Cast, demo: DemoGateways) -> None:
+    """The outbox's phone answers a call-out SMS with "Oui": the demo SMSC hands it to the
+    SMS receiver as a mobile-originated SMS, and the call-out counts the volunteer in."""
+    [profile] = volunteers(cast, 1)
+    mission = make_mission(cast.org, "Remplir des sacs de sable", needed=2)
+    callout = callout_start(
+        mission=mission,
+        actor=cast.administrator,
+        message="Crue : besoin de bras pour les sacs de sable.",
+        channels=["sms"],
+        wave_size=3,
+        wave_minutes=30,
+    )
+    [contact] = callout.contacts.all()
+    sms = OutboxMessage.objects.get(channel="sms", to=profile.phone)
+    assert "Crue : besoin de bras" in sms.body
+    page = _agent_client(cast).get(OUTBOX).content.decode()
+    assert f"/backoffice/demo/boite-d-envoi/{sms.pk}/repondre/" in page
+    listener = ReceiptListener(SmppConfig.from_url(demo.smsc.url))
+    listener.start()
+    try:
+        assert listener.receiver.bound.wait(5)
+        response = _agent_client(cast).post(
+            reverse("demo:reply", args=[sms.pk]), {"text": "Oui"}, follow=True
+        )
+        assert "Reply sent from" in response.content.decode()
+        started = time.monotonic()
+        listener.process(until=lambda: listener.replies > 0 or time.monotonic() - started > 5)
+    finally:
+        listener.stop()
+    contact.refresh_from_db()
+    assert contact.state == CallOutContact.State.YES
+    reply = OutboxMessage.objects.get(inbound=True)
+    assert (reply.sender, reply.body, reply.organisation_id) == (profile.phone, "Oui", cast.org.pk)
+    assert "From " + profile.phone in _agent_client(cast).get(OUTBOX).content.decode()
+    # No receiver bound any more: the reply is refused and said so; nothing is kept.
+    response = _agent_client(cast).post(
+        reverse("demo:reply", args=[sms.pk]), {"text": "Non"}, follow=True
+    )
+    assert "No SMS receiver is running" in response.content.decode()
+    assert OutboxMessage.objects.filter(inbound=True).count() == 1
+    # An empty or long reply, or a reply to a reply, changes nothing either.
+    for target, text in ((sms.pk, " "), (sms.pk, "x" * 71), (reply.pk, "Oui")):
+        response = _agent_client(cast).post(
+            reverse("demo:reply", args=[target]), {"text": text}, follow=True
+        )
+        assert response.status_code == 200
+        assert "Reply sent from" not in response.content.decode()
+    assert OutboxMessage.objects.filter(inbound=True).count() == 1

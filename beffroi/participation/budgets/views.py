@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -129,6 +130,24 @@ def _field_name(kind: str, project_id: int) -> str:
 _POSTED_PROJECT = re.compile(r"(?:project|points|rank)-(\d{1,12})")
 
 
+def _project_label(kind: str, title: str) -> str:
+    if kind == BallotType.CUMULATIVE:
+        return _("Points for “%(title)s”") % {"title": title}
+    if kind == BallotType.RANKED:
+        return _("Rank of “%(title)s”") % {"title": title}
+    return _("Choose “%(title)s”") % {"title": title}
+
+
+def _project_cost(cost: Decimal, currency: str) -> str:
+    return _("Cost: %(cost)s") % {"cost": money(cost, currency)}
+
+
+# A ballot sent is read by hundreds a second, and its form is shown again only when it is
+# refused: the labels and costs are written when a page shows them, not for every field read.
+_lazy_project_label = lazy(_project_label, str)
+_lazy_project_cost = lazy(_project_cost, str)
+
+
 class BallotForm(forms.Form):
     """One field per project: a checkbox (approval, knapsack), a number of points
     (cumulative) or a rank (ranked). The form only reads what was typed; the ballot's rules
@@ -150,44 +169,40 @@ class BallotForm(forms.Form):
         if budget.max_projects is not None:
             ranks = min(ranks, budget.max_projects)
         self.rank_count = ranks
+        rank_choices = [("", gettext_lazy("Not ranked"))] + [
+            (str(rank), str(rank)) for rank in range(1, ranks + 1)
+        ]
         for project in projects:
-            name = _field_name(self.kind, project.pk)
-            cost = money(project.cost, budget.currency)
-            attrs = {"data-project": str(project.pk), "data-cost": str(project.cost)}
+            label = _lazy_project_label(self.kind, project.title)
             made: forms.Field
+            # Widgets given as classes, their attributes set after: an instance would be
+            # deep-copied by each field.
             if self.kind == BallotType.CUMULATIVE:
                 made = forms.IntegerField(
-                    label=_("Points for “%(title)s”") % {"title": project.title},
+                    label=label,
                     required=False,
                     min_value=0,
                     max_value=budget.max_points,
-                    widget=forms.NumberInput(
-                        attrs={
-                            **attrs,
-                            "step": "1",
-                            "inputmode": "numeric",
-                            "class": "ballot-points",
-                        }
-                    ),
+                    widget=forms.NumberInput,
+                )
+                made.widget.attrs.update(
+                    {"step": "1", "inputmode": "numeric", "class": "ballot-points"}
                 )
             elif self.kind == BallotType.RANKED:
                 made = forms.TypedChoiceField(
-                    label=_("Rank of “%(title)s”") % {"title": project.title},
+                    label=label,
                     required=False,
                     coerce=int,
                     empty_value=None,
-                    choices=[("", _("Not ranked"))]
-                    + [(str(rank), str(rank)) for rank in range(1, ranks + 1)],
-                    widget=forms.Select(attrs=attrs),
+                    choices=rank_choices,
+                    widget=forms.Select,
                 )
             else:
-                made = forms.BooleanField(
-                    label=_("Choose “%(title)s”") % {"title": project.title},
-                    required=False,
-                    widget=forms.CheckboxInput(attrs=attrs),
-                )
-            made.help_text = _("Cost: %(cost)s") % {"cost": cost}
-            self.fields[name] = made
+                made = forms.BooleanField(label=label, required=False, widget=forms.CheckboxInput)
+            made.widget.attrs["data-project"] = str(project.pk)
+            made.widget.attrs["data-cost"] = str(project.cost)
+            made.help_text = _lazy_project_cost(project.cost, budget.currency)
+            self.fields[_field_name(self.kind, project.pk)] = made
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -26,6 +26,11 @@ from beffroi.demo import constants as demo
 # A worker that dies is restarted at most this many times in this many seconds.
 WORKER_RESTARTS = 5
 WORKER_RESTART_WINDOW = 60.0
+# The children started again when they die, and what the terminal says about it.
+RESTARTED = {
+    "worker": "Messages it was sending are re-queued by the new worker.",
+    "receiver": "Replies and receipts that arrive meanwhile wait at the SMS gateway.",
+}
 
 
 def web_command(host: str, port: int, *, debug: bool) -> list[str]:
@@ -73,6 +78,10 @@ def worker_command() -> list[str] | None:
     return None
 
 
+def receiver_command() -> list[str]:
+    return [sys.executable, "-m", "beffroi", "smpp_receiver"]
+
+
 def demo_loaded() -> bool:
     from beffroi.territory.models import Organisation
 
@@ -108,6 +117,10 @@ class Command(BaseCommand):
         worker = None if options["no_worker"] else worker_command()
         if worker is not None:
             commands["worker"] = worker
+        if gateways is not None:
+            # Residents' replies typed on the outbox's phone ("OUI", "STOP") and the
+            # delivery receipts reach the site through the SMS receiver, as in production.
+            commands["receiver"] = receiver_command()
 
         shown_host = f"[{host}]" if ":" in host else host
         self.stdout.write(self.style.SUCCESS(f"Beffroi on http://{shown_host}:{port}/"))
@@ -174,11 +187,11 @@ class Command(BaseCommand):
                     return code
                 now = time.monotonic()
                 restarts = [at for at in restarts if now - at < WORKER_RESTART_WINDOW]
-                if name == "worker" and commands and len(restarts) < WORKER_RESTARTS:
+                if name in RESTARTED and commands and len(restarts) < WORKER_RESTARTS:
                     restarts.append(now)
                     self.stderr.write(
-                        f"The worker process exited (status {code}): starting it again. "
-                        "Messages it was sending are re-queued by the new worker."
+                        f"The {name} process exited (status {code}): starting it again. "
+                        + RESTARTED[name]
                     )
                     self.stderr.flush()
                     children[name] = subprocess.Popen(commands[name], env=environment)
