@@ -24,7 +24,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	DEBUG=1 $(BEFFROI) migrate --noinput
-	DEBUG=1 $(BEFFROI) demo
+	DEBUG=1 DEMO_GATEWAYS=$${DEMO_GATEWAYS:-1} PUBLIC_URL_SCHEME=$${PUBLIC_URL_SCHEME:-http} \
+		PUBLIC_URL_PORT=$${PUBLIC_URL_PORT:-$(PORT)} $(BEFFROI) demo
 	DEBUG=1 EMAIL_URL=$${EMAIL_URL:-console://} PUBLIC_URL_SCHEME=$${PUBLIC_URL_SCHEME:-http} \
 		PUBLIC_URL_PORT=$${PUBLIC_URL_PORT:-$(PORT)} DEMO_GATEWAYS=$${DEMO_GATEWAYS:-1} \
 		$(BEFFROI) serve --host $(HOST) --port $(PORT)

@@ -309,3 +309,30 @@ def test_it_hands_a_reply_typed_on_the_phone_to_the_site(cast: Cast, demo: DemoG
         assert response.status_code == 200
         assert "Reply sent from" not in response.content.decode()
     assert OutboxMessage.objects.filter(inbound=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_messages_the_demo_load_sends_in_the_outbox(cast: Cast, settings: Any) -> None:
+    """``beffroi demo`` with the demo gateways: what the history tells residents arrives in
+    the outbox once the load has committed, and the transports are pointed back after."""
+    from beffroi.demo.management.commands.demo import delivered_to_outbox
+    from beffroi.messaging.base import SmsOut
+    from beffroi.messaging.registry import get_sms_transport
+    from beffroi.volunteering.notify import email_send
+
+    settings.ALERT_EMAIL_URL = "smtp://127.0.0.1:9"  # nothing listens there
+    settings.SMPP_MAX_PER_SECOND = 0
+
+    def load() -> str:
+        assert email_send(
+            sender_name="Mairie", key="demo-1", to="camille@example.org", subject="Merci", text="."
+        )
+        with get_sms_transport() as transport:
+            [outcome] = transport.send_many([SmsOut(key="demo-2", to=number(1), text="Rappel")])
+        assert outcome.error is None
+        return "loaded"
+
+    assert delivered_to_outbox(load) == ("loaded", 2)
+    assert settings.ALERT_EMAIL_URL == "smtp://127.0.0.1:9"
+    kept = {(m.channel, m.to) for m in OutboxMessage.objects.all()}
+    assert kept == {("email", "camille@example.org"), ("sms", number(1))}
