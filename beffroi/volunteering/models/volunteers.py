@@ -93,6 +93,9 @@ class VolunteerProfile(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     # E.164; the SMS of call-outs and reminders go there.
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # A number to call, often the only one of an elderly volunteer: no SMS ever goes there;
+    # organisers and the reserve's call list show it.
+    landline = models.CharField(_("landline phone"), max_length=20, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     home_label = models.CharField(_("home address"), max_length=250, blank=True)
     home_lat = models.FloatField(_("latitude"), null=True, blank=True)

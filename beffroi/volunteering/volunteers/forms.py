@@ -67,6 +67,15 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput({"autocomplete": "tel", "inputmode": "tel"}),
         help_text=gettext_lazy("For example: 06 12 34 56 78. Call-outs in a crisis come by SMS."),
     )
+    landline = forms.CharField(
+        label=gettext_lazy("Landline phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput({"autocomplete": "tel", "inputmode": "tel"}),
+        help_text=gettext_lazy(
+            "For example: 03 29 12 34 56. Organisers may call you there; no SMS is sent to it."
+        ),
+    )
     birth_date = forms.DateField(
         label=gettext_lazy("Date of birth"),
         required=False,
@@ -167,7 +176,24 @@ class ProfileForm(forms.Form):
         raw = str(self.cleaned_data.get("phone") or "").strip()
         if not raw:
             return ""
-        return phone_e164(phone_parse(raw, mobile=True))
+        try:
+            return phone_e164(phone_parse(raw, mobile=True))
+        except ValidationError as exc:
+            if exc.code == "not_mobile":
+                raise ValidationError(
+                    gettext_lazy(
+                        "This number is not a mobile number: it cannot receive SMS. Enter it "
+                        "as the landline phone."
+                    ),
+                    code="not_mobile",
+                ) from exc
+            raise
+
+    def clean_landline(self) -> str:
+        raw = str(self.cleaned_data.get("landline") or "").strip()
+        if not raw:
+            return ""
+        return phone_e164(phone_parse(raw))
 
     def clean_birth_date(self) -> Any:
         value = self.cleaned_data.get("birth_date")
@@ -224,6 +250,7 @@ class ProfileForm(forms.Form):
             full_name=data["full_name"].strip(),
             email=data.get("email") or "",
             phone=data.get("phone") or "",
+            landline=data.get("landline") or "",
             birth_date=data.get("birth_date"),
             home_label=(data.get("home_label") or "").strip(),
             home_lat=data.get("home_lat"),

@@ -126,6 +126,7 @@ class ProfileInput:
     full_name: str
     email: str = ""
     phone: str = ""
+    landline: str = ""
     birth_date: date | None = None
     home_label: str = ""
     home_lat: float | None = None
@@ -145,6 +146,7 @@ class ProfileInput:
         "full_name",
         "email",
         "phone",
+        "landline",
         "birth_date",
         "home_label",
         "home_lat",
@@ -165,6 +167,12 @@ def _checked(data: ProfileInput) -> ProfileInput:
     if data.phone:
         try:
             data.phone = phone_e164(phone_parse(data.phone, mobile=True))
+        except Exception as exc:  # ValidationError: its message is already translated
+            messages = getattr(exc, "messages", None)
+            raise ProfileRefused(messages[0] if messages else str(exc)) from exc
+    if data.landline:
+        try:
+            data.landline = phone_e164(phone_parse(data.landline))
         except Exception as exc:  # ValidationError: its message is already translated
             messages = getattr(exc, "messages", None)
             raise ProfileRefused(messages[0] if messages else str(exc)) from exc
@@ -337,8 +345,8 @@ def profile_register(
     _checked(data)
     if channel not in (VolunteerProfile.Channel.PHONE, VolunteerProfile.Channel.DESK):
         raise ProfileRefused(_("Say whether the volunteer called or came to the desk."))
-    if not data.phone and not data.email:
-        raise ProfileRefused(_("Give a mobile number or an e-mail address to reach them."))
+    if not data.phone and not data.email and not data.landline:
+        raise ProfileRefused(_("Give a phone number or an e-mail address to reach them."))
     _refuse_duplicate_for_agent(organisation, phone=data.phone, email=data.email, exclude_pk=None)
     profile = VolunteerProfile(
         organisation=organisation, registration_channel=channel, registered_by=agent
@@ -540,6 +548,7 @@ def export_profiles(user: User) -> list[dict[str, object]]:
             "full_name": p.full_name,
             "email": p.email,
             "phone": p.phone,
+            "landline": p.landline,
             "birth_date": p.birth_date.isoformat() if p.birth_date else None,
             "home_label": p.home_label,
             "home_lat": p.home_lat,

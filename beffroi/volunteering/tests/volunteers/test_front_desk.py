@@ -62,8 +62,28 @@ def test_it_registers_a_volunteer_on_the_phone_and_names_the_agent(cast: Cast) -
 def test_it_refuses_a_volunteer_nobody_can_reach(cast: Cast) -> None:
     response = _client(cast.front_desk).post(reverse(f"{BO}:create"), _data(phone=""))
     assert response.status_code == 400
-    assert "Give a mobile number or an e-mail address" in response.content.decode()
+    assert "Give a phone number or an e-mail address" in response.content.decode()
     assert not VolunteerProfile.objects.exists()
+
+
+def test_it_registers_a_volunteer_who_has_only_a_landline(cast: Cast) -> None:
+    """Many elderly volunteers have no mobile: their landline is kept for organisers to
+    call, never used for SMS; a landline typed as the mobile says where it belongs."""
+    desk = _client(cast.front_desk)
+    response = desk.post(reverse(f"{BO}:create"), _data(phone="03 29 12 34 56"))
+    assert response.status_code == 400
+    assert "cannot receive SMS" in response.content.decode()
+    assert not VolunteerProfile.objects.exists()
+    response = desk.post(reverse(f"{BO}:create"), _data(phone="", landline="03 29 12 34 56"))
+    assert response.status_code == 302
+    profile = VolunteerProfile.objects.get()
+    assert (profile.phone, profile.landline) == ("", "+33329123456")
+    page = desk.get(reverse(f"{BO}:detail", args=[profile.pk])).content.decode()
+    assert "+33329123456" in page
+    response = desk.post(
+        reverse(f"{BO}:create"), _data(full_name="Autre", phone="", landline="08 99 12 34 56")
+    )
+    assert response.status_code == 400 and VolunteerProfile.objects.count() == 1
 
 
 def test_it_searches_by_name_and_phone(cast: Cast) -> None:
