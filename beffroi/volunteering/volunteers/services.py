@@ -27,6 +27,8 @@ from beffroi.territory.selectors import addresses_resolve
 from beffroi.volunteering.matching.selectors import MAX_RADIUS_KM
 from beffroi.volunteering.models import (
     ALL_WEEK,
+    DAYS_PER_WEEK,
+    PERIODS,
     Absence,
     Activity,
     Application,
@@ -35,6 +37,7 @@ from beffroi.volunteering.models import (
     Slot,
     VolunteerCertification,
     VolunteerProfile,
+    grid_bit,
 )
 from beffroi.volunteering.rules import plausible_day
 
@@ -540,6 +543,18 @@ def absence_remove(*, profile: VolunteerProfile, absence_id: int) -> bool:
 # -- GDPR ----------------------------------------------------------------------------------
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _availability_export(availability: int) -> list[dict[str, str]]:
+    return [
+        {"day": _WEEKDAYS[day], "period": PERIODS[period][0]}
+        for day in range(DAYS_PER_WEEK)
+        for period in range(len(PERIODS))
+        if availability & grid_bit(day, period)
+    ]
+
+
 def export_profiles(user: User) -> list[dict[str, object]]:
     """The person's volunteer profiles, with their certifications and absences."""
     return [
@@ -554,7 +569,8 @@ def export_profiles(user: User) -> list[dict[str, object]]:
             "home_lat": p.home_lat,
             "home_lon": p.home_lon,
             "radius_km": p.radius_km,
-            "availability": p.availability,
+            # The weekly grid as the person filled it, not the bitmask it is stored as.
+            "availability": _availability_export(p.availability),
             "interests": p.interests,
             "skills": p.skills,
             "languages": p.languages,

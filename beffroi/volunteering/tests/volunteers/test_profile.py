@@ -188,10 +188,17 @@ def test_it_deletes_the_profile_and_frees_its_places(cast: Cast) -> None:
 
 def test_it_exports_and_erases_for_the_gdpr(cast: Cast) -> None:
     from beffroi.accounts import gdpr
+    from beffroi.volunteering.models import grid_bit
 
-    make_profile(cast.org, user=cast.resident, certifications=(("psc1", None),))
+    profile = make_profile(cast.org, user=cast.resident, certifications=(("psc1", None),))
+    profile.availability = grid_bit(0, 2) | grid_bit(5, 0)  # Monday evening, Saturday morning
+    profile.save(update_fields=["availability"])
     exported = gdpr.exporters()["volunteer_profiles"](cast.resident)
     assert exported[0]["full_name"] == "Camille Martin"
+    assert exported[0]["availability"] == [
+        {"day": "monday", "period": "evening"},
+        {"day": "saturday", "period": "morning"},
+    ]
     assert exported[0]["certifications"][0]["kind"] == "psc1"
     gdpr.erasers()["volunteer_profiles"](cast.resident)
     assert not VolunteerProfile.objects.filter(user=cast.resident).exists()
