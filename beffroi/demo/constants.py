@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 
 # Bump when the generated data changes, so `beffroi demo` knows an old demo is stale.
-DEMO_VERSION = 10
+DEMO_VERSION = 11
 SEED = 20_240_611
 
 # The demo SMSC's sender name; the system id of the outbox's "phone", whose submits are

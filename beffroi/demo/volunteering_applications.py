@@ -13,6 +13,7 @@ slots and profiles by id): the same commune every time.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import cycle
 
 from django.db.models import F
@@ -48,6 +49,11 @@ THREAD = (
     (False, "Bonjour, oui bien sûr, je serai là. Faut-il apporter quelque chose ?"),
     (True, "Rien de particulier : des chaussures confortables suffisent. À bientôt !"),
 )  # fmt: skip
+
+
+# An association's slot that ended this recently keeps its attendance for the manager to
+# record: the demo shows the form with real volunteers in it.
+RECORD_LATER = timedelta(days=3)
 
 
 def _user(role: str) -> User | None:
@@ -111,6 +117,8 @@ def demo_applications(*, organisation: Organisation, manager: User) -> int:
                     continue
                 Slot.objects.filter(pk=slot.pk).update(accepted_count=F("accepted_count") + 1)
                 written += 1
+                if mission.association_id is not None and slot.ends_at > now - RECORD_LATER:
+                    continue  # the association's manager records this one (the demo's try)
                 # One absence in the demo, on a team of several: the rest came.
                 present = absence or not (index == len(team) - 1 and len(team) > 2)
                 absence = absence or not present

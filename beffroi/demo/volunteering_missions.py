@@ -127,6 +127,8 @@ def demo_missions(*, organisation: Organisation, agent: User, manager: User) -> 
         ),
     )
     friday = _coming(today, 12, 5, 2) - timedelta(days=1)  # the second weekend of December
+    # Two days ago, the decorations were prepared: its attendance waits for the manager.
+    _past(noel, today - timedelta(days=2), 14, 17, 3)
     _slot(noel, manager, friday, 17, 21, 6)
     _slot(noel, manager, friday + timedelta(days=1), 10, 14, 4)
     _slot(noel, manager, friday + timedelta(days=1), 14, 19, 4)

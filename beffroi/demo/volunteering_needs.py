@@ -16,7 +16,7 @@ from django.utils import timezone
 from beffroi.accounts.models import User
 from beffroi.demo.volunteering import COMITE_RNA
 from beffroi.territory.models import Organisation
-from beffroi.volunteering.models import Association, Need, Urgency
+from beffroi.volunteering.models import Association, Need, Slot, Urgency
 from beffroi.volunteering.needs.services import (
     NeedInput,
     need_create,
@@ -67,6 +67,16 @@ def demo_needs(*, organisation: Organisation, agent: User, manager: User, reside
         ),
         by=agent,
     )
+    brocante = (
+        Slot.objects.filter(
+            mission__title__startswith="Brocante de mai", mission__organisation=organisation
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    brocante_day = (
+        timezone.localdate(brocante.starts_at) if brocante else today + timedelta(days=45)
+    )
     tables = published(
         NeedInput(
             kind=Need.Kind.EQUIPMENT,
@@ -78,8 +88,9 @@ def demo_needs(*, organisation: Organisation, agent: User, manager: User, reside
             ),
             quantity="20 tables et 10 bancs",
             street_address="2 place du Champ de Foire",
-            needed_from=today + timedelta(days=45),
-            needed_until=today + timedelta(days=47),
+            # From the eve of the brocante to the Monday after it.
+            needed_from=brocante_day - timedelta(days=1),
+            needed_until=brocante_day + timedelta(days=1),
         ),
         by=manager,
         association=comite,

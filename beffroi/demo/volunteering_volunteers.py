@@ -172,6 +172,12 @@ def demo_volunteers(*, organisation: Organisation, front_desk_agent: User, resid
                 crisis_consent=index % 5 != 2,
             ),
         )
+        # Volunteers joined over the past year, not all on the day the demo was loaded: the
+        # statistics' monthly chart has a history.
+        joined = timezone.now() - timedelta(days=1 + (index * 37) % 360)
+        VolunteerProfile.objects.filter(pk=profile.pk).update(
+            created_at=joined, crisis_consent_at=joined if profile.crisis_consent else None
+        )
         if index == 4:
             absence_add(
                 profile=profile,
