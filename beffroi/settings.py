@@ -327,6 +327,7 @@ CALLOUT_PER_DESTINATION_PER_DAY = env_int("CALLOUT_PER_DESTINATION_PER_DAY", 6, 
 CALLOUT_PER_ORGANISATION_PER_DAY = env_int("CALLOUT_PER_ORGANISATION_PER_DAY", 20_000, minimum=1)
 CALLOUT_ANSWERS_PER_NUMBER_PER_HOUR = env_int("CALLOUT_ANSWERS_PER_NUMBER_PER_HOUR", 20, minimum=1)
 CALLOUT_ANSWERS_PER_CLIENT_PER_HOUR = env_int("CALLOUT_ANSWERS_PER_CLIENT_PER_HOUR", 60, minimum=1)
+CALLOUT_ASSOCIATION_HORIZON_DAYS = env_int("CALLOUT_ASSOCIATION_HORIZON_DAYS", 7, minimum=1)
 
 # Participation: residents' daily digests leave at this local hour, weekly ones on this
 # weekday (0 = Monday) at that hour; uploads (images, attachments) up to this size.

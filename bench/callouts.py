@@ -107,6 +107,8 @@ def _gateway_settings(gateways: Any) -> dict[str, Any]:
         "SMS_TRANSPORT": "smpp",
         "SMPP_MAX_PER_SECOND": 0,
         "ALERT_EMAIL_MAX_PER_SECOND": 0,
+        # Each repeat calls the same volunteers out again, seconds after the last.
+        "CALLOUT_RECONTACT_HOURS": 0,
         # The wave runs in this process once the call-out commits: the clock covers it all.
         "TASKS": {
             "default": {

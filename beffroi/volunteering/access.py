@@ -16,7 +16,13 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from beffroi.accounts.access import found, has_role, request_organisation
+from beffroi.accounts.access import (
+    found,
+    has_role,
+    is_verified,
+    request_organisation,
+    requires_two_factor,
+)
 from beffroi.accounts.models import Role, User
 from beffroi.territory.models import Organisation
 from beffroi.volunteering.models import Association, Membership
@@ -30,10 +36,26 @@ AGENT_ROLES: frozenset[str] = frozenset({Role.PARTICIPATION_MANAGER, Role.ADMINI
 CRISIS_ROLES: frozenset[str] = frozenset({Role.ALERT_APPROVER, Role.ADMINISTRATOR})
 # Who registers a volunteer without a smartphone on the phone and reads volunteer profiles.
 DESK_ROLES: frozenset[str] = frozenset({Role.FRONT_DESK, *AGENT_ROLES, *CRISIS_ROLES})
+# Who run the commune's own missions and may correct any mission of the organisation:
+# community life, and the crisis cell, which prepares the urgent missions it calls volunteers
+# out for. Whoever may edit a mission also answers its applications and sees the volunteers
+# recommended for it: a link of the back office's mission page must never end on a 404.
+MISSION_ROLES: frozenset[str] = AGENT_ROLES | CRISIS_ROLES
 
 
 def is_agent(request: HttpRequest) -> bool:
     return has_role(request.user, request_organisation(request), *AGENT_ROLES)
+
+
+def is_mission_agent_verified(request: HttpRequest) -> bool:
+    """The requester holds a ``MISSION_ROLES`` role here, with their second factor proven
+    when a role of theirs asks for one (as the back office does): an administrator's or the
+    crisis cell's stolen password alone does not decide on volunteers from the public
+    pages."""
+    organisation = request_organisation(request)
+    return has_role(request.user, organisation, *MISSION_ROLES) and (
+        not requires_two_factor(request.user, organisation) or is_verified(request.user)
+    )
 
 
 def associations_public(organisation: Organisation) -> QuerySet[Association]:

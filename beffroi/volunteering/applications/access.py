@@ -4,8 +4,9 @@
   account), writes in their threads and their testimonials.
 - A mission's organisers decide on its applications, record attendance, write to the
   volunteers and publish testimonials: the active managers of the mission's association,
-  and the commune's community-life agents (``AGENT_ROLES``) for every mission of their
-  organisation (the commune's own missions have no association: agents alone run them).
+  and whoever may edit every mission of the organisation in the back office
+  (``MISSION_ROLES``: community life and the crisis cell, which run the commune's own
+  missions; those have no association), their second factor proven when their role asks.
 
 Every loader answers 404 for another organisation's object as for a missing one, and for an
 object the requester may not see.
@@ -16,15 +17,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from beffroi.accounts.access import (
-    found,
-    has_role,
-    is_verified,
-    request_organisation,
-    requires_two_factor,
-)
+from beffroi.accounts.access import found, request_organisation
 from beffroi.accounts.models import User
-from beffroi.volunteering.access import AGENT_ROLES, can_manage
+from beffroi.volunteering.access import can_manage, is_mission_agent_verified
 from beffroi.volunteering.models import (
     Application,
     Association,
@@ -51,11 +46,7 @@ def is_organiser(request: HttpRequest, mission: Mission) -> bool:
     organisation = request_organisation(request)
     if mission.organisation_id != organisation.pk:
         return False
-    if has_role(request.user, organisation, *AGENT_ROLES) and (
-        # As the back office asks: an administrator's stolen password alone does not decide
-        # on volunteers from the public pages.
-        not requires_two_factor(request.user, organisation) or is_verified(request.user)
-    ):
+    if is_mission_agent_verified(request):
         return True
     return mission.association is not None and can_manage(request.user, mission.association)
 
@@ -149,5 +140,5 @@ def missions_managed(request: HttpRequest) -> QuerySet[Mission]:
 
 def missions_of_organisation(request: HttpRequest) -> QuerySet[Mission]:
     """Every mission of the request's organisation (the agents' list; the view is guarded by
-    ``roles_required(AGENT_ROLES)``)."""
+    ``roles_required(MISSION_ROLES)``)."""
     return Mission.objects.filter(organisation=request_organisation(request))

@@ -10,12 +10,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from beffroi.accounts.access import roles_required
-from beffroi.volunteering.access import AGENT_ROLES
+from beffroi.volunteering.access import MISSION_ROLES
 from beffroi.volunteering.applications import access, selectors
 
 
 @require_GET
-@roles_required(AGENT_ROLES)
+@roles_required(MISSION_ROLES)
 def mission_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.missions_followed(missions=access.missions_of_organisation(request))
     return render(

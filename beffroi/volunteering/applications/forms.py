@@ -8,6 +8,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from beffroi.volunteering.applications.hours import (
+    hours_help,
+    hours_refused,
+    hours_text,
+    hours_valid,
+    slot_hours,
+)
 from beffroi.volunteering.models import Slot
 
 
@@ -67,12 +74,12 @@ class AttendanceForm(forms.Form):
         label=gettext_lazy("Hours"),
         max_length=8,
         required=False,
-        help_text=gettext_lazy("Empty: the length of the slot."),
+        # Said per slot (``hours.hours_help``): its length, and the most one may credit.
     )
 
     def clean_hours(self) -> Decimal | None:
-        """Hours as typed in France ("2,5") or elsewhere ("2.5"), a quarter of an hour to a
-        day."""
+        """Hours as typed in France ("2,5") or elsewhere ("2.5"), within ``hours``' rule for
+        the slot (the same sentence as the service's when refused)."""
         value = str(self.cleaned_data.get("hours") or "").strip().replace(",", ".")
         if not value:
             return None
@@ -82,14 +89,16 @@ class AttendanceForm(forms.Form):
             raise forms.ValidationError(
                 gettext_lazy("Enter a number of hours, such as 2,5.")
             ) from None
-        if not hours.is_finite() or not Decimal("0.25") <= hours <= Decimal("24"):
-            raise forms.ValidationError(gettext_lazy("Enter between 0.25 and 24 hours."))
+        if not hours_valid(self.slot, hours):
+            raise forms.ValidationError(hours_refused(self.slot))
         return hours.quantize(Decimal("0.01"))
 
-    def __init__(self, *args: Any, slot: Slot | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, slot: Slot, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if slot is not None:
-            self.fields["hours"].widget.attrs["placeholder"] = f"{slot.hours:.2f}".replace(".", ",")
+        self.slot = slot
+        field = self.fields["hours"]
+        field.widget.attrs["placeholder"] = hours_text(slot_hours(slot))
+        field.help_text = hours_help(slot)
 
 
 class MessageForm(forms.Form):

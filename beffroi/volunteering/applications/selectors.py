@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from beffroi.volunteering.applications.hours import hours_help
 from beffroi.volunteering.models import (
     Application,
     ApplicationMessage,
@@ -28,6 +29,8 @@ class SlotChoice:
     places_left: int
     mine: Application | None
     missing: list[str]
+    # The requester's place on another slot at the same time, if any: applying is refused.
+    clash: Application | None = None
 
     @property
     def full(self) -> bool:
@@ -42,8 +45,17 @@ def slots_to_apply(
     now = now or timezone.now()
     slots = list(Slot.objects.filter(mission=mission, cancelled=False, starts_at__gt=now))
     mine: dict[int, Application] = {}
+    held: list[Application] = []
     if profile is not None:
         mine = {a.slot_id: a for a in Application.objects.filter(profile=profile, slot__in=slots)}
+        held = list(
+            Application.objects.filter(
+                profile=profile,
+                state__in=[State.PENDING, State.ACCEPTED],
+                slot__cancelled=False,
+                slot__ends_at__gt=now,
+            ).select_related("slot__mission")
+        )
     missing_by_day: dict[date, list[str]] = {}
     choices = []
     for slot in slots:
@@ -55,7 +67,17 @@ def slots_to_apply(
                     mission=mission, profile=profile, on=day
                 )
             missing = missing_by_day[day]
-        choices.append(SlotChoice(slot, slot.places_left, mine.get(slot.pk), missing))
+        clash = next(
+            (
+                a
+                for a in held
+                if a.slot_id != slot.pk
+                and a.slot.starts_at < slot.ends_at
+                and a.slot.ends_at > slot.starts_at
+            ),
+            None,
+        )
+        choices.append(SlotChoice(slot, slot.places_left, mine.get(slot.pk), missing, clash))
     return choices
 
 
@@ -112,6 +134,9 @@ class SlotApplications:
     holding: list[Application]
     waiting: list[Application]
     closed: list[Application]
+    # Beside the hours field once the slot has started: its length and the most one may
+    # credit.
+    hours_help: str = ""
 
 
 def mission_applications(
@@ -146,6 +171,7 @@ def mission_applications(
                 holding=[a for a in items if a.state in (State.PENDING, State.ACCEPTED)],
                 waiting=[a for a in items if a.state == State.WAITLISTED],
                 closed=[a for a in items if a.state in (State.DECLINED, State.CANCELLED)],
+                hours_help=hours_help(slot),
             )
         )
     return rows

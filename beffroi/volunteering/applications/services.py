@@ -28,6 +28,12 @@ from beffroi.core.audit import audit_record
 from beffroi.core.ratelimit import rate_hit
 from beffroi.territory.selectors import organisation_url
 from beffroi.volunteering.applications import ical
+from beffroi.volunteering.applications.hours import (
+    MAX_HOURS,
+    hours_refused,
+    hours_valid,
+    slot_hours,
+)
 from beffroi.volunteering.missions.services import mission_status_refresh
 from beffroi.volunteering.models import (
     Application,
@@ -47,8 +53,6 @@ State = Application.State
 HOLDING = frozenset({State.PENDING, State.ACCEPTED})
 # The states a volunteer (or the organiser) may still cancel.
 CANCELLABLE = frozenset({State.PENDING, State.ACCEPTED, State.WAITLISTED})
-# Hours recorded for one slot: a day at most (a night shift of a crisis included).
-MAX_HOURS = Decimal("24")
 # Reminders go out once, between these many hours before the slot.
 REMINDER_FROM = timedelta(hours=24)
 REMINDER_UNTIL = timedelta(hours=48)
@@ -89,6 +93,43 @@ def _check_can_apply(slot: Slot, profile: VolunteerProfile, now: datetime) -> No
         raise ApplicationRefused(" ".join(missing))
 
 
+def clashing_place(
+    *, profile_id: int, slot: Slot, exclude_slot_id: int | None = None
+) -> Application | None:
+    """The volunteer's place (awaiting an answer or accepted) on another slot, not cancelled,
+    whose time overlaps ``slot``'s (an end at the very minute the other starts is no
+    overlap), if any: one person cannot be in two places at once, and a double booking
+    leaves an organiser one volunteer short on the day."""
+    return (
+        Application.objects.filter(
+            profile_id=profile_id,
+            state__in=list(HOLDING),
+            slot__cancelled=False,
+            slot__starts_at__lt=slot.ends_at,
+            slot__ends_at__gt=slot.starts_at,
+        )
+        .exclude(slot_id=exclude_slot_id if exclude_slot_id is not None else slot.pk)
+        .select_related("slot__mission")
+        .order_by("slot__starts_at", "pk")
+        .first()
+    )
+
+
+def _refuse_clash(slot: Slot, profile: VolunteerProfile) -> None:
+    """``ApplicationRefused`` naming the volunteer's other place at that time (the caller
+    holds ``slot``'s row lock and the profile's, so two applications of one volunteer at once
+    cannot both pass)."""
+    other = clashing_place(profile_id=profile.pk, slot=slot)
+    if other is not None:
+        raise ApplicationRefused(
+            _(
+                "You already hold a place on the mission “%(mission)s” on %(when)s, at the "
+                "same time as this slot: cancel that place first, or choose another slot."
+            )
+            % {"mission": other.slot.mission.title, "when": _when(other.slot)}
+        )
+
+
 def application_apply(
     *,
     slot: Slot,
@@ -101,7 +142,9 @@ def application_apply(
     answer, or accepted at once with ``accept``, a call-out's "yes"), else the waiting list.
     Applying again while an application is alive returns it unchanged; applying again after
     cancelling it oneself reopens it. ``ApplicationRefused`` when the mission is not open,
-    the slot past or cancelled, or a prerequisite missing."""
+    the slot past or cancelled, a prerequisite missing, or when the volunteer already holds
+    a place on another slot at the same time (a waiting list included: its promotion would
+    double-book them); nothing is written then."""
     now = timezone.now()
     if source not in Application.Source.values:
         raise ValueError(f"Unknown source {source!r}.")
@@ -178,6 +221,10 @@ def _apply_locked(
                 raise ApplicationRefused(
                     _("The organiser cancelled your application for this slot.")
                 )
+        # The profile's row too (after the slot's, the order every service here takes):
+        # two applications of one volunteer to overlapping slots at once wait for each other.
+        VolunteerProfile.objects.select_for_update(of=("self",)).filter(pk=profile.pk).first()
+        _refuse_clash(locked, profile)
         if locked.accepted_count < locked.volunteers_needed:
             state = State.ACCEPTED if accept else State.PENDING
             locked.accepted_count += 1
@@ -260,6 +307,19 @@ def application_accept(*, application: Application, actor: User) -> Application:
             raise ApplicationRefused(_("Only an application awaiting an answer can be accepted."))
         if slot.starts_at <= timezone.now():
             raise ApplicationRefused(_("This slot has already started."))
+        VolunteerProfile.objects.select_for_update(of=("self",)).filter(
+            pk=locked.profile_id
+        ).first()
+        other = clashing_place(profile_id=locked.profile_id, slot=slot)
+        if other is not None:
+            # The other place may be with another association: its time is said, not what.
+            raise ApplicationRefused(
+                _(
+                    "%(name)s already holds a place on another slot at the same time "
+                    "(%(when)s): they must cancel it before you can accept them."
+                )
+                % {"name": locked.profile.full_name, "when": _when(other.slot)}
+            )
         if locked.state == State.WAITLISTED:
             if slot.accepted_count >= slot.volunteers_needed:
                 raise ApplicationRefused(
@@ -409,17 +469,27 @@ def _free_place(slot: Slot) -> Application | None:
     The promoted volunteer's application awaits the organiser's answer again (PENDING) rather
     than being accepted: the organiser has not looked at them yet, and may have good reasons
     (a team to balance, someone they know) to choose. A call-out's "yes" was accepted at
-    once by the crisis cell, so such an application is accepted on promotion too."""
+    once by the crisis cell, so such an application is accepted on promotion too.
+
+    A volunteer who meanwhile took a place on another slot at the same time is passed over
+    and keeps their rank on the list (never double-booked, never dropped): the next one
+    takes the place, and they may still get one here once they free the other."""
     if slot.starts_at <= timezone.now() or slot.cancelled:
         slot.accepted_count = max(0, slot.accepted_count - 1)
         slot.save(update_fields=["accepted_count"])
         return None
-    first = (
-        Application.objects.select_for_update(of=("self",))
-        .filter(slot=slot, state=State.WAITLISTED)
-        .order_by("created_at", "pk")
-        .first()
+    waiting = Application.objects.select_for_update(of=("self",)).filter(
+        slot=slot, state=State.WAITLISTED
     )
+    first = None
+    if slot.accepted_count <= slot.volunteers_needed:
+        for candidate in waiting.order_by("created_at", "pk"):
+            VolunteerProfile.objects.select_for_update(of=("self",)).filter(
+                pk=candidate.profile_id
+            ).first()
+            if clashing_place(profile_id=candidate.profile_id, slot=slot) is None:
+                first = candidate
+                break
     if first is None or slot.accepted_count > slot.volunteers_needed:
         slot.accepted_count = max(0, slot.accepted_count - 1)
         slot.save(update_fields=["accepted_count"])
@@ -466,8 +536,9 @@ def _tell_promoted(application: Application) -> None:
 def application_attendance_record(
     *, application: Application, actor: User, present: bool, hours: Decimal | None
 ) -> Application:
-    """Record whether the volunteer came and their hours (default: the slot's length), once
-    the slot has started. Recording it again corrects it."""
+    """Record whether the volunteer came and their hours (default: the slot's length; up to
+    ``hours.OVERRUN`` more for one who stayed on, a day at most), once the slot has started.
+    Recording it again corrects it."""
     with transaction.atomic():
         slot, locked = _locked(application)
         if slot.starts_at > timezone.now():
@@ -475,15 +546,12 @@ def application_attendance_record(
         if locked.state not in HOLDING:
             raise ApplicationRefused(_("Attendance is recorded for accepted applications only."))
         if present:
-            # No more than the slot lasted: the hours make the volunteer's certificate.
-            longest = min(MAX_HOURS, Decimal(str(round(slot.hours, 2))))
+            # The slot's length by default; a reasonable overrun for one who stayed on
+            # (``hours``): the hours make the volunteer's certificate.
             if hours is None:
-                hours = longest
-            if not hours.is_finite() or hours <= 0 or hours > longest:
-                raise ApplicationRefused(
-                    _("Enter between 0.25 and %(max)s hours: no more than the slot lasted.")
-                    % {"max": formats.number_format(longest, decimal_pos=2)}
-                )
+                hours = min(MAX_HOURS, slot_hours(slot))
+            if not hours_valid(slot, hours):
+                raise ApplicationRefused(hours_refused(slot))
             locked.attendance = Application.Attendance.PRESENT
             locked.hours = hours.quantize(Decimal("0.01"))
             if locked.state == State.PENDING:
@@ -618,7 +686,9 @@ def testimonial_publish(*, testimonial: Testimonial, actor: User, published: boo
 
 def reminders_send(*, now: datetime | None = None) -> int:
     """Remind once, 24 to 48 hours before, every volunteer holding a place on a slot (by
-    e-mail with the slot's iCalendar file, else by SMS). Each reminder is claimed with a
+    e-mail with the slot's iCalendar file, else by SMS): accepted ones that they take part,
+    those still awaiting the organiser's answer that it is still awaited (a TENTATIVE
+    calendar entry). Each reminder is claimed with a
     conditional update first, so two workers running this at once send it once."""
     now = now or timezone.now()
     due = Application.objects.filter(
@@ -639,27 +709,52 @@ def reminders_send(*, now: datetime | None = None) -> int:
         application = Application.objects.select_related(
             "slot__mission__organisation", "slot__mission__association", "profile__organisation"
         ).get(pk=pk)
-        channel = _tell_volunteer(
-            application,
-            key="reminder",
-            subject=_("Reminder: your mission %(day)s"),
-            text=_(
-                "A reminder: you take part in the mission “%(mission)s” on %(when)s.\n"
-                "Place: %(place)s\nContact: %(contact)s\n\n"
-                "If you cannot come, cancel from your applications page so that someone "
-                "else takes your place: %(link)s"
-            ),
-            extra={
-                "place": _place(application.slot.mission),
-                "contact": _contact(application.slot.mission),
-                "link": _link(application, "volunteering_applications:mine"),
-            },
-            sms=_(
-                "%(org)s: reminder, mission “%(mission)s” on %(when)s. Cannot come? "
-                "Cancel on the site."
-            ),
-            with_calendar=True,
-        )
+        extra = {
+            "place": _place(application.slot.mission),
+            "contact": _contact(application.slot.mission),
+            "link": _link(application, "volunteering_applications:mine"),
+        }
+        if application.state == State.PENDING:
+            # Still unanswered: the place is held for them, but nobody has told them they
+            # take part. Said as it is (the calendar entry stays TENTATIVE), so that they
+            # neither come unexpected nor stay home believing they were not chosen.
+            channel = _tell_volunteer(
+                application,
+                key="reminder",
+                subject=_("Reminder: your application for %(day)s"),
+                text=_(
+                    "A reminder: your application for the mission “%(mission)s” on %(when)s "
+                    "is still awaiting the organiser's answer. The place is held for you "
+                    "meanwhile; you will be told as soon as they answer.\n"
+                    "Place: %(place)s\nContact: %(contact)s\n\n"
+                    "If you can no longer come, cancel from your applications page so that "
+                    "someone else takes the place: %(link)s"
+                ),
+                extra=extra,
+                sms=_(
+                    "%(org)s: your application for “%(mission)s” on %(when)s still awaits "
+                    "the organiser's answer. Cannot come? Cancel on the site."
+                ),
+                with_calendar=True,
+            )
+        else:
+            channel = _tell_volunteer(
+                application,
+                key="reminder",
+                subject=_("Reminder: your mission %(day)s"),
+                text=_(
+                    "A reminder: you take part in the mission “%(mission)s” on %(when)s.\n"
+                    "Place: %(place)s\nContact: %(contact)s\n\n"
+                    "If you cannot come, cancel from your applications page so that someone "
+                    "else takes your place: %(link)s"
+                ),
+                extra=extra,
+                sms=_(
+                    "%(org)s: reminder, mission “%(mission)s” on %(when)s. Cannot come? "
+                    "Cancel on the site."
+                ),
+                with_calendar=True,
+            )
         if channel:
             sent += 1
     return sent

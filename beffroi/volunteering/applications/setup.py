@@ -10,7 +10,7 @@ def register() -> None:
     from beffroi.accounts import gdpr
     from beffroi.core.backoffice import Tool, register_tool
     from beffroi.core.periodic import PeriodicJob, register_periodic
-    from beffroi.volunteering.access import AGENT_ROLES
+    from beffroi.volunteering.access import MISSION_ROLES
     from beffroi.volunteering.applications import services
 
     register_tool(
@@ -22,7 +22,7 @@ def register() -> None:
                 "attendance and hours after each slot."
             ),
             url_name="volunteering_applications_backoffice:list",
-            roles=AGENT_ROLES,
+            roles=MISSION_ROLES,
             order=530,
         )
     )

@@ -344,7 +344,6 @@ def organiser_mission(request: HttpRequest, mission_id: int) -> HttpResponse:
         {
             "mission": mission,
             "rows": rows,
-            "attendance_form": AttendanceForm(),
             "now": timezone.now(),
         },
     )
@@ -369,7 +368,8 @@ def accept(request: HttpRequest, application_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(name)s is accepted and told.") % {"name": application.profile.full_name},
+            _("Application of %(name)s accepted; they are told.")
+            % {"name": application.profile.full_name},
         )
     return redirect(_back(application))
 

@@ -29,7 +29,8 @@ class CallOutForm(forms.Form):
         queryset=Mission.objects.none(),
         empty_label=gettext_lazy("Choose a mission"),
         help_text=gettext_lazy(
-            "Published missions with a future slot. The mission is marked urgent."
+            "Published missions with a future slot. Those who already take part in it, said "
+            "no to it, or were called for it in the last 24 hours are not contacted."
         ),
     )
     message = forms.CharField(

@@ -1,13 +1,23 @@
 """Crisis call-outs: every write.
 
-The crisis cell (``CRISIS_ROLES``) or an association's managers mark a mission urgent and
-call volunteers out, wave after wave: each wave takes the next best-matched consenting
-volunteers (reservists first for the crisis cell), gives each an unguessable token and
-sends everyone of the wave over one connection per channel. A volunteer answers by link
-(one tap) or by SMS ("OUI" / "NON", confirmed by SMS); a "yes" applies to the first future
-slot with room, or puts them on the waiting list (and tells them) once the slots are
+The crisis cell (``CRISIS_ROLES``) or an association's managers call volunteers out for a
+mission, wave after wave: each wave takes the next best-matched consenting volunteers
+(reservists first for the crisis cell), gives each an unguessable token and sends everyone
+of the wave over one connection per channel. Nobody who already takes part in the mission,
+who said no to it, or whom a call-out for it reached in the last day is contacted. A
+volunteer answers on the page of the link (choosing among the slots with room) or by SMS
+("OUI" / "NON", confirmed by SMS); a "yes" applies to the chosen slot, by default the one
+that fits them best, or puts them on the waiting list (and tells them) once the slots are
 filled. Waves stop when the slots are filled, when nobody is left, or when an author stops
 the call-out.
+
+The call-out does not touch the mission's urgency: that stays the organiser's statement on
+the mission's page, and a call-out that ends leaves nothing to restore.
+
+The residents' consent is to be called in a crisis: an association's call-out is for an
+urgent, near need only (its mission's next slot with room within
+``CALLOUT_ASSOCIATION_HORIZON_DAYS``, and only the slots by then). "STOP" by SMS from a
+volunteer's number withdraws that consent.
 
 Limits (whatever reaches a person or costs money, counted atomically so that they hold under
 concurrency): per destination (call-out messages a number or address receives a day), per
@@ -30,12 +40,12 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from beffroi.accounts.access import has_role
 from beffroi.accounts.models import User
@@ -45,13 +55,20 @@ from beffroi.territory.models import Organisation
 from beffroi.territory.selectors import organisation_url
 from beffroi.territory.text import fold
 from beffroi.volunteering.access import CRISIS_ROLES, can_manage
+from beffroi.volunteering.callouts.selectors import (
+    LIVE_APPLICATION_STATES,
+    association_horizon_days,
+    callout_slots,
+    live_place,
+)
 from beffroi.volunteering.models import (
+    Absence,
+    Application,
     CallOut,
     CallOutContact,
     Mission,
     ReserveMember,
     Slot,
-    Urgency,
     VolunteerProfile,
 )
 from beffroi.volunteering.notify import VolunteerMessage, volunteer_message_send
@@ -80,6 +97,9 @@ CONTACTS_PER_ORGANISATION_PER_DAY = 20_000
 # SMS replies "OUI"/"NON" handled per number an hour, and link answers per client an hour.
 ANSWERS_PER_NUMBER_PER_HOUR = 20
 ANSWERS_PER_CLIENT_PER_HOUR = 60
+# A new call-out for a mission does not reach again, within this many hours, whoever a
+# call-out for it already reached (stopping and relaunching must not pester the same people).
+RECONTACT_HOURS = 24
 # The periodic sweep that sends waves whose time has come (backends that cannot defer).
 WAVES_EVERY_SECONDS = 60
 MESSAGE_MAX_LENGTH = 300
@@ -89,6 +109,11 @@ ALL_MATCHES = 1_000_000
 
 class CallOutRefused(Exception):
     """A write the rules refuse; ``str()`` is a translated message for the person."""
+
+
+class AlreadyTakingPart(CallOutRefused):
+    """A "yes" from a volunteer who already holds a place (or waits for one) on the
+    call-out's slots: nothing is filled, and they are told so."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +148,11 @@ def future_room(mission: Mission, now: datetime) -> int:
     return sum(slot.places_left for slot in future_slots(mission, now))
 
 
+def callout_room(callout: CallOut, now: datetime) -> int:
+    """Places left in the call-out's coming slots."""
+    return sum(slot.places_left for slot in callout_slots(callout, now))
+
+
 # --- Starting and stopping -------------------------------------------------------------
 
 
@@ -138,8 +168,9 @@ def callout_start(
     alert_id: int | None = None,
     now: datetime | None = None,
 ) -> CallOut:
-    """Start a call-out for ``mission`` (marked urgent if it is not yet); its first wave is
-    sent by a task enqueued once the call-out is committed.
+    """Start a call-out for ``mission``; its first wave is sent by a task enqueued once the
+    call-out is committed. An association's call-out is refused unless the mission's next
+    slot with room starts within the horizon (``association_horizon_days``).
 
     Not to be called inside an atomic block: the limits are counted before the work they
     guard and must not be rolled back with it."""
@@ -174,6 +205,8 @@ def callout_start(
         raise CallOutRefused(
             _("No future slot of this mission has room: add a slot or raise the number needed.")
         )
+    if role == "association":
+        _check_horizon(mission, now)
     if CallOut.objects.filter(mission=mission, status=CallOut.Status.RUNNING).exists():
         raise CallOutRefused(_("A call-out is already running for this mission."))
     # Counted before the work, atomically: sixteen clicks at once cannot all pass.
@@ -203,8 +236,6 @@ def callout_start(
         locked = Mission.objects.select_for_update(of=("self",)).get(pk=mission.pk)
         if CallOut.objects.filter(mission=locked, status=CallOut.Status.RUNNING).exists():
             raise CallOutRefused(_("A call-out is already running for this mission."))
-        if locked.urgency != Urgency.URGENT:
-            _mark_urgent(locked, actor)
         callout = CallOut.objects.create(
             organisation=organisation,
             mission=locked,
@@ -238,13 +269,27 @@ def callout_start(
     return callout
 
 
-def _mark_urgent(mission: Mission, actor: User) -> None:
-    from beffroi.volunteering.missions.services import MissionRefused, mission_set_urgency
-
-    try:
-        mission_set_urgency(mission=mission, actor=actor, urgency=Urgency.URGENT)
-    except MissionRefused as exc:
-        raise CallOutRefused(str(exc)) from exc
+def _check_horizon(mission: Mission, now: datetime) -> None:
+    """An association calls out only for a near need: the residents agreed to be called in a
+    crisis, not for next season's fair (that is what publishing the mission is for)."""
+    days = association_horizon_days()
+    first = next((s for s in future_slots(mission, now) if s.places_left > 0), None)
+    if first is None or first.starts_at <= now + timedelta(days=days):
+        return
+    raise CallOutRefused(
+        ngettext(
+            "A call-out is for an urgent need: the next slot with room of this mission starts "
+            "on %(when)s, more than %(days)d day from now. Publish the mission and invite "
+            "volunteers from its page instead; in a crisis, the town hall's crisis cell may "
+            "call out.",
+            "A call-out is for an urgent need: the next slot with room of this mission starts "
+            "on %(when)s, more than %(days)d days from now. Publish the mission and invite "
+            "volunteers from its page instead; in a crisis, the town hall's crisis cell may "
+            "call out.",
+            days,
+        )
+        % {"when": timezone.localtime(first.starts_at).strftime("%d/%m/%Y"), "days": days}
+    )
 
 
 def callout_stop(*, callout: CallOut, actor: User) -> CallOut:
@@ -317,7 +362,7 @@ def _pick(callout: CallOut, count: int, now: datetime) -> list[tuple[int, list[s
 
     contacted = set(callout.contacts.values_list("profile_id", flat=True))
     association = is_association_callout(callout)
-    excluded = set(contacted)
+    excluded = contacted | _not_to_contact(callout, now)
     if association:
         # An association finds only the volunteers who let associations find them.
         excluded |= set(
@@ -336,7 +381,7 @@ def _pick(callout: CallOut, count: int, now: datetime) -> list[tuple[int, list[s
                 engaged_from__lte=now.date(),
                 engaged_until__gte=now.date(),
             )
-            .exclude(profile_id__in=contacted)
+            .exclude(profile_id__in=excluded)
             .count()
         )
     matches = volunteers_for_mission(
@@ -365,6 +410,25 @@ def _pick(callout: CallOut, count: int, now: datetime) -> list[tuple[int, list[s
     return [(m.profile_id, list(m.reasons), m.reservist) for m in matches[:count]]
 
 
+def _not_to_contact(callout: CallOut, now: datetime) -> set[int]:
+    """Profiles no wave of ``callout`` may reach, besides its own contacts: those who take
+    part in its coming slots already (a place or the waiting list: their "yes" would fill
+    nothing), those who said no to a call-out for the mission, and those a call-out for it
+    reached within ``RECONTACT_HOURS`` (a call-out stopped and started again)."""
+    hours = limit_setting("RECONTACT_HOURS", RECONTACT_HOURS)
+    earlier = CallOutContact.objects.filter(callout__mission_id=callout.mission_id).filter(
+        Q(state=CallOutContact.State.NO)
+        | Q(state=CallOutContact.State.QUEUED)
+        | Q(sent_at__gte=now - timedelta(hours=hours))
+    )
+    taking_part = Application.objects.filter(
+        slot__in=callout_slots(callout, now), state__in=LIVE_APPLICATION_STATES
+    )
+    return set(earlier.values_list("profile_id", flat=True)) | set(
+        taking_part.values_list("profile_id", flat=True)
+    )
+
+
 def callout_wave_send(*, callout_id: int, now: datetime | None = None) -> WaveReport | None:
     """Send the next wave of ``callout_id`` if it is due; None when it is not (already
     sent by another worker, stopped, not yet time). Safe from two workers at once: the wave
@@ -384,7 +448,7 @@ def callout_wave_send(*, callout_id: int, now: datetime | None = None) -> WaveRe
             or callout.next_wave_at > now
         ):
             return None
-        if future_room(callout.mission, now) == 0:
+        if callout_room(callout, now) == 0:
             _end(callout, CallOut.Status.FILLED, now)
             return WaveReport(0, 0, 0)
         count = callout.wave_size
@@ -443,14 +507,33 @@ def answer_url(contact: CallOutContact, organisation: Organisation) -> str:
     )
 
 
-def _when(mission: Mission) -> str:
-    slots = future_slots(mission, timezone.now())
-    return timezone.localtime(slots[0].starts_at).strftime("%d/%m %Hh%M") if slots else ""
+def _when(callout: CallOut) -> str:
+    """The start of the call-out's first coming slot with room (else its first), for the
+    messages."""
+    slots = callout_slots(callout, timezone.now())
+    first = next((s for s in slots if s.places_left > 0), slots[0] if slots else None)
+    return timezone.localtime(first.starts_at).strftime("%d/%m %Hh%M") if first else ""
 
 
 # Translators: YES and NO are the words the volunteer sends back by SMS; in French they must
 # be "OUI" and "NON", the words the reply handler understands.
 SMS_TEXT = gettext_noop("%(org)s: %(message)s %(when)s Reply YES or NO, or %(link)s")
+# Translators: added to a call-out SMS only when it costs no extra part. "STOP CALLS" is what
+# the volunteer sends back: in French it must be "STOP APPELS", one of CALLOUT_STOP_WORDS.
+# A bare "STOP" would also stop the number's alert SMS (the alerts' handler reads every
+# reply). Keep it to GSM-7 characters (no "ê", "â"…): one other character turns the whole
+# SMS into short UCS-2 parts.
+SMS_STOP = gettext_noop("STOP CALLS: no more call-outs")
+# The replies that withdraw a volunteer's crisis consent and nothing else.
+CALLOUT_STOP_WORDS = frozenset({"STOP APPELS", "STOP APPEL", "STOP CALLS", "STOP CALL"})
+
+
+def _with_stop(sms: str) -> str:
+    """``sms`` with the way to stop call-outs, if that fits in the parts it already takes."""
+    from beffroi.messaging.sms import sms_info
+
+    longer = f"{sms} {_(SMS_STOP)}"
+    return longer if sms_info(longer).segments <= sms_info(sms).segments else sms
 
 
 def sender_label(callout: CallOut) -> str:
@@ -475,7 +558,7 @@ def _texts(callout: CallOut, contact: CallOutContact, link: str, when: str) -> t
         "when": when,
         "link": link,
     }
-    sms = " ".join(sms.split())
+    sms = _with_stop(" ".join(sms.split()))
     subject = _("Urgent call for volunteers: %(title)s") % {"title": mission.title}
     lines = [
         _("Hello %(name)s,") % {"name": contact.profile.full_name},
@@ -490,16 +573,32 @@ def _texts(callout: CallOut, contact: CallOutContact, link: str, when: str) -> t
         lines.append(_("Where: %(place)s") % {"place": place})
     lines += [
         "",
-        _("Can you come? Answer with one click:"),
+        _("Can you come? Open a link, then confirm your answer on the page:"),
         _("Yes, I come: %(link)s?r=oui") % {"link": link},
         _("No, not this time: %(link)s?r=non") % {"link": link},
         "",
-        _(
-            "You receive this message because you agreed to be called in a crisis. You can "
-            "withdraw this agreement in your volunteer profile."
-        ),
+        _("You receive this message because you agreed to be called in a crisis."),
+        _withdrawal(callout.organisation, contact.profile),
     ]
     return sms, subject, "\n".join(lines)
+
+
+def _withdrawal(organisation: Organisation, profile: VolunteerProfile) -> str:
+    """How to withdraw the consent: in the volunteer profile for one who has an account;
+    for a volunteer the front desk registered (no login), by telling the town hall (its
+    phone, or a reply to the e-mail, which goes to the town hall's address)."""
+    if profile.user_id is not None:
+        return _("You can withdraw this agreement in your volunteer profile.")
+    phone = organisation.contact_phone.strip()
+    if phone and organisation.contact_email:
+        return _(
+            "To withdraw this agreement, call the town hall on %(phone)s or reply to this e-mail."
+        ) % {"phone": phone}
+    if phone:
+        return _("To withdraw this agreement, call the town hall on %(phone)s.") % {"phone": phone}
+    if organisation.contact_email:
+        return _("To withdraw this agreement, reply to this e-mail.")
+    return _("To withdraw this agreement, tell the town hall.")
 
 
 def _destination_allowed(profile: VolunteerProfile, channel: str) -> bool:
@@ -546,7 +645,9 @@ def _send_wave(callout: CallOut, wave: int, ids: list[int]) -> WaveReport:
     link_template = organisation_url(
         organisation, reverse("volunteering_callouts:answer", args=["TOKEN"])
     )
-    when = _when(callout.mission)
+    when = _when(callout)
+    # Replies go to the town hall (a volunteer without an account withdraws consent so).
+    reply_to = {"Reply-To": organisation.contact_email} if organisation.contact_email else {}
     with translation.override(settings.LANGUAGE_CODE):
         sender = sender_label(callout)
         for contact in contacts:
@@ -571,6 +672,7 @@ def _send_wave(callout: CallOut, wave: int, ids: list[int]) -> WaveReport:
                             subject=subject,
                             text=body,
                             sender_name=sender,
+                            headers=reply_to,
                         )
                     )
                 else:
@@ -677,16 +779,67 @@ def _already(contact: CallOutContact, yes: bool) -> CallOutContact:
     )
 
 
-def callout_answer(*, contact: CallOutContact, yes: bool) -> CallOutContact:
-    """A volunteer's answer. "Yes" applies them to the first future slot with room (the
-    application is accepted at once), or to a slot's waiting list when the slots were filled
-    meanwhile (the applications area tells them so); "no" is recorded. The first answer
-    stands; the same answer again changes nothing.
+def _fits(profile: VolunteerProfile, slot: Slot) -> bool:
+    """Whether ``slot`` lies within the volunteer's weekly grid (an empty grid states no
+    limit) and outside their periods away."""
+    from beffroi.volunteering.matching.selectors import cells_mask, slot_cells
+
+    if profile.availability:
+        mask = cells_mask(slot_cells(slot.starts_at, slot.ends_at))
+        if profile.availability & mask != mask:
+            return False
+    return not Absence.objects.filter(
+        profile=profile,
+        starts_on__lte=timezone.localtime(slot.ends_at).date(),
+        ends_on__gte=timezone.localtime(slot.starts_at).date(),
+    ).exists()
+
+
+def best_slot(profile: VolunteerProfile, slots: list[Slot]) -> Slot | None:
+    """The slot a "yes" takes unless the volunteer chose: the first with room that fits
+    their grid and does not overlap a place they hold (awaiting an answer or accepted, on
+    any mission); else the first with room that overlaps none; else the first with room.
+    With no room anywhere, the same order among all (for the waiting list)."""
+    pool = [s for s in slots if s.places_left > 0] or slots
+    if not pool:
+        return None
+    held = list(
+        Application.objects.filter(
+            profile=profile,
+            state__in=(Application.State.PENDING, Application.State.ACCEPTED),
+            slot__cancelled=False,
+            slot__ends_at__gt=min(s.starts_at for s in pool),
+            slot__starts_at__lt=max(s.ends_at for s in pool),
+        ).values_list("slot_id", "slot__starts_at", "slot__ends_at")
+    )
+
+    def free(slot: Slot) -> bool:
+        return not any(
+            pk != slot.pk and start < slot.ends_at and slot.starts_at < end
+            for pk, start, end in held
+        )
+
+    return (
+        next((s for s in pool if free(s) and _fits(profile, s)), None)
+        or next((s for s in pool if free(s)), None)
+        or pool[0]
+    )
+
+
+def callout_answer(
+    *, contact: CallOutContact, yes: bool, slot_id: int | None = None
+) -> CallOutContact:
+    """A volunteer's answer. "Yes" applies them to the slot they chose (``slot_id``, one of
+    the call-out's coming slots), by default the best fit (``best_slot``); the application
+    is accepted at once, or goes to the slot's waiting list when the slots were filled
+    meanwhile (the applications area tells them so). A volunteer who already takes part in
+    the call-out's slots fills nothing: ``AlreadyTakingPart`` (the answer's time is kept, so
+    the coverage tells them from the silent). "No" is recorded. The first answer stands;
+    the same answer again changes nothing.
 
     No lock is held while messages go out: the answer is written by conditional updates
     (only a contact not yet answered), and applying twice returns the same application."""
     from beffroi.volunteering.applications.services import ApplicationRefused, application_apply
-    from beffroi.volunteering.models import Application
 
     now = timezone.now()
     contact = CallOutContact.objects.select_related(
@@ -709,10 +862,29 @@ def callout_answer(*, contact: CallOutContact, yes: bool) -> CallOutContact:
             data={"contact": contact.pk, "state": contact.state},
         )
         return contact
-    slots = future_slots(mission, now)
+    slots = callout_slots(callout, now)
     if not slots or not mission.is_open:
         raise CallOutRefused(_("This mission is over or closed: thank you all the same."))
-    slot = next((s for s in slots if s.places_left > 0), slots[0])
+    held = live_place(contact.profile_id, slots)
+    if held is not None:
+        open_contact.filter(state=CallOutContact.State.SENT).update(answered_at=now)
+        audit_record(
+            action="volunteering.callout.answer",
+            organisation=callout.organisation,
+            target=callout,
+            data={"contact": contact.pk, "state": "already", "application": held.pk},
+        )
+        raise AlreadyTakingPart(already_text(held))
+    if slot_id is None:
+        slot = best_slot(contact.profile, slots)
+        assert slot is not None
+    else:
+        chosen = next((s for s in slots if s.pk == slot_id), None)
+        if chosen is None:
+            raise CallOutRefused(_("Choose one of the slots shown."))
+        if chosen.places_left == 0 and any(s.places_left > 0 for s in slots):
+            raise CallOutRefused(_("The slot you chose has just filled up: choose another one."))
+        slot = chosen
     try:
         application = application_apply(
             slot=slot,
@@ -735,7 +907,7 @@ def callout_answer(*, contact: CallOutContact, yes: bool) -> CallOutContact:
         target=callout,
         data={"contact": contact.pk, "state": state, "application": application.pk},
     )
-    if future_room(mission, now) == 0:
+    if callout_room(callout, now) == 0:
         with transaction.atomic():
             locked = CallOut.objects.select_for_update(of=("self",)).get(pk=callout.pk)
             if locked.status == CallOut.Status.RUNNING:
@@ -750,6 +922,19 @@ def callout_answer(*, contact: CallOutContact, yes: bool) -> CallOutContact:
         }
         _tell(contact, _("Thank you: you are expected"), text.strip())
     return contact
+
+
+def already_text(application: Application) -> str:
+    """What a volunteer who already takes part reads (on the answer page, or by SMS)."""
+    when = timezone.localtime(application.slot.starts_at).strftime("%d/%m %Hh%M")
+    if application.state == Application.State.WAITLISTED:
+        return _(
+            "You are already on the waiting list of this mission (slot of %(when)s): nothing "
+            "changed, you will be told if a place frees up."
+        ) % {"when": when}
+    return _(
+        "You already take part in this mission (slot of %(when)s): nothing changed. Thank you!"
+    ) % {"when": when}
 
 
 _YES = frozenset({"oui", "o", "yes", "ok"})
@@ -796,6 +981,9 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
         CallOutContact.objects.filter(
             profile__phone__in=_number_candidates(sender),
             state=CallOutContact.State.SENT,
+            # A "yes" of one already taking part was answered: the next message goes to
+            # the number's next call-out.
+            answered_at__isnull=True,
             channel__contains="sms",
         )
         # The crisis cell's call-out first (``sms_counted`` false), then an association's;
@@ -806,7 +994,14 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
     if contact is None:
         return None
     try:
-        answered = callout_answer(contact=contact, yes=meaning)
+        # In the organisation's language, like the call-out itself: what is said back (a
+        # thank-you, "you already take part") is read on the same phone.
+        with translation.override(settings.LANGUAGE_CODE):
+            answered = callout_answer(contact=contact, yes=meaning)
+    except AlreadyTakingPart as exc:
+        # Told, so that they do not believe they took a second place.
+        _confirm_sms(contact, yes=meaning, text=str(exc))
+        return None
     except CallOutRefused as exc:
         logger.info("SMS answer of %s refused: %s", sender, exc)
         return None
@@ -814,7 +1009,37 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
     return answered
 
 
-def _confirm_sms(contact: CallOutContact, *, yes: bool) -> None:
+def crisis_consent_stop(*, sender: str, text: str) -> int:
+    """A "STOP APPELS" SMS from ``sender`` (what call-out SMS offer), or a bare "STOP":
+    withdraws the crisis consent of every volunteer profile with that mobile number, in
+    every organisation (the gateway's number is the installation's); nothing is sent back.
+    A bare "STOP" is also read by the alerts' handler, which stops the number's alert SMS;
+    "STOP APPELS" leaves the alerts alone. Returns how many profiles changed."""
+    from beffroi.alerts.dispatch.services import STOP_WORDS
+
+    word = " ".join(text.strip().upper().split()).rstrip(".!")
+    if word not in STOP_WORDS and word not in CALLOUT_STOP_WORDS:
+        return 0
+    changed = 0
+    profiles = VolunteerProfile.objects.filter(
+        phone__in=_number_candidates(sender), crisis_consent=True
+    ).select_related("organisation")
+    for profile in profiles:
+        # Conditional: two STOPs at once withdraw (and audit) once.
+        if VolunteerProfile.objects.filter(pk=profile.pk, crisis_consent=True).update(
+            crisis_consent=False, crisis_consent_at=None, updated_at=timezone.now()
+        ):
+            changed += 1
+            audit_record(
+                action="volunteer.crisis_withdraw",
+                organisation=profile.organisation,
+                target=profile,
+                data={"by": "sms_stop"},
+            )
+    return changed
+
+
+def _confirm_sms(contact: CallOutContact, *, yes: bool, text: str = "") -> None:
     """A short SMS naming the mission the answer went to (a number reached by several
     call-outs knows which one it answered), through the call-out's own transport: the crisis
     cell's is not counted, an association's is within the organisation's daily budget."""
@@ -828,13 +1053,15 @@ def _confirm_sms(contact: CallOutContact, *, yes: bool) -> None:
     phone = contact.profile.phone
     if not phone:
         return
+    key = f"vol-callout-confirm-{contact.pk}-{'yes' if yes else 'no'}"
+    if text:
+        key += "-already"
     with translation.override(settings.LANGUAGE_CODE):
         answer = pgettext("SMS answer", "YES") if yes else pgettext("SMS answer", "NO")
-        text = _("Thank you, your answer %(answer)s for “%(mission)s” is recorded.") % {
+        text = text or _("Thank you, your answer %(answer)s for “%(mission)s” is recorded.") % {
             "answer": answer,
             "mission": contact.callout.mission.title,
         }
-    key = f"vol-callout-confirm-{contact.pk}-{'yes' if yes else 'no'}"
     if contact.callout.sms_counted:
         if not sms_send_counted(
             organisation=contact.callout.organisation, key=key, to=phone, text=text

@@ -31,7 +31,8 @@ def register() -> None:
     gdpr.register_exporter("volunteering_callouts", services.export_callouts)
     gdpr.register_eraser("volunteering_callouts", services.erase_callouts)
     # A reply "OUI" / "NON" reaching any receiving session answers that number's latest
-    # call-out; the other handlers ("STOP") see every message too.
+    # call-out; "STOP" withdraws the number's crisis consent (the alerts' handler, which
+    # sees every message too, stops its alert SMS).
     inbound_handler_register(_inbound)
     # Waves whose time has come, for task backends that cannot defer (and as a safety net
     # for a lost task): idempotent, each wave claimed under its call-out's row lock.
@@ -45,6 +46,8 @@ def register() -> None:
 
 
 def _inbound(sender: str, text: str, channel: str) -> object:
-    from beffroi.volunteering.callouts.services import callout_sms_inbound
+    from beffroi.volunteering.callouts.services import callout_sms_inbound, crisis_consent_stop
 
+    if crisis_consent_stop(sender=sender, text=text):
+        return None
     return callout_sms_inbound(sender=sender, text=text)

@@ -1,8 +1,9 @@
 """Call-outs, the pages: starting one (mission pre-filled from ``?mission=`` or from an
-alert in force, ``?alert=``), the list, the live coverage of one (htmx polling; a reload
-without JavaScript shows the same numbers), stopping it; and the volunteer's one-tap answer
-page, reached by the link of the SMS or e-mail (GET shows, only POST answers: a link
-preview must never answer for the volunteer).
+alert in force, ``?alert=``), the list, the live coverage of one (htmx polling while
+answers may still change it; a reload without JavaScript shows the same numbers), stopping
+it; and the volunteer's answer page, reached by the link of the SMS or e-mail, where they
+choose their slot and confirm (GET shows, only POST answers: a link preview must never
+answer for the volunteer).
 
 The organiser side (association managers, under /benevolat/appels/) and the back office
 (crisis cell, under /backoffice/benevolat/appels/) share these views; ``backoffice.py``
@@ -33,8 +34,9 @@ from beffroi.volunteering.callouts.access import (
     access_mission_to_call_out,
 )
 from beffroi.volunteering.callouts.forms import CallOutForm
-from beffroi.volunteering.callouts.services import CallOutRefused
-from beffroi.volunteering.models import CallOut, CallOutContact, Mission, Urgency
+from beffroi.volunteering.callouts.selectors import alert_in_force
+from beffroi.volunteering.callouts.services import AlreadyTakingPart, CallOutRefused
+from beffroi.volunteering.models import CallOut, CallOutContact, Mission, Slot, Urgency
 
 
 def _ns(backoffice: bool) -> str:
@@ -51,17 +53,6 @@ def _int(value: str | None) -> int | None:
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def alert_in_force(organisation: Organisation, alert_id: int) -> Any:
-    """The alert ``alert_id`` of ``organisation`` if it is in force (its thread's original
-    or latest message), else None."""
-    from beffroi.alerts.public.selectors import current_threads
-
-    for thread in current_threads(organisation=organisation):
-        if alert_id == thread.root.pk or any(m.pk == alert_id for m in thread.messages):
-            return thread.latest
-    return None
 
 
 # --- Lists ------------------------------------------------------------------------------
@@ -189,6 +180,7 @@ def callout_start(request: HttpRequest, *, backoffice: bool) -> HttpResponse:
             "backoffice": backoffice,
             "ns": _ns(backoffice),
             "no_mission": not missions.exists(),
+            "horizon_days": selectors.association_horizon_days(),
         },
         status=status,
     )
@@ -199,16 +191,19 @@ def callout_start(request: HttpRequest, *, backoffice: bool) -> HttpResponse:
 
 def callout_detail(request: HttpRequest, callout_id: int, *, backoffice: bool) -> HttpResponse:
     callout = access_callout(request, callout_id, backoffice=backoffice)
+    coverage = selectors.callout_coverage(callout=callout)
     context = {
         "callout": callout,
-        "coverage": selectors.callout_coverage(callout=callout),
+        "coverage": coverage,
         "contacts": list(selectors.callout_contacts(callout=callout)[:2000]),
         "backoffice": backoffice,
         "ns": _ns(backoffice),
         "running": callout.status == CallOut.Status.RUNNING,
+        "live": selectors.callout_is_live(callout=callout, coverage=coverage),
     }
     if request.headers.get("HX-Request") == "true":
-        # htmx polling: only the live region (it stops polling once the call-out is over).
+        # htmx polling: only the live region (it stops polling once answers can change
+        # nothing more).
         return render(request, "volunteering/callouts/detail.html#live", context)
     return render(request, "volunteering/callouts/detail.html", context)
 
@@ -274,6 +269,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         choice = request.POST.get("answer", "")
+        slot_id = _int(request.POST.get("slot"))
         if choice not in ("yes", "no"):
             error = _("Choose “Yes, I come” or “No, not this time”.")
             status = 400
@@ -288,7 +284,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             status = 429
         else:
             try:
-                contact = services.callout_answer(contact=contact, yes=choice == "yes")
+                contact = services.callout_answer(
+                    contact=contact, yes=choice == "yes", slot_id=slot_id
+                )
+            except AlreadyTakingPart:
+                # Said on the page, as for anyone who opens the link while taking part.
+                return redirect("volunteering_callouts:answer", contact.token)
             except CallOutRefused as exc:
                 error = str(exc)
                 status = 400
@@ -301,7 +302,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         CallOutContact.State.NO,
     )
     slot = contact.application.slot if contact.application_id else None  # type: ignore[union-attr]
-    slots = services.future_slots(mission, timezone.now()) if not answered else []
+    slots = selectors.callout_slots(callout, timezone.now()) if not answered else []
+    open_now = bool(slots) and mission.is_open
+    held = selectors.live_place(contact.profile_id, slots) if open_now else None
+    choices, best = _slot_choices(contact, slots) if open_now and held is None else ([], None)
     return render(
         request,
         "volunteering/callouts/answer.html",
@@ -309,13 +313,34 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "contact": contact,
             "callout": callout,
             "mission": mission,
+            "sender": services.sender_label(callout),
             "slots": slots[:5],
+            "choices": choices,
+            "best": best,
             # Past its last slot (or closed), a call-out only shows what was answered.
-            "over": not answered and (not slots or not mission.is_open),
+            "over": not answered and not open_now,
+            "already": services.already_text(held) if held is not None else "",
             "slot": slot,
             "answered": answered,
+            # "Answer the SMS with OUI or NON" only to one who received the SMS.
+            "sms_sent": "sms" in contact.channel.split(","),
             "error": error,
             "suggested": suggested if suggested in ("oui", "non") else "",
         },
         status=status,
     )
+
+
+# The slots offered as a choice on the answer page: the first ones with room (and the best
+# fit, wherever it falls), few enough to read on a phone.
+CHOICES_SHOWN = 8
+
+
+def _slot_choices(contact: CallOutContact, slots: list[Slot]) -> tuple[list[Slot], Slot | None]:
+    """(slots with room to choose from, the one preselected)."""
+    with_room = [s for s in slots if s.places_left > 0]
+    best = services.best_slot(contact.profile, slots)
+    shown = with_room[:CHOICES_SHOWN]
+    if best is not None and best in with_room and best not in shown:
+        shown.append(best)
+    return shown, best

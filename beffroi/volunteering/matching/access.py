@@ -1,18 +1,19 @@
-"""Who sees the recommended volunteers of a mission: the agents of community life
-(``AGENT_ROLES``) for any mission of their organisation, and the active managers of the
-association that runs it. Anyone else, and another organisation's mission, get a 404."""
+"""Who sees the recommended volunteers of a mission: whoever may edit any mission of the
+organisation in the back office (``MISSION_ROLES``: community life and the crisis cell, their
+second factor proven when their role asks), and the active managers of the association that
+runs it. Anyone else, and another organisation's mission, get a 404."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
 from beffroi.accounts.access import found, request_organisation
-from beffroi.volunteering.access import can_manage, is_agent
+from beffroi.volunteering.access import can_manage, is_mission_agent_verified
 from beffroi.volunteering.models import Mission, Slot
 
 
 def may_recommend(request: HttpRequest, mission: Mission) -> bool:
-    if is_agent(request):
+    if is_mission_agent_verified(request):
         return True
     return mission.association is not None and can_manage(request.user, mission.association)
 

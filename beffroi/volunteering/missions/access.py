@@ -23,10 +23,9 @@ from django.http import HttpRequest
 from beffroi.accounts.access import found, has_role, request_organisation
 from beffroi.accounts.models import User
 from beffroi.territory.models import Organisation
-from beffroi.volunteering.access import AGENT_ROLES, CRISIS_ROLES, can_manage
+from beffroi.volunteering.access import MISSION_ROLES as MISSION_ROLES  # the pages' guard
+from beffroi.volunteering.access import can_manage
 from beffroi.volunteering.models import Application, Association, Membership, Mission, Slot
-
-MISSION_ROLES: frozenset[str] = AGENT_ROLES | CRISIS_ROLES
 
 PUBLIC_STATUSES = (Mission.Status.PUBLISHED, Mission.Status.FULL, Mission.Status.CLOSED)
 

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beffroi.accounts.access import found, request_organisation
 from beffroi.accounts.models import User
+from beffroi.volunteering.access import is_mission_agent_verified
 from beffroi.volunteering.applications.selectors import published_testimonials
 from beffroi.volunteering.missions import access, selectors, services
 from beffroi.volunteering.missions.forms import (
@@ -194,6 +195,10 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         "can_apply": mission.is_open
         and any(not r["past"] and not r["slot"].cancelled for r in rows),
         "organiser": organiser,
+        # The applications and recommended volunteers open only to the association's managers
+        # and to agents whose second factor is proven: no link to a page that answers 404.
+        "may_organise": access.can_manage_here(request.user, mission)
+        or is_mission_agent_verified(request),
         "manage_url": manage_url,
         "had_applied": access.had_applied(request.user, mission),
         "testimonials": published_testimonials(mission=mission),

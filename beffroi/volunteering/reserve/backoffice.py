@@ -75,6 +75,7 @@ def reserve_enrol(request: HttpRequest) -> HttpResponse:
                 actor=_user(request),
                 profile=form.cleaned_data["profile"],
                 data=form.as_input(),
+                consent_on=form.consent_on(),
             )
         except ReserveRefused as exc:
             form.add_error(None, str(exc))
@@ -145,7 +146,10 @@ def call_list(request: HttpRequest) -> HttpResponse:
         request,
         "volunteering/reserve/call_list.html",
         {
-            "members": list(selectors.call_list(organisation=organisation, today=today)),
+            "members": [
+                (member, services.mission_type_labels(member.mission_types))
+                for member in selectors.call_list(organisation=organisation, today=today)
+            ],
             "today": today,
             "callout_url": f"{reverse('volunteering_callouts_backoffice:start')}?reserve=1",
         },

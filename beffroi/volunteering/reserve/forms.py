@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -18,7 +19,12 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class ProfileChoiceField(forms.ModelChoiceField[VolunteerProfile]):
     def label_from_instance(self, obj: VolunteerProfile) -> str:
-        return f"{obj.full_name} ({obj.phone or obj.email or '—'})"
+        label = f"{obj.full_name} ({obj.phone or obj.email or '—'})"
+        if not obj.crisis_consent:
+            # Said before choosing: a call-out cannot reach them until their agreement is
+            # recorded.
+            label += " — " + str(gettext_lazy("has not agreed to crisis calls"))
+        return label
 
 
 class EngagementForm(forms.Form):
@@ -74,10 +80,28 @@ class EngagementForm(forms.Form):
 class EnrolForm(EngagementForm):
     field_order = ["profile"]
     profile = ProfileChoiceField(
-        label=gettext_lazy("Volunteer"),
+        label=pgettext_lazy("person", "Volunteer"),
         queryset=VolunteerProfile.objects.none(),
         empty_label=gettext_lazy("Choose a volunteer"),
-        help_text=gettext_lazy("Volunteers registered with the commune, not yet in the reserve."),
+        help_text=gettext_lazy(
+            "Volunteers registered with the commune, not yet in the reserve. A call-out "
+            "reaches only those who agreed to be called in a crisis: for one marked “has not "
+            "agreed to crisis calls”, record their agreement below."
+        ),
+    )
+    crisis_consent = forms.BooleanField(
+        label=gettext_lazy("The volunteer agreed to be called by the town hall in a crisis"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only for a volunteer who has not agreed on their profile yet, and only if they "
+            "did agree (in their signed engagement, for instance): your name is recorded."
+        ),
+    )
+    consent_date = forms.DateField(
+        label=gettext_lazy("Day they agreed"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Required when you record their agreement."),
     )
 
     def __init__(self, *args: Any, profiles: QuerySet[VolunteerProfile], **kwargs: Any) -> None:
@@ -85,6 +109,19 @@ class EnrolForm(EngagementForm):
         field = self.fields["profile"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = profiles
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("crisis_consent") and not data.get("consent_date"):
+            self.add_error("consent_date", gettext_lazy("Give the day they agreed."))
+        return data
+
+    def consent_on(self) -> date | None:
+        """The day the volunteer agreed to crisis calls, when the agent records it."""
+        if not self.cleaned_data.get("crisis_consent"):
+            return None
+        day = self.cleaned_data.get("consent_date")
+        return day if isinstance(day, date) else None
 
 
 class EndForm(forms.Form):

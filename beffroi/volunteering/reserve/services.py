@@ -9,7 +9,7 @@ reservist. Every decision is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
@@ -40,6 +40,15 @@ class ReserveMissionType(TextChoices):
     SEARCH = "search", gettext_lazy("Searching for missing people")
     EVENTS = "events", gettext_lazy("Prevention at public events")
     RECOVERY = "recovery", gettext_lazy("Helping residents after a disaster")
+
+
+def mission_type_labels(codes: list[str]) -> list[str]:
+    """The mission types' labels in the reader's language, in the order of the list above
+    (a code no longer known shows as it is rather than disappear from a call sheet)."""
+    labels = dict(ReserveMissionType.choices)
+    order = {code: i for i, code in enumerate(ReserveMissionType.values)}
+    ordered = sorted(codes, key=lambda code: (order.get(code, len(order)), code))
+    return [str(labels.get(code, code)) for code in ordered]
 
 
 class ReserveRefused(Exception):
@@ -81,15 +90,61 @@ def _check(data: EngagementInput) -> None:
         raise ReserveRefused(_("Unknown mission type: %(value)s.") % {"value": sorted(unknown)[0]})
 
 
+def _consent_missing(profile: VolunteerProfile) -> str:
+    return _(
+        "%(name)s has not agreed to be called in a crisis: no call-out could reach them. "
+        "Record their agreement (ticked below, with its date, once they gave it, for "
+        "instance in their signed engagement), or ask them to give it on their volunteer "
+        "profile; then enrol them."
+    ) % {"name": profile.full_name}
+
+
 def reserve_enrol(
-    *, organisation: Organisation, actor: User, profile: VolunteerProfile, data: EngagementInput
+    *,
+    organisation: Organisation,
+    actor: User,
+    profile: VolunteerProfile,
+    data: EngagementInput,
+    consent_on: date | None = None,
 ) -> ReserveMember:
-    """Record a volunteer's enrolment in the reserve by decision of the mayor."""
+    """Record a volunteer's enrolment in the reserve by decision of the mayor.
+
+    A reservist is there to be called out, and call-outs reach only volunteers who agreed to
+    be called in a crisis: a volunteer who has not is refused (nothing written), unless the
+    crisis cell records here the day they agreed (``consent_on``, for instance the day they
+    signed their engagement), which sets that consent on their profile, audited in the
+    agent's name as the front desk's consent taken on the phone is."""
     if profile.organisation_id != organisation.pk:
         raise ReserveRefused(_("This volunteer is not registered with the commune."))
     _check(data)
+    if consent_on is not None:
+        _check_year(consent_on)
+        if consent_on > timezone.localdate():
+            raise ReserveRefused(_("The day they agreed cannot be in the future."))
     try:
         with transaction.atomic():
+            locked = VolunteerProfile.objects.select_for_update(of=("self",)).get(pk=profile.pk)
+            if not locked.crisis_consent:
+                if consent_on is None:
+                    raise ReserveRefused(_consent_missing(locked))
+                locked.crisis_consent = True
+                locked.crisis_consent_at = timezone.make_aware(
+                    datetime.combine(consent_on, time(12, 0))
+                )
+                locked.save(update_fields=["crisis_consent", "crisis_consent_at"])
+                profile.crisis_consent = locked.crisis_consent
+                profile.crisis_consent_at = locked.crisis_consent_at
+                audit_record(
+                    action="volunteer.crisis_consent",
+                    organisation=organisation,
+                    actor=actor,
+                    target=locked,
+                    data={
+                        "by": "reserve_enrolment",
+                        "on": consent_on.isoformat(),
+                        "decision": data.decision_reference.strip(),
+                    },
+                )
             member = ReserveMember.objects.create(
                 organisation=organisation,
                 profile=profile,

@@ -1,5 +1,5 @@
-"""Limits: hours no longer than the slot, messages and cancel-then-apply loops that would
-flood the other side."""
+"""Limits: hours within the slot's length and a stated overrun, messages and
+cancel-then-apply loops that would flood the other side."""
 
 from __future__ import annotations
 
@@ -38,16 +38,20 @@ def _past_accepted(scene: Scene, cast: Cast, hours: int = 2) -> Application:
     return Application.objects.get(pk=application.pk)
 
 
-def test_it_refuses_more_hours_than_the_slot_lasted(cast: Cast, scene: Scene) -> None:
+def test_it_refuses_more_hours_than_the_slot_and_its_overrun(cast: Cast, scene: Scene) -> None:
     application = _past_accepted(scene, cast, hours=2)
-    for hours in (Decimal("24"), Decimal("2.25")):
-        with pytest.raises(ApplicationRefused, match="no more than the slot lasted"):
+    for hours in (Decimal("24"), Decimal("6.25"), Decimal("0.1")):
+        with pytest.raises(ApplicationRefused) as refused:
             application_attendance_record(
                 application=application,
                 actor=cast.association_manager,
                 present=True,
                 hours=hours,
             )
+        assert str(refused.value) == (
+            "Enter between 0.25 and 6 hours: the slot's length (2 h), or up to 4 hours more "
+            "if the volunteer stayed longer."
+        )
     application.refresh_from_db()
     assert application.hours is None
     assert application.attendance == Application.Attendance.UNKNOWN
@@ -58,21 +62,62 @@ def test_it_refuses_more_hours_than_the_slot_lasted(cast: Cast, scene: Scene) ->
     assert application.hours == Decimal("2.00")
 
 
-def test_it_shows_the_hours_refusal_on_the_attendance_page(cast: Cast, scene: Scene) -> None:
+def test_it_credits_a_volunteer_who_stayed_longer(cast: Cast, scene: Scene) -> None:
+    application = _past_accepted(scene, cast, hours=2)
+    application_attendance_record(
+        application=application, actor=cast.association_manager, present=True, hours=Decimal("6")
+    )
+    application.refresh_from_db()
+    assert application.hours == Decimal("6.00")
+
+
+def test_it_never_credits_more_than_a_day(cast: Cast, scene: Scene) -> None:
+    application = _past_accepted(scene, cast, hours=22)
+    with pytest.raises(ApplicationRefused, match=r"between 0\.25 and 24 hours"):
+        application_attendance_record(
+            application=application,
+            actor=cast.association_manager,
+            present=True,
+            hours=Decimal("24.5"),
+        )
+    application_attendance_record(
+        application=application, actor=cast.association_manager, present=True, hours=Decimal("24")
+    )
+    application.refresh_from_db()
+    assert application.hours == Decimal("24.00")
+
+
+def test_the_attendance_page_says_one_rule_and_credits_an_overrun(cast: Cast, scene: Scene) -> None:
     from django.test import Client
     from django.urls import reverse
 
     application = _past_accepted(scene, cast, hours=2)
     client = Client()
     client.force_login(cast.association_manager)
-    response = client.post(
-        reverse("volunteering_applications:attendance", args=[application.pk]),
-        {"present": "1", "hours": "24"},
-        follow=True,
+    page = client.get(
+        reverse("volunteering_applications:organiser_mission", args=[scene.mission.pk])
+    ).content.decode()
+    # The help text beside the field states the rule before anyone types.
+    assert (
+        "Empty: the slot&#x27;s length (2 h). A volunteer who stayed longer may be credited "
+        "up to 6 h." in page
     )
-    assert "no more than the slot lasted" in response.content.decode()
+    assert f'aria-describedby="hours-{application.pk}-help"' in page
+    url = reverse("volunteering_applications:attendance", args=[application.pk])
+    rule = (
+        "Enter between 0.25 and 6 hours: the slot&#x27;s length (2 h), or up to 4 hours more "
+        "if the volunteer stayed longer."
+    )
+    # The form (30 h) and the service's limits say the same sentence.
+    for typed in ("30", "6,5"):
+        response = client.post(url, {"present": "1", "hours": typed}, follow=True)
+        assert rule in response.content.decode(), typed
+        application.refresh_from_db()
+        assert application.hours is None
+    response = client.post(url, {"present": "1", "hours": "2,5"}, follow=True)
+    assert "Attendance of Alice Martin is recorded." in response.content.decode()
     application.refresh_from_db()
-    assert application.hours is None
+    assert application.hours == Decimal("2.50")
 
 
 def test_it_limits_the_messages_of_one_author_on_one_application(

@@ -88,3 +88,39 @@ def test_it_runs_as_a_periodic_job(cast: Cast, gateways: Gateways) -> None:
     application_apply(slot=mission.slots.get(), profile=profile)
     call_command("periodic", "--job", "volunteering-application-reminders")
     assert [m.rcpt_tos for m in smtp.received] == [["zoe@example.org"]]
+
+
+def test_it_tells_a_pending_volunteer_their_application_still_awaits_an_answer(
+    cast: Cast, scene: Scene, gateways: Gateways
+) -> None:
+    """Nobody told them they take part: the reminder says the answer is still awaited, and
+    the calendar entry stays tentative; an accepted volunteer is told they take part."""
+    from beffroi.volunteering.applications.services import application_accept
+
+    smtp, smsc = gateways
+    slot = _slot_in(scene, 30)
+    application_apply(slot=slot, profile=scene.alice)
+    bruno = application_apply(slot=slot, profile=scene.bruno)
+    application_accept(application=bruno, actor=cast.association_manager)
+    before = len(smsc.accepted)
+    assert reminders_send() == 2
+    [mail] = smtp.received
+    text = mail.message.get_body(("plain",)).get_content()
+    assert mail.message["Subject"].startswith("Reminder: your application for ")
+    assert "is still awaiting the organiser's answer" in text
+    assert "you take part" not in text
+    [attachment] = list(mail.message.iter_attachments())
+    assert "STATUS:TENTATIVE" in ical.unfold(attachment.get_payload(decode=True).decode())
+    parts = smsc.accepted[before:]
+    assert {sms.destination for sms in parts} == {"33639980002"}
+    assert "reminder, mission" in "".join(sms.text for sms in parts)
+
+
+def test_its_sms_to_a_pending_volunteer_says_the_answer_is_awaited(
+    cast: Cast, scene: Scene, gateways: Gateways
+) -> None:
+    _smtp, smsc = gateways
+    slot = _slot_in(scene, 30)
+    application_apply(slot=slot, profile=scene.bruno)
+    assert reminders_send() == 1
+    assert "still awaits the organiser's answer" in "".join(sms.text for sms in smsc.accepted)

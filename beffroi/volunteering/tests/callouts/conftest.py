@@ -66,4 +66,8 @@ def association_mission(cast: Cast) -> Mission:
         "Les Restos du Val",
         managers=((cast.association_manager, Membership.Role.OWNER, Membership.State.ACTIVE),),
     )
-    return make_mission(cast.org, "Distribution d'urgence", association=association, needed=2)
+    # In two days: an association calls out only for a near need (the horizon, 7 days).
+    soon = (timezone.now() + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return make_mission(
+        cast.org, "Distribution d'urgence", association=association, needed=2, starts_at=soon
+    )

@@ -19,6 +19,7 @@ from beffroi.testing import Cast, login_verified
 from beffroi.volunteering.callouts.services import CallOutRefused, callout_start
 from beffroi.volunteering.models import CallOut, CallOutContact, Mission
 from beffroi.volunteering.tests.callouts.conftest import sms_by_number, volunteers
+from beffroi.volunteering.tests.factories import make_mission
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +130,12 @@ def test_it_limits_messages_per_destination(
     _smtp, smsc = gateways
     settings.CALLOUT_PER_DESTINATION_PER_DAY = 1
     [volunteer] = volunteers(cast, 1)
-    for _ in range(2):
+    # Two missions: a second call-out for the same one would not reach them again anyway.
+    other_mission = make_mission(cast.org, "Ouvrir le gymnase", needed=2)
+    for target in (mission, other_mission):
         with django_capture_on_commit_callbacks(execute=True):
             callout = callout_start(
-                mission=mission,
+                mission=target,
                 actor=cast.alert_approver,
                 message="Crue : besoin de bras.",
                 channels=["sms"],

@@ -51,7 +51,8 @@ def test_it_sends_waves_until_the_slots_are_filled(
     callout = _start(cast, mission, django_capture_on_commit_callbacks)
     callout.refresh_from_db()
     mission.refresh_from_db()
-    assert mission.urgency == Urgency.URGENT
+    # The urgency is the organiser's statement on the mission: the call-out leaves it.
+    assert mission.urgency == Urgency.NORMAL
     assert (callout.status, callout.waves_sent) == (CallOut.Status.RUNNING, 1)
     first = list(callout.contacts.all())
     assert len(first) == 2 and {c.state for c in first} == {CallOutContact.State.SENT}

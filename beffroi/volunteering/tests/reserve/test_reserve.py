@@ -44,7 +44,7 @@ def _engagement(**overrides: Any) -> dict[str, Any]:
 
 
 def test_it_enrols_edits_and_ends_an_engagement(cast: Cast) -> None:
-    profile = make_profile(cast.org, "Jeanne Réserve", phone="+33639911111")
+    profile = make_profile(cast.org, "Jeanne Réserve", phone="+33639911111", crisis_consent=True)
     client = _crisis(cast)
     url = reverse(f"{BO}:enrol")
     page = client.get(url)
