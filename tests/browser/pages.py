@@ -300,6 +300,12 @@ def demo_outbox() -> str:
             )
         with SmppTransport(SmppConfig.from_url(gateways.smsc.url)) as sms:
             sms.send_many([SmsOut(key="demo-2", to="+33641980001", text=text)])
+    # The resident's answer typed on the outbox's phone, as the demo SMSC keeps it.
+    from beffroi.demo.services import outbox_message_store
+
+    outbox_message_store(
+        channel="sms", sender="+33641980001", to="MAIRIE", body="OUI", inbound=True
+    )
     return url("demo:outbox")
 
 
@@ -1357,6 +1363,7 @@ NOT_PAGES: dict[str, str] = {
     "territory:base_map": "GeoJSON of the base map (streets and place names) read by map.js",
     "core:healthz": "health check for the load balancer",
     "accounts:logout": "POST action, redirects",
+    "demo:reply": "POST action (the outbox's phone), redirects to the outbox",
     "accounts:verify_email_resend": "POST action, redirects",
     "accounts:backup_codes": "POST action (its result is in PAGES through the profile)",
     "accounts:data_export": "JSON download",
