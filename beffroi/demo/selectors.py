@@ -16,7 +16,8 @@ def demo_gateways_in_use() -> bool:
 
 
 def outbox_messages(*, organisation: Organisation, query: str = "") -> QuerySet[OutboxMessage]:
-    """The organisation's received messages, newest first; ``query`` searches recipients,
+    """The organisation's received messages, newest first; ``query`` searches recipients
+    (and the senders of residents' replies),
     subjects and texts. A number is found however it is typed ("06 41", "0641", "+33 6 41"):
     SMS recipients are stored in international form."""
     messages = OutboxMessage.objects.filter(organisation=organisation)
@@ -25,7 +26,8 @@ def outbox_messages(*, organisation: Organisation, query: str = "") -> QuerySet[
         condition = Q(to__icontains=query) | Q(subject__icontains=query) | Q(body__icontains=query)
         key = phone_search_key(query)
         if key is not None:
-            condition |= Q(to__contains=key)
+            # A resident's replies too: their number is the sender.
+            condition |= Q(to__contains=key) | Q(sender__contains=key, inbound=True)
         messages = messages.filter(condition)
     return messages.order_by("-received_at", "-pk")
 

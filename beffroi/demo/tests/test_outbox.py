@@ -295,6 +295,9 @@ def test_it_hands_a_reply_typed_on_the_phone_to_the_site(cast: Cast, demo: DemoG
     reply = OutboxMessage.objects.get(inbound=True)
     assert (reply.sender, reply.body, reply.organisation_id) == (profile.phone, "Oui", cast.org.pk)
     assert "From " + profile.phone in _agent_client(cast).get(OUTBOX).content.decode()
+    # Searching the resident's number as dialled finds the reply too.
+    found = _agent_client(cast).get(OUTBOX, {"q": "+33 6 39 90 00 00"}).content.decode()
+    assert "From " + profile.phone in found
     # No receiver bound any more: the reply is refused and said so; nothing is kept.
     response = _agent_client(cast).post(
         reverse("demo:reply", args=[sms.pk]), {"text": "Non"}, follow=True

@@ -349,11 +349,14 @@ def organiser_mission(request: HttpRequest, mission_id: int) -> HttpResponse:
     )
 
 
-def _back(application: Application) -> str:
-    return (
-        reverse("volunteering_applications:organiser_mission", args=[application.slot.mission_id])
-        + f"#slot-{application.slot_id}"
+def _back(application: Application, *, anchor: bool = True) -> str:
+    """The organiser's page of the mission, at the application's slot; at its top when
+    ``anchor`` is false, where a refusal's message shows (a jump to the slot would leave
+    it out of sight)."""
+    page = reverse(
+        "volunteering_applications:organiser_mission", args=[application.slot.mission_id]
     )
+    return f"{page}#slot-{application.slot_id}" if anchor else page
 
 
 @require_POST
@@ -365,6 +368,7 @@ def accept(request: HttpRequest, application_id: int) -> HttpResponse:
         services.application_accept(application=application, actor=_user(request))
     except ApplicationRefused as exc:
         messages.error(request, str(exc))
+        return redirect(_back(application, anchor=False))
     else:
         messages.success(
             request,
@@ -428,7 +432,7 @@ def attendance(request: HttpRequest, application_id: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, f"{application.profile.full_name}{_(':')} {error}")
-        return redirect(_back(application))
+        return redirect(_back(application, anchor=False))
     try:
         services.application_attendance_record(
             application=application,
@@ -438,6 +442,7 @@ def attendance(request: HttpRequest, application_id: int) -> HttpResponse:
         )
     except ApplicationRefused as exc:
         messages.error(request, str(exc))
+        return redirect(_back(application, anchor=False))
     else:
         messages.success(
             request,

@@ -359,11 +359,13 @@ def association_update(
     return association
 
 
-# An invitation's link stays valid two weeks; an association sends at most 20 a day, and an
-# address receives at most 3 a day whoever sends them (each is an e-mail reaching a person).
+# An invitation's link stays valid two weeks; an association sends at most 20 a day, at most
+# 3 to one address, and an address receives at most 10 a day whoever sends them (each is an
+# e-mail reaching a person; one association cannot use up another's).
 INVITATION_DAYS = 14
 INVITATIONS_PER_ASSOCIATION_PER_DAY = 20
 INVITATIONS_PER_ADDRESS_PER_DAY = 3
+INVITATIONS_TO_ADDRESS_PER_DAY = 10
 DAY_SECONDS = 86_400
 
 
@@ -386,9 +388,11 @@ def manager_invite(
     )
     if active.exists():
         raise AssociationRefused(_("This person already manages the profile."))
+    # The address's own limits first: a refusal there leaves the association's allowance.
     for key, limit in (
+        (f"vol-invite-to:{association.pk}:{email.lower()}", INVITATIONS_PER_ADDRESS_PER_DAY),
+        (f"vol-invite-address:{email.lower()}", INVITATIONS_TO_ADDRESS_PER_DAY),
         (f"vol-invite-association:{association.pk}", INVITATIONS_PER_ASSOCIATION_PER_DAY),
-        (f"vol-invite-address:{email.lower()}", INVITATIONS_PER_ADDRESS_PER_DAY),
     ):
         if not rate_hit(key, limit=limit, window_seconds=DAY_SECONDS).allowed:
             raise AssociationRefused(
@@ -429,7 +433,7 @@ def _invitation_send(invitation: ManagerInvitation, token: str) -> None:
         "inviter": (inviter.full_name or inviter.email) if inviter else organisation.name,
         "name": association.name,
         "site": organisation.name,
-        "role": Membership.Role(invitation.role).label,
+        "role": str(Membership.Role(invitation.role).label).lower(),
         "email": invitation.email,
         "link": link,
         "until": formats.date_format(timezone.localdate(invitation.expires_at), "DATE_FORMAT"),
@@ -439,7 +443,7 @@ def _invitation_send(invitation: ManagerInvitation, token: str) -> None:
             _("Hello,"),
             _(
                 "%(inviter)s invites you to manage the profile of the association “%(name)s” "
-                "on the site of %(site)s, as %(role)s."
+                "on the site “%(site)s”, as %(role)s."
             )
             % values,
             _(
@@ -506,8 +510,9 @@ def manager_invitation_accept(*, organisation: Organisation, token: str, user: U
     association = invitation.association
     existing = Membership.objects.filter(association=association, user=user).first()
     if existing is not None and existing.state == Membership.State.ACTIVE:
+        # Already a manager (made one meanwhile): the invitation is used up, nothing else.
         invitation.delete()
-        raise AssociationRefused(_("You already manage this profile."))
+        return existing
     if existing is not None:
         existing.delete()
     membership = Membership.objects.create(

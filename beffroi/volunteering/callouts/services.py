@@ -962,6 +962,10 @@ def _number_candidates(sender: str) -> set[str]:
     return {c for c in candidates if len(c) > 1}
 
 
+# Unanswered call-out messages of one number looked at for an SMS answer, latest first.
+INBOUND_CANDIDATES = 20
+
+
 def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
     """An SMS "OUI" / "NON" from ``sender``: the answer to that number's call-out message
     still unanswered, the crisis cell's before an association's, the latest among equals;
@@ -977,7 +981,7 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
     ).allowed:
         logger.warning("Too many call-out replies from %s; ignored.", sender)
         return None
-    contact = (
+    candidates = (
         CallOutContact.objects.filter(
             profile__phone__in=_number_candidates(sender),
             state=CallOutContact.State.SENT,
@@ -986,10 +990,19 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
             answered_at__isnull=True,
             channel__contains="sms",
         )
+        .select_related("callout__mission")
         # The crisis cell's call-out first (``sms_counted`` false), then an association's;
         # among equals, the latest.
-        .order_by("callout__sms_counted", F("sent_at").desc(nulls_last=True), "-pk")
-        .first()
+        .order_by("callout__sms_counted", F("sent_at").desc(nulls_last=True), "-pk")[
+            :INBOUND_CANDIDATES
+        ]
+    )
+    # Only a call-out that can still take the answer: an old one left unanswered (its
+    # mission closed, its slots past) must not swallow the answer to today's.
+    now = timezone.now()
+    contact = next(
+        (c for c in candidates if c.callout.mission.is_open and callout_slots(c.callout, now)),
+        None,
     )
     if contact is None:
         return None
@@ -1003,7 +1016,9 @@ def callout_sms_inbound(*, sender: str, text: str) -> CallOutContact | None:
         _confirm_sms(contact, yes=meaning, text=str(exc))
         return None
     except CallOutRefused as exc:
+        # Told why, so that nobody believes they are expected (or excused) when they are not.
         logger.info("SMS answer of %s refused: %s", sender, exc)
+        _confirm_sms(contact, yes=meaning, text=str(exc))
         return None
     _confirm_sms(answered, yes=meaning)
     return answered

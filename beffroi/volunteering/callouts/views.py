@@ -36,7 +36,7 @@ from beffroi.volunteering.callouts.access import (
 from beffroi.volunteering.callouts.forms import CallOutForm
 from beffroi.volunteering.callouts.selectors import alert_in_force
 from beffroi.volunteering.callouts.services import AlreadyTakingPart, CallOutRefused
-from beffroi.volunteering.models import CallOut, CallOutContact, Mission, Slot, Urgency
+from beffroi.volunteering.models import CallOut, CallOutContact, Mission, Slot
 
 
 def _ns(backoffice: bool) -> str:
@@ -98,16 +98,8 @@ def _initial(request: HttpRequest, organisation: Organisation) -> dict[str, Any]
             "message",
             _("%(headline)s: the town hall needs volunteers.") % {"headline": alert.headline},
         )
-        if "mission" not in initial:
-            # The commune's latest urgent open mission, the one a crisis most likely needs.
-            urgent = (
-                selectors.missions_to_call_out(organisation=organisation)
-                .filter(association__isnull=True, urgency=Urgency.URGENT)
-                .order_by("-published_at", "-pk")
-                .first()
-            )
-            if urgent is not None:
-                initial["mission"] = urgent.pk
+        # No mission is chosen for the author: the alert says what happens, not which
+        # mission answers it, and a wrong guess taken in a hurry calls the wrong people.
     if request.GET.get("reserve"):
         initial["reserve_first"] = True
     return initial

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from beffroi.core.phone import phone_display
 from beffroi.volunteering.models import ReserveMember, VolunteerProfile
 from beffroi.volunteering.reserve.services import EngagementInput, ReserveMissionType
 
@@ -19,7 +20,8 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class ProfileChoiceField(forms.ModelChoiceField[VolunteerProfile]):
     def label_from_instance(self, obj: VolunteerProfile) -> str:
-        label = f"{obj.full_name} ({obj.phone or obj.email or '—'})"
+        reach = phone_display(obj.phone or obj.landline) or obj.email or "—"
+        label = f"{obj.full_name} ({reach})"
         if not obj.crisis_consent:
             # Said before choosing: a call-out cannot reach them until their agreement is
             # recorded.

@@ -328,6 +328,10 @@ class AgentProfileForm(ProfileForm):
         self.fields["interests"].label = gettext_lazy("What they would like to help with")
         self.fields["skills"].label = gettext_lazy("What they know how to do")
         self.fields["languages"].label = gettext_lazy("Languages spoken")
+        self.fields["landline"].help_text = gettext_lazy(
+            "For example: 03 29 12 34 56. Organisers may call the person there; no SMS is sent "
+            "to it."
+        )
         self.fields["max_hours_month"].label = gettext_lazy("The most hours a month")
         self.fields["radius_km"].label = gettext_lazy("How far they will travel (km)")
         for kind, _label in Certification.choices:

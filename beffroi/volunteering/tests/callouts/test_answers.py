@@ -16,7 +16,12 @@ from beffroi.messaging.handlers import inbound_route
 from beffroi.messaging.sms_smpp import SmppConfig
 from beffroi.messaging.testing import SmscServer, SmtpServer
 from beffroi.testing import Cast
-from beffroi.volunteering.callouts.services import callout_answer, callout_start, reply_meaning
+from beffroi.volunteering.callouts.services import (
+    callout_answer,
+    callout_sms_inbound,
+    callout_start,
+    reply_meaning,
+)
 from beffroi.volunteering.models import Application, CallOut, CallOutContact, Mission
 from beffroi.volunteering.tests.callouts.conftest import volunteers
 
@@ -198,3 +203,32 @@ def test_it_takes_oui_through_the_smpp_receiver(
     contact.refresh_from_db()
     assert contact.state == CallOutContact.State.YES
     assert Application.objects.get().profile_id == contact.profile_id
+
+
+def test_it_gives_an_sms_answer_to_the_callout_that_can_still_take_it(
+    cast: Cast,
+    mission: Mission,
+    association_mission: Mission,
+    gateways: Gateways,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The crisis cell's call-out is tried first, but an old one left unanswered (its
+    mission since closed) does not swallow the answer to an association's call-out of
+    today; an answer nothing can take any more goes nowhere."""
+    [profile] = volunteers(cast, 1)
+    old = _callout(cast, mission, django_capture_on_commit_callbacks)
+    Mission.objects.filter(pk=mission.pk).update(status=Mission.Status.CLOSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        new = callout_start(
+            mission=association_mission,
+            actor=cast.association_manager,
+            message="Distribution : il manque deux bras.",
+            channels=["sms"],
+            wave_size=3,
+            wave_minutes=30,
+        )
+    inbound_route(profile.phone, "OUI", "sms")
+    assert old.contacts.get().state == CallOutContact.State.SENT
+    assert new.contacts.get().state == CallOutContact.State.YES
+    Mission.objects.filter(pk=association_mission.pk).update(status=Mission.Status.CLOSED)
+    assert callout_sms_inbound(sender=profile.phone, text="NON") is None
