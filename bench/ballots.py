@@ -5,14 +5,24 @@ Every cast is a *new* ballot: each client (or thread) casts for several resident
 one ballot each, so that every request runs the whole path of a first vote — the phase and the
 person checked (account, age, an address in the commune), every rule of the knapsack ballot,
 the ballot inserted with its receipt code under the one-ballot-per-person constraint, and its
-choices. Residents are signed in as the site signs them in (a session row and the CSRF
-cookie), one set of residents per way in, so that no cast changes another's ballot.
+choices. Residents are signed in as the site signs them in (the site's session engine: a
+session row, written through to the cache as a login does, and the CSRF cookie), one set of
+residents per way in, so that no cast changes another's ballot.
+
+The server runs as the README's production deployment does: PostgreSQL (or SQLite) with Redis
+as the cache (``REDIS_URL``), which holds the sessions read at every request, the
+organisation, the budget's ballot box (``budgets.access.access_ballot_box``) and the API's
+rate counters. The bench's own Redis database
+(``BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/14``) is emptied first; without a
+Redis server the run falls back on the file cache of a one-machine installation, and says
+so.
 
 - Page: ``POST /participer/budgets/budget/<id>/`` with the form's ``project-<id>`` fields,
   answered by the redirect to the confirmation; 20 clients on gunicorn (``bench/http.py``).
 - API: ``POST /api/v1/participation/budgets/<id>/ballot`` with ``{"choices": [ids]}``,
-  answered 201; the same 20 clients. The API's per-address request budget is lifted for the
-  run: the 20 clients share one loopback address.
+  answered 201; the same 20 clients. The API's per-address request budget is raised out of
+  reach for the run (the 20 clients share one loopback address), not switched off: every
+  request still counts its hit.
 - Service: 20 threads calling ``services.ballot_cast``, each with its own database connection
   (the database's part of a ballot: web workers scale out, the database does not).
 
@@ -23,6 +33,7 @@ once. PostgreSQL is the engine the target is about; SQLite runs too (one writer)
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +46,11 @@ if TYPE_CHECKING:
     from beffroi.participation.models import Budget
 
 SEED = 10
+# The bench's own Redis database, emptied at each run (the tests use 15).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+# Twenty clients on one loopback address: a budget no run reaches, so that every request
+# still pays for its count.
+API_RATE_LIMIT_FOR_RUN = 1_000_000_000
 CLIENTS = 20
 PROJECTS = 30
 AMOUNT = Decimal("600000")
@@ -62,15 +78,60 @@ class Prepared:
     api: list[Resident]
     service: list[int]
     per_client: int
+    # The server's cache: the README's Redis, or "" (the file cache) when none answers.
+    redis_url: str
+
+
+def _redis_url(context: Context) -> str:
+    """The bench's Redis database, emptied; "" when no Redis server answers."""
+    import os
+
+    import redis
+
+    url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.flushdb()
+        client.close()
+    except redis.RedisError as exc:
+        context.log(f"no Redis at {url} ({exc}): the server runs with the file cache")
+        return ""
+    return url
+
+
+@functools.cache
+def _server_cache(redis_url: str) -> Any:
+    from django.core.cache.backends.redis import RedisCache
+
+    return RedisCache(redis_url, {})
+
+
+def _session_store(redis_url: str) -> Any:
+    """A new session of the site's engine, written to the cache the *server* reads (the
+    bench's process itself was set up before the server's REDIS_URL was chosen)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    if redis_url and hasattr(store, "_cache"):
+        store._cache = _server_cache(redis_url)
+    return store
 
 
 def _residents(
-    organisation: Any, address_id: int, prefix: str, count: int, *, sessions: bool
+    organisation: Any,
+    address_id: int,
+    prefix: str,
+    count: int,
+    *,
+    sessions: bool,
+    redis_url: str = "",
 ) -> list[Resident]:
     """``count`` residents with a verified account, a year of birth and an address in the
-    commune, signed in (a session stored as the site stores it) when ``sessions``."""
+    commune, signed in (a session stored as the site's login stores it: the row, and the
+    cache) when ``sessions``."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
     from django.utils import timezone
 
@@ -94,7 +155,7 @@ def _residents(
         )
         key = ""
         if sessions:
-            store = SessionStore()
+            store = _session_store(redis_url)
             store[SESSION_KEY] = str(user.pk)
             store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -121,6 +182,7 @@ def setup(context: Context) -> Prepared:
 
     rng = random.Random(SEED)
     per_client = context.size(30, 10)
+    redis_url = _redis_url(context)
     organisation = create_organisation("ballots")
     organisation.is_default = True
     organisation.save(update_fields=["is_default"])
@@ -170,8 +232,8 @@ def setup(context: Context) -> Prepared:
     project_ids = list(projects.values_list("pk", flat=True))
     count = CLIENTS * per_client
     context.log(f"residents: 3 × {count:,}")
-    page = _residents(organisation, address.pk, "page", count, sessions=True)
-    api = _residents(organisation, address.pk, "api", count, sessions=True)
+    page = _residents(organisation, address.pk, "page", count, sessions=True, redis_url=redis_url)
+    api = _residents(organisation, address.pk, "api", count, sessions=True, redis_url=redis_url)
     service = [r.participant_id for r in _residents(
         organisation, address.pk, "service", count, sessions=False
     )]  # fmt: skip
@@ -184,6 +246,7 @@ def setup(context: Context) -> Prepared:
         api=api,
         service=service,
         per_client=per_client,
+        redis_url=redis_url,
     )
 
 
@@ -204,11 +267,19 @@ def ballots_notes(runs: list[dict[str, Any]]) -> list[str]:
         "comes (saturation); the clients run on the same cores as the server and the "
         "database. Service: 20 threads calling `ballot_cast`, each with its own connection. "
         "Baseline of the HTTP figures: the bare view under the same saturating load.",
+        "Deployment: as the README's production one — the server's cache in Redis "
+        "(`REDIS_URL`: sessions, signed in through the site's engine and so read from the "
+        "cache as after a login, the organisation, each budget's ballot box, the API's rate "
+        "counters), the database "
+        "of the run. The API's per-address limit is raised out of reach for the run (the "
+        "20 clients share one address) but every request is still counted.",
         f"Target: at least {TARGET_BALLOTS_PER_SECOND} ballots a second through the service, "
         "and through the web view with 20 concurrent clients, on PostgreSQL.",
     ]
     for run in runs:
         engine = run["database"]["engine"]
+        if run.get("extra", {}).get("cache") == "file":
+            notes.append(f"{engine}: no Redis answered; this run used the file cache.")
         measures = {m["name"]: m for m in run["measures"]}
         parts = []
         for name, label in (
@@ -246,6 +317,7 @@ def ballots(context: Context, prepared: Prepared) -> list[Measure]:
 
     workers = (os.cpu_count() or 2) * 2 + 1
     context.extra["gunicorn_workers"] = workers
+    context.extra["cache"] = "redis" if prepared.redis_url else "file"
     context.extra["data"] = {
         "projects": len(prepared.project_ids),
         "ballots_per_way": CLIENTS * prepared.per_client,
@@ -253,8 +325,13 @@ def ballots(context: Context, prepared: Prepared) -> list[Measure]:
     budget = prepared.budget
     page_url = reverse("participation_budgets:ballot", args=[budget.pk])
     api_url = f"/api/v1/participation/budgets/{budget.pk}/ballot"
-    # Twenty clients on one loopback address would exhaust the API's per-address budget.
-    os.environ["API_RATE_LIMIT_PER_MINUTE"] = "0"
+    # Twenty clients on one loopback address would exhaust the API's per-address budget:
+    # raised out of reach, still counted at every request.
+    os.environ["API_RATE_LIMIT_PER_MINUTE"] = str(API_RATE_LIMIT_FOR_RUN)
+    # The server as the README deploys it: the cache (sessions, organisation, rate
+    # counters) in Redis.
+    if prepared.redis_url:
+        os.environ["REDIS_URL"] = prepared.redis_url
     # The server must not hold this process's connection (SQLite writer lock, PG sessions).
     connection.close()
 

@@ -52,7 +52,7 @@ from beffroi.core.clients import client_address
 from beffroi.core.ratelimit import rate_hit
 from beffroi.participation import access
 from beffroi.participation.budgets import selectors, services, views
-from beffroi.participation.budgets.access import access_budget, vote_decide
+from beffroi.participation.budgets.access import access_ballot_box, access_budget, vote_decide
 from beffroi.participation.models import (
     Ballot,
     BallotType,
@@ -484,11 +484,16 @@ def ballot_detail(
 
 
 def _cast(request: HttpRequest, budget_id: int, payload: BallotIn) -> Status[dict[str, Any]]:
-    budget = access_budget(request, budget_id)
+    # The budget, its phases and projects from the shared cache (a ballot is cast by
+    # hundreds a second when a vote is announced); every rule is the service's.
+    box = access_ballot_box(request, budget_id)
     recorded = services.ballot_record(
-        budget=budget, participant=_participant(request), choices=payload.choices
+        budget=box.budget,
+        participant=_participant(request),
+        choices=payload.choices,
+        projects=box.projects,
     )
-    return Status(201 if recorded.created else 200, _recorded_out(budget, recorded))
+    return Status(201 if recorded.created else 200, _recorded_out(box.budget, recorded))
 
 
 _CAST_DESCRIPTION = (

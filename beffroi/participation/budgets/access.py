@@ -12,10 +12,13 @@ Every loader answers 404 for another organisation's budget as for a missing one.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from beffroi.accounts.access import found, has_role, request_organisation
 from beffroi.participation import access
 from beffroi.participation.access import ALLOWED, ActionRefused, Decision
+from beffroi.participation.budgets.selectors import BallotProject, ballot_projects
 from beffroi.participation.models import (
     Action,
     Budget,
@@ -161,22 +165,22 @@ def budget_for_organisation(organisation: Organisation, budget_id: int) -> Budge
     )
 
 
-def access_budget(request: HttpRequest, budget_id: int) -> Budget:
-    """A budget of a visible process of the request's organisation (drafts for managers)."""
-    organisation = request_organisation(request)
-    # Two queries and no join to order by (the budget with its process, then the phases of
-    # that one process); the organisation is the request's, read from the shared cache: a
-    # ballot cast loads this at every request.
+def _budget_with_phases(budget_id: int, organisation: Organisation | None) -> Budget | None:
+    """The budget with its process and the process's phases: two queries and no join to
+    order by (the budget with its process, then the phases of that one process)."""
     phases = Prefetch("process__phases", queryset=Phase.objects.order_by("position", "starts_at"))
-    budget = next(
-        iter(
-            Budget.objects.select_related("process")
-            .prefetch_related(phases)
-            .filter(organisation=organisation, pk=budget_id)
-            .order_by()[:1]
-        ),
-        None,
-    )
+    budgets = Budget.objects.select_related("process").prefetch_related(phases)
+    if organisation is not None:
+        budgets = budgets.filter(organisation=organisation)
+    return next(iter(budgets.filter(pk=budget_id).order_by()[:1]), None)
+
+
+def _visible(request: HttpRequest, budget: Budget | None, organisation: Organisation) -> Budget:
+    """``budget`` as the request may see it: of its organisation (the organisation set on
+    it, read from the shared cache), its process published unless the person manages it;
+    else 404."""
+    if budget is not None and budget.organisation_id != organisation.pk:
+        budget = None
     if budget is not None:
         budget.organisation = organisation
     if (
@@ -186,6 +190,79 @@ def access_budget(request: HttpRequest, budget_id: int) -> Budget:
     ):
         budget = None
     return found(budget, "budget")
+
+
+def access_budget(request: HttpRequest, budget_id: int) -> Budget:
+    """A budget of a visible process of the request's organisation (drafts for managers)."""
+    organisation = request_organisation(request)
+    return _visible(request, _budget_with_phases(budget_id, organisation), organisation)
+
+
+# --- The budget a ballot is cast in ----------------------------------------------------------
+#
+# A ballot is cast by hundreds a second when a vote is announced, and each cast needs the
+# budget, its process and phases, and its projects: three queries that change only when an
+# agent edits them (and, for the budget and its projects, never once voting has started).
+# They are kept in the shared cache (Redis, or the file cache of one machine) as a "ballot
+# box", checked against the budget's version token read in the same round trip. Saving or
+# deleting the budget, one of its projects, its process or a phase of it draws a new token
+# once the transaction commits (``budget_forget``, connected in ``setup.register``), for
+# every process at once. The token is read *before* the database, so that a box read from
+# the database before a change can only be stored under the token the change replaced: it
+# is never served. A change that bypasses ``save()`` (a queryset ``update()``) is seen once
+# the box expires.
+
+BALLOT_BOX_SECONDS = 60
+
+
+def _box_key(budget_id: int) -> str:
+    return f"participation:budgets:ballot-box:{budget_id}"
+
+
+def _box_version_key(budget_id: int) -> str:
+    return f"participation:budgets:ballot-box-version:{budget_id}"
+
+
+def budget_forget(budget_ids: Iterable[int]) -> None:
+    """Once the transaction commits: the ballot boxes of these budgets are read again."""
+    keys = [_box_version_key(pk) for pk in budget_ids]
+    if keys:
+        transaction.on_commit(
+            lambda: cache.set_many({key: secrets.token_hex(8) for key in keys}, None)
+        )
+
+
+@dataclass(frozen=True)
+class BallotBox:
+    """What a ballot cast needs of its budget: the budget with its process and phases
+    (``access_budget``), and its projects (``selectors.ballot_projects``)."""
+
+    budget: Budget
+    projects: dict[int, BallotProject]
+
+
+def access_ballot_box(request: HttpRequest, budget_id: int) -> BallotBox:
+    """``access_budget`` and the budget's projects, for a ballot cast: from the shared
+    cache while the budget, its projects, its process and phases stay as they are."""
+    organisation = request_organisation(request)
+    key, version_key = _box_key(budget_id), _box_version_key(budget_id)
+    held = cache.get_many([key, version_key])
+    version: str | None = held.get(version_key)
+    box = held.get(key)
+    if version is not None and box is not None and box[0] == version:
+        budget, projects = box[1], box[2]
+    else:
+        # Any organisation's budget: the box is one per budget, checked against the
+        # request's organisation below.
+        budget = _budget_with_phases(budget_id, None)
+        projects = ballot_projects(budget) if budget is not None else {}
+        if version is None:
+            version = secrets.token_hex(8)
+            if not cache.add(version_key, version, None):
+                version = None  # drawn by another request meanwhile: the next cast stores
+        if budget is not None and version is not None:
+            cache.set(key, (version, budget, projects), BALLOT_BOX_SECONDS)
+    return BallotBox(_visible(request, budget, organisation), projects)
 
 
 def access_budget_for_manager(request: HttpRequest, budget_id: int) -> Budget:

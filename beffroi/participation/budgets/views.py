@@ -38,7 +38,12 @@ from beffroi.core.templatetags.core_formats import long_date, money
 from beffroi.participation import access
 from beffroi.participation.access import ALLOWED, ActionRefused, Decision
 from beffroi.participation.budgets import selectors, services
-from beffroi.participation.budgets.access import access_budget, census_entry_of, vote_decide
+from beffroi.participation.budgets.access import (
+    access_ballot_box,
+    access_budget,
+    census_entry_of,
+    vote_decide,
+)
 from beffroi.participation.budgets.selectors import (
     RULE_ORDER,
     BallotProject,
@@ -138,14 +143,27 @@ def _project_label(kind: str, title: str) -> str:
     return _("Choose “%(title)s”") % {"title": title}
 
 
-def _project_cost(cost: Decimal, currency: str) -> str:
-    return _("Cost: %(cost)s") % {"cost": money(cost, currency)}
-
-
 # A ballot sent is read by hundreds a second, and its form is shown again only when it is
 # refused: the labels and costs are written when a page shows them, not for every field read.
 _lazy_project_label = lazy(_project_label, str)
-_lazy_project_cost = lazy(_project_cost, str)
+
+
+class _ProjectCost:
+    """A project's cost as its field's help text, written when a page shows it. Not a lazy
+    string: a form's bound field asks whether its help text is empty, which would write
+    it."""
+
+    __slots__ = ("cost", "currency")
+
+    def __init__(self, cost: Decimal, currency: str) -> None:
+        self.cost = cost
+        self.currency = currency
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return _("Cost: %(cost)s") % {"cost": money(self.cost, self.currency)}
 
 
 class BallotForm(forms.Form):
@@ -160,7 +178,12 @@ class BallotForm(forms.Form):
         budget: Budget,
         projects: Sequence[BallotProject],
         initial: dict[str, Any] | None = None,
+        sent_only: bool = False,
     ) -> None:
+        """``sent_only``: fields only for the projects ``data`` names, to read a ballot sent
+        (a ballot names a few projects of many); a project not sent reads as a field left
+        empty (not chosen, no points, no rank), and ``choices`` is the same. A form shown
+        has a field for every project."""
         super().__init__(data, initial=initial)
         self.budget = budget
         self.kind = budget.ballot_type
@@ -173,6 +196,9 @@ class BallotForm(forms.Form):
             (str(rank), str(rank)) for rank in range(1, ranks + 1)
         ]
         for project in projects:
+            name = _field_name(self.kind, project.pk)
+            if sent_only and name not in self.data:
+                continue
             label = _lazy_project_label(self.kind, project.title)
             made: forms.Field
             # Widgets given as classes, their attributes set after: an instance would be
@@ -201,8 +227,8 @@ class BallotForm(forms.Form):
                 made = forms.BooleanField(label=label, required=False, widget=forms.CheckboxInput)
             made.widget.attrs["data-project"] = str(project.pk)
             made.widget.attrs["data-cost"] = str(project.cost)
-            made.help_text = _lazy_project_cost(project.cost, budget.currency)
-            self.fields[_field_name(self.kind, project.pk)] = made
+            made.help_text = _ProjectCost(project.cost, budget.currency)  # type: ignore[assignment]
+            self.fields[name] = made
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -392,10 +418,12 @@ def _ballot_page(
 
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
+    if request.method == "POST":
+        box = access_ballot_box(request, budget_id)
+        participant = access.request_participant(request)
+        return _ballot_post(request, box.budget, participant, box.projects)
     budget = access_budget(request, budget_id)
     participant = access.request_participant(request)
-    if request.method == "POST":
-        return _ballot_post(request, budget, participant)
     decision = vote_decide(participant, budget)
     projects = _projects(budget)
     own = _own_ballot(budget, participant)
@@ -412,20 +440,25 @@ def ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
 
 
 def _ballot_post(
-    request: HttpRequest, budget: Budget, participant: Participant | None
+    request: HttpRequest,
+    budget: Budget,
+    participant: Participant | None,
+    projects: dict[int, BallotProject],
 ) -> HttpResponse:
     """A ballot sent: recorded and answered by the redirect to its confirmation, or the
     page again with every error, or with the reason of a refusal (403).
 
     A ballot is cast by hundreds a second when a vote is announced, so a ballot that goes
-    through reads only what it needs: the projects' ids, titles and costs for the form, then
-    the service, which checks who may vote and every rule. The page's other reads (zones and
-    proposals of the projects, the person's ballot) are made only to show the page again."""
-    projects = selectors.ballot_projects(budget)
-    form = BallotForm(request.POST, budget=budget, projects=list(projects.values()))
-    valid = form.is_valid()
-    choices = form.choices()
+    through reads only what it needs: the budget's ballot box (``access_ballot_box``: the
+    budget, its phases, and its projects' ids, titles and costs for the form, from the
+    shared cache), then the service, which checks who may vote and every rule. The page's
+    other reads (zones and proposals of the projects, the person's ballot) are made only to
+    show the page again."""
+    read = BallotForm(request.POST, budget=budget, projects=list(projects.values()), sent_only=True)
+    valid = read.is_valid()
+    choices = read.choices()
     decision = ALLOWED
+    refused_by_rules: ValidationError | None = None
     if valid:
         try:
             recorded = services.ballot_record(
@@ -434,7 +467,7 @@ def _ballot_post(
         except ActionRefused as refused:
             decision = refused.decision
         except ValidationError as error:
-            form.add_rule_error(error)
+            refused_by_rules = error
         else:
             if recorded.created:
                 messages.success(request, _("Your ballot is recorded. Thank you!"))
@@ -449,15 +482,20 @@ def _ballot_post(
             try:
                 services.ballot_choices_clean(budget=budget, choices=choices, projects=projects)
             except ValidationError as error:
-                form.add_rule_error(error)
+                refused_by_rules = error
     shown = _projects(budget)
     own = _own_ballot(budget, participant)
     if not decision.allowed:
         return _ballot_page(
             request, budget, form=None, projects=shown, decision=decision, ballot=own, status=403
         )
-    # The form is shown again beside the full projects (their zones, their proposals): those
-    # it has a field for.
+    # The form shown again: a field for every project, with what was typed and the same
+    # errors (only fields sent can be typed wrong), beside the full projects (their zones,
+    # their proposals): those it has a field for.
+    form = BallotForm(request.POST, budget=budget, projects=list(projects.values()))
+    form.is_valid()
+    if refused_by_rules is not None:
+        form.add_rule_error(refused_by_rules)
     shown = [p for p in shown if p.pk in projects]
     return _ballot_page(request, budget, form=form, projects=shown, decision=decision, ballot=own)
 

@@ -72,7 +72,13 @@ def voter(cast: Cast, *, second: bool = False, birth_year: int = 1980) -> Partic
 
 def close_vote(budget: Budget) -> None:
     """Close the ballot phase by hand (the official outcome waits for it)."""
+    from django.core.cache import cache
+
+    from beffroi.participation.budgets.access import _box_version_key
     from beffroi.participation.models import Phase
 
     Phase.objects.filter(process=budget.process, type=PhaseType.VOTE).update(mode=Phase.Mode.CLOSED)
     budget.process.refresh_from_db()
+    # A queryset update() sends no signal (and a test's transaction never commits): the
+    # budget's ballot box is read again, as after a phase saved.
+    cache.delete(_box_version_key(budget.pk))

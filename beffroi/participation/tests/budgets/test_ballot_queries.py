@@ -33,11 +33,14 @@ from beffroi.testing import Cast
 
 # Who may vote (one statement), the projects, the insert: (PostgreSQL, SQLite).
 SERVICE_QUERIES = {"postgresql": 3, "sqlite": 6}
-# What every signed-in request reads (the user, the participant), the budget with its
-# process, its phases, then the service's: the API answers with what the service read, the
-# page's form shows the projects the service then checks the ballot against.
+# What every signed-in request reads (the user, the participant), the budget's ballot box
+# (the budget with its process, its phases, its projects: from the shared cache once a cast
+# has read it), then the service's: the API answers with what the service read, the page's
+# form shows the projects the service then checks the ballot against.
 API_QUERIES = {"postgresql": 7, "sqlite": 10}
 PAGE_QUERIES = {"postgresql": 7, "sqlite": 10}
+# Every cast after the first: the user, the participant, who may vote, the insert.
+CACHED_BOX_QUERIES = {"postgresql": 4, "sqlite": 7}
 MANY_PROJECTS = tuple(str(10_000 + 500 * i) for i in range(30))
 
 
@@ -102,6 +105,15 @@ def test_it_casts_a_ballot_through_the_api_in_a_fixed_number_of_queries(
     assert response.status_code == 201, response.content
     assert [c["project"] for c in response.json()["choices"]] == ids[:5]
     assert queries == _expected(API_QUERIES)
+    voter(cast, second=True)
+    client.force_login(cast.resident2)
+    client.get(url)
+    queries, response = _count(
+        lambda: client.post(url, {"choices": ids[5:8]}, content_type="application/json")
+    )
+    assert response.status_code == 201, response.content
+    assert [c["project"] for c in response.json()["choices"]] == ids[5:8]
+    assert queries == _expected(CACHED_BOX_QUERIES)
 
 
 def test_it_casts_a_ballot_through_the_page_in_a_fixed_number_of_queries(cast: Cast) -> None:
@@ -119,6 +131,13 @@ def test_it_casts_a_ballot_through_the_page_in_a_fixed_number_of_queries(cast: C
     assert queries == _expected(PAGE_QUERIES)
     ballot = Ballot.objects.get()
     assert list(ballot.choices.order_by("position").values_list("project_id", flat=True)) == ids[:5]
+    voter(cast, second=True)
+    client.force_login(cast.resident2)
+    client.get(url)
+    queries, response = _count(lambda: client.post(url, {f"project-{i}": "on" for i in ids[5:8]}))
+    assert response.status_code == 302, response.content
+    assert queries == _expected(CACHED_BOX_QUERIES)
+    assert Ballot.objects.count() == 2
 
 
 def test_the_one_query_of_residence_reads_every_address_of_the_person(cast: Cast) -> None:

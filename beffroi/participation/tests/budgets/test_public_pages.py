@@ -189,12 +189,17 @@ def test_it_refuses_over_budget_too_many_and_unknown_projects_writing_nothing(ca
     knapsack = make_budget(cast, ballot_type=BallotType.KNAPSACK, max_projects=None)
     a, b, c, d = project_ids(knapsack)
     client, _alice = _client(cast)
-    _refused(
+    page = _refused(
         client,
         knapsack,
         {f"project-{a}": "on", f"project-{b}": "on", f"project-{d}": "on"},
         "Your choices cost 120,000\u00a0€, more than the budget of 100,000\u00a0€.",
     )
+    # Shown again with a box for every project (the ballot was read from those sent), the
+    # ones sent still ticked.
+    for pid, ticked in ((a, True), (b, True), (c, False), (d, True)):
+        box = page.split(f'name="project-{pid}"', 1)[1].split(">", 1)[0]
+        assert ("checked" in box) is ticked, pid
     approval = make_budget(cast, slug="budget-2027", max_projects=2)
     a, b, c, d = project_ids(approval)
     _refused(
