@@ -142,7 +142,11 @@ class Ballot(models.Model):
         PAPER = "paper", _("Paper")
         IMPORTED = "imported", pgettext_lazy("ballot", "Imported")
 
-    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="ballots")
+    # No index of its own: the unique (budget, voter_key) serves every lookup by budget, and
+    # each ballot cast would maintain one more index for nothing.
+    budget = models.ForeignKey(
+        Budget, on_delete=models.CASCADE, related_name="ballots", db_index=False
+    )
     participant = models.ForeignKey(
         "participation.Participant",
         on_delete=models.SET_NULL,
@@ -180,7 +184,10 @@ class Ballot(models.Model):
 
 
 class BallotChoice(models.Model):
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
+    # Likewise served by the unique (ballot, project).
+    ballot = models.ForeignKey(
+        Ballot, on_delete=models.CASCADE, related_name="choices", db_index=False
+    )
     project = models.ForeignKey(BudgetProject, on_delete=models.CASCADE, related_name="choices")
     # Order on the ballot (the ranking for ranked ballots, the file's order when imported).
     position = models.PositiveSmallIntegerField(default=0)
