@@ -31,6 +31,7 @@ from beffroi.volunteering.models.volunteers import (
     Absence,
     VolunteerCertification,
     VolunteerProfile,
+    free_cells,
     grid_bit,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "VolunteerCertification",
     "VolunteerProfile",
     "association_search_text",
+    "free_cells",
     "grid_bit",
 ]

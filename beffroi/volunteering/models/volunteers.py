@@ -37,6 +37,16 @@ def grid_bit(day: int, period: int) -> int:
     return 1 << (day * len(PERIODS) + period)
 
 
+def free_cells(availability: int) -> list[tuple[int, int]]:
+    """The (day, period) cells ticked in ``availability``, Monday morning first."""
+    return [
+        (day, period)
+        for day in range(DAYS_PER_WEEK)
+        for period in range(len(PERIODS))
+        if availability & grid_bit(day, period)
+    ]
+
+
 def keys_mask(keys: list[str] | None, known: list[str]) -> int:
     """The bits of ``keys`` (interests or skills) by their rank in ``known`` (the choices'
     values): what the matching tests in SQL without reading the JSON lists."""

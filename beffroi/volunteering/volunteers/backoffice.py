@@ -18,13 +18,11 @@ from beffroi.accounts.models import User
 from beffroi.volunteering.access import DESK_ROLES
 from beffroi.volunteering.matching.selectors import grid_label
 from beffroi.volunteering.models import (
-    DAYS_PER_WEEK,
-    PERIODS,
     Activity,
     Certification,
     Skill,
     VolunteerProfile,
-    grid_bit,
+    free_cells,
 )
 from beffroi.volunteering.volunteers import selectors, services
 from beffroi.volunteering.volunteers.access import access_profile_for_desk
@@ -104,12 +102,7 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
         dict(Certification.choices),
     )
     languages = dict(LANGUAGES)
-    free = [
-        grid_label(day, period)
-        for day in range(DAYS_PER_WEEK)
-        for period in range(len(PERIODS))
-        if profile.availability & grid_bit(day, period)
-    ]
+    free = [grid_label(day, period) for day, period in free_cells(profile.availability)]
     return render(
         request,
         "volunteering/volunteers/backoffice/detail.html",

@@ -27,7 +27,6 @@ from beffroi.territory.selectors import addresses_resolve
 from beffroi.volunteering.matching.selectors import MAX_RADIUS_KM
 from beffroi.volunteering.models import (
     ALL_WEEK,
-    DAYS_PER_WEEK,
     PERIODS,
     Absence,
     Activity,
@@ -37,7 +36,7 @@ from beffroi.volunteering.models import (
     Slot,
     VolunteerCertification,
     VolunteerProfile,
-    grid_bit,
+    free_cells,
 )
 from beffroi.volunteering.rules import plausible_day
 
@@ -164,21 +163,21 @@ class ProfileInput:
     )
 
 
+def _phone_checked(raw: str, *, mobile: bool) -> str:
+    try:
+        return phone_e164(phone_parse(raw, mobile=mobile))
+    except Exception as exc:  # ValidationError: its message is already translated
+        messages = getattr(exc, "messages", None)
+        raise ProfileRefused(messages[0] if messages else str(exc)) from exc
+
+
 def _checked(data: ProfileInput) -> ProfileInput:
     if not data.full_name.strip():
         raise ProfileRefused(_("The name is required."))
     if data.phone:
-        try:
-            data.phone = phone_e164(phone_parse(data.phone, mobile=True))
-        except Exception as exc:  # ValidationError: its message is already translated
-            messages = getattr(exc, "messages", None)
-            raise ProfileRefused(messages[0] if messages else str(exc)) from exc
+        data.phone = _phone_checked(data.phone, mobile=True)
     if data.landline:
-        try:
-            data.landline = phone_e164(phone_parse(data.landline))
-        except Exception as exc:  # ValidationError: its message is already translated
-            messages = getattr(exc, "messages", None)
-            raise ProfileRefused(messages[0] if messages else str(exc)) from exc
+        data.landline = _phone_checked(data.landline, mobile=False)
     if not 0 < data.radius_km <= MAX_RADIUS_KM:
         raise ProfileRefused(
             _("The distance must be between 1 and %(max)s km.") % {"max": int(MAX_RADIUS_KM)}
@@ -549,9 +548,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 def _availability_export(availability: int) -> list[dict[str, str]]:
     return [
         {"day": _WEEKDAYS[day], "period": PERIODS[period][0]}
-        for day in range(DAYS_PER_WEEK)
-        for period in range(len(PERIODS))
-        if availability & grid_bit(day, period)
+        for day, period in free_cells(availability)
     ]
 
 
