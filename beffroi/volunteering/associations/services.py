@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -465,17 +465,18 @@ def _invitation_send(invitation: ManagerInvitation, token: str) -> None:
     )
 
 
+def _live(organisation: Organisation, token: str) -> QuerySet[ManagerInvitation]:
+    """The invitation a link carries, on this organisation's site, if not expired."""
+    return ManagerInvitation.objects.filter(
+        token_hash=_token_hash(token),
+        association__organisation=organisation,
+        expires_at__gt=timezone.now(),
+    )
+
+
 def manager_invitation_valid(*, organisation: Organisation, token: str) -> ManagerInvitation | None:
     """The live invitation this link carries, on this organisation's site; None otherwise."""
-    return (
-        ManagerInvitation.objects.filter(
-            token_hash=_token_hash(token),
-            association__organisation=organisation,
-            expires_at__gt=timezone.now(),
-        )
-        .select_related("association", "invited_by")
-        .first()
-    )
+    return _live(organisation, token).select_related("association", "invited_by").first()
 
 
 @transaction.atomic
@@ -483,12 +484,8 @@ def manager_invitation_accept(*, organisation: Organisation, token: str, user: U
     """The invited person accepts, logged in with a verified account of the invited address;
     the invitation is used up."""
     invitation = (
-        ManagerInvitation.objects.select_for_update(of=("self",))
-        .filter(
-            token_hash=_token_hash(token),
-            association__organisation=organisation,
-            expires_at__gt=timezone.now(),
-        )
+        _live(organisation, token)
+        .select_for_update(of=("self",))
         .select_related("association")
         .first()
     )
