@@ -134,7 +134,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 
 if REDIS_URL:
     CACHES: dict[str, Any] = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, with one client per server (beffroi.core.cache).
+        "default": {"BACKEND": "beffroi.core.cache.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     # A file cache is shared by every process of one machine (web and worker), which the
@@ -172,7 +173,8 @@ RQ_QUEUES = {name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"} for name in 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the account of a session with one fixed statement.
+    "beffroi.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

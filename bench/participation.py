@@ -318,7 +318,7 @@ def setup(context: Context) -> Prepared:
         )
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "beffroi.accounts.backends.AccountBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append((str(store.session_key), _get_new_csrf_string(), participant.pk))

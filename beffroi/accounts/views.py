@@ -55,7 +55,6 @@ from beffroi.core.audit import audit_record
 from beffroi.core.backoffice import visible_tools
 from beffroi.core.models import AuditEvent
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 RESEND_INTERVAL_SECONDS = 60
 
 

@@ -40,6 +40,7 @@ from beffroi.alerts.subscriptions.services import (
 )
 from beffroi.core.phone import phone_e164, phone_parse
 from beffroi.core.ratelimit import rate_hit
+from beffroi.core.rows import row
 from beffroi.participation.models import (
     Comment,
     Follow,
@@ -60,11 +61,9 @@ def participant_for_user(*, user: User, organisation: Organisation) -> Participa
 
     Race-safe: two first contributions at once create one row (the unique constraint
     answers the loser, who reads the winner's)."""
-    # One row at most (unique per organisation and user): no ordering to compute.
-    existing = next(
-        iter(Participant.objects.filter(organisation=organisation, user=user).order_by()[:1]),
-        None,
-    )
+    # One row at most (unique per organisation and user), read at every request of a
+    # signed-in resident who takes part: one fixed statement (``core.rows``).
+    existing = row(Participant, "organisation_id = %s AND user_id = %s", [organisation.pk, user.pk])
     if existing is not None:
         # The caller's user object: the permission rules read it without loading it again.
         existing.user = user
