@@ -350,6 +350,16 @@ def _stream_count(target: Any) -> int:
     return sum(1 for _recipient in target_audience(target))
 
 
+# The machine is shared and its speed swings: each count is timed this many times, with its
+# floor, and keeps its best (as ``timeit`` does).
+AUDIENCE_REPEATS = 3
+
+
+def _best_of[T](repeats: int, call: Callable[[], T]) -> tuple[float, T]:
+    runs = [timed(call) for _ in range(repeats)]
+    return min(runs, key=lambda run: run[0])
+
+
 def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Measure]:
     """The counts the author sees before sending, and the recipient list the fan-out reads,
     for ten zones and for all fifty."""
@@ -364,8 +374,8 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
         ("a shape drawn over half the commune", "_drawn_shape", (prepared.drawn_zone_id,)),
     ):
         target = _target(prepared, zone_ids)
-        floor_s, in_target = timed(partial(raw_in_target_count, zone_ids))
-        seconds, counts = timed(partial(target_audience_counts, target))
+        floor_s, in_target = _best_of(AUDIENCE_REPEATS, partial(raw_in_target_count, zone_ids))
+        seconds, counts = _best_of(AUDIENCE_REPEATS, partial(target_audience_counts, target))
         context.log(
             f"{label}: counts in {seconds:.2f}s ({counts.persons:,} persons, "
             f"{counts.messages:,} messages; {in_target:,} with a place there)"
@@ -375,7 +385,8 @@ def audience_measures(context: Context, prepared: AudiencePrepared) -> list[Meas
                 f"audience_seconds{suffix}",
                 f"`alert_audience_counts` for {label} × topic “flood” × e-mail + SMS over "
                 f"{prepared.subscribers:,} residents: {counts.persons:,} persons, "
-                f"{counts.messages:,} messages, per channel, language and zone (one statement)",
+                f"{counts.messages:,} messages, per channel, language and zone (one statement; "
+                f"best of {AUDIENCE_REPEATS}, as its floor)",
                 seconds,
                 "s",
                 "one bare SQL join place → membership counting the distinct residents with a "
@@ -473,6 +484,25 @@ def _memory_mib(pid: int, field: str) -> float:
     raise RuntimeError(f"{field} not found for process {pid}")
 
 
+def _vacuum_as_autovacuum_would() -> None:
+    """PostgreSQL: the deliveries and task rows of the previous runs vacuumed and analysed,
+    the state autovacuum keeps a default installation in. Each run rewrites its 200,000
+    deliveries twice (claimed, then sent); on a server with autovacuum off (this machine's)
+    the next run would otherwise walk every dead version of them, and the best of the runs
+    would always be the first. SQLite keeps no dead versions."""
+    from django.db import connection
+
+    from beffroi.alerts.models import Delivery
+
+    if connection.vendor != "postgresql":
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    with connection.cursor() as cursor:
+        for model in (Delivery, DBTaskResult):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 @dataclass(frozen=True)
 class FanoutRun:
     seconds: float
@@ -494,6 +524,7 @@ def fanout_run(
     from beffroi.alerts.dispatch.services import alert_dispatch_enqueue
     from beffroi.alerts.models import Alert, Delivery
 
+    _vacuum_as_autovacuum_would()
     alert_id = _fanout_alert(organisation_id, author_id)
     env = {
         **os.environ,
@@ -691,6 +722,12 @@ def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
         "`audience_worst_seconds` is the slowest of them. The fan-out of 100,000 × 2 ≤ 120 s "
         "and `ratio_to_raw` ≥ 0.7 (≥ 0.9 sought on PostgreSQL). Worker memory bounded by the "
         "batch, not by the audience.",
+        "Method: each audience count is timed 3 times with its floor, and keeps its best; the "
+        "fan-out and the bare loops alternate twice, and each keeps its best run. The "
+        "loopback SMTP server offers PIPELINING as Postfix and Exim do: Beffroi sends each "
+        "e-mail in one round trip (RFC 2920), the bare `smtplib.sendmail` loop in four. On "
+        "PostgreSQL the deliveries of earlier runs are vacuumed and analysed before each run, "
+        "as autovacuum would on a default installation (it is off on this machine's server).",
     ]
     notes.append(
         "History of the worst case, all fifty zones: 4.0 s on SQLite and 3.0 s on PostgreSQL "

@@ -29,6 +29,14 @@ def _smtp_main(port: int, counter: Synchronized[int], ready: Any) -> None:
     from aiosmtpd.controller import Controller
 
     class Counting:
+        async def handle_EHLO(
+            self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+        ) -> list[str]:
+            # PIPELINING offered, as Postfix, Exim and the mailbox providers' relays do
+            # (aiosmtpd reads pipelined commands, it just does not say so).
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             with counter.get_lock():
                 counter.value += len(envelope.rcpt_tos)

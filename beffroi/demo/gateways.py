@@ -181,6 +181,8 @@ class _SmtpHandler(_Handler):
             if verb == "EHLO":
                 self._reply(f"250-{HOST}")
                 self._reply(f"250-SIZE {MAX_MESSAGE_BYTES}")
+                # Commands are read line by line from a buffer: pipelined ones too.
+                self._reply("250-PIPELINING")
                 self._reply("250 8BITMIME")
             elif verb == "HELO":
                 self._reply(f"250 {HOST}")

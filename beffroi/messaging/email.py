@@ -109,6 +109,24 @@ class _BareEnvelope(smtplib.SMTP):
         self.putcmd("rcpt", f"TO:<{recip}>{optionlist}")
         return self.getreply()
 
+    def pipelines(self, sender: str) -> bool:
+        """Whether the relay takes pipelined commands (PIPELINING, RFC 2920, offered by
+        Postfix, Exim and the mailbox providers' relays) for this bare sender."""
+        self.ehlo_or_helo_if_needed()
+        return bool(self.has_extn("pipelining") and _ADDRESS.fullmatch(sender))
+
+
+def _data_block(message: bytes) -> bytes:
+    """The DATA of ``message``: lines starting with a dot doubled (RFC 5321 4.5.2), ended
+    by CRLF.CRLF (what smtplib's ``data`` sends)."""
+    block = _LEADING_DOT.sub(b"..", message)
+    if not block.endswith(b"\r\n"):
+        block += b"\r\n"
+    return block + b".\r\n"
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
 
 class _BareEnvelopeSsl(_BareEnvelope, smtplib.SMTP_SSL):
     """``_BareEnvelope`` over implicit TLS (smtps://)."""
@@ -197,7 +215,7 @@ class SmtpTransport(Transport):
         # make_msgid() without a domain resolves the host's FQDN, a DNS call per message.
         self.msgid_domain = domain or "beffroi.localhost"
         self.ssl_context = ssl_context
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _BareEnvelope | None = None
         self.sessions_opened = 0
         self._from_cache: dict[str, str] = {}
         self._subjects: dict[str, str] = {}
@@ -217,13 +235,13 @@ class SmtpTransport(Transport):
 
     # -- connection --------------------------------------------------------------------
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _BareEnvelope:
         cfg = self.config
         context: ssl.SSLContext | None = None
         if cfg.ssl or cfg.starttls:
             # Loading the trust store costs ~0.2 s: only when TLS is actually used.
             context = self.ssl_context or ssl.create_default_context()
-        smtp: smtplib.SMTP
+        smtp: _BareEnvelope
         if cfg.ssl:
             smtp = _BareEnvelopeSsl(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
         else:
@@ -386,15 +404,11 @@ class SmtpTransport(Transport):
         return msg, message_id
 
     def send_many(self, messages: Sequence[EmailOut] | Sequence[SmsOut]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        reconnect_left = 1
-        down: TransportError | None = None
-        for out in messages:
+        outcomes: list[Outcome | None] = [None] * len(messages)
+        ready: list[_Ready] = []
+        for index, out in enumerate(messages):
             if not isinstance(out, EmailOut):
                 raise TypeError(f"SmtpTransport sends EmailOut, got {type(out).__name__}")
-            if down is not None:
-                outcomes.append(Outcome(out.key, None, down))
-                continue
             try:
                 raw, message_id = self.render(out)
                 recipient = _recipient(out.to)
@@ -403,51 +417,161 @@ class SmtpTransport(Transport):
                     raise ValueError(f"{recipient!r} is not an ASCII address")
             except (ValueError, TypeError, IndexError) as exc:
                 error = TransportError(f"Unsendable message: {exc}", permanent=True)
-                outcomes.append(Outcome(out.key, None, error))
+                outcomes[index] = Outcome(out.key, None, error)
                 continue
-            while True:
-                try:
-                    smtp = self._smtp or self._connect()
-                except (smtplib.SMTPException, OSError) as exc:
-                    # Unreachable, TLS or authentication failure: nothing of this batch can
-                    # go out; the whole batch is retried later (an auth error says so loudly).
-                    down = TransportError(f"SMTP server unavailable: {exc!r}")
-                    outcomes.append(Outcome(out.key, None, down))
-                    break
-                self.throttle.wait()
-                try:
-                    smtp.sendmail(self.envelope_from, [recipient], raw)
-                except smtplib.SMTPRecipientsRefused as exc:
-                    code, reply = exc.recipients.get(recipient, (550, b"refused"))
-                    outcomes.append(Outcome(out.key, None, _smtp_error(code, reply, "recipient")))
-                except smtplib.SMTPSenderRefused as exc:
-                    # Our own envelope sender is refused: a configuration problem of the whole
-                    # channel, not of this resident. Never mark the resident's address bad.
-                    error = TransportError(
-                        f"SMTP {exc.smtp_code} sender {exc.sender} refused (check "
-                        f"ALERT_EMAIL_FROM / ALERT_EMAIL_RETURN_PATH): {exc.smtp_error!r}"
-                    )
-                    outcomes.append(Outcome(out.key, None, error))
-                except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
-                    error = TransportError(f"Unsendable message: {exc}", permanent=True)
-                    outcomes.append(Outcome(out.key, None, error))
-                except smtplib.SMTPResponseException as exc:
-                    outcomes.append(
-                        Outcome(out.key, None, _smtp_error(exc.smtp_code, exc.smtp_error, "data"))
-                    )
-                except (smtplib.SMTPException, OSError) as exc:
-                    # Disconnected, refused, reset, timed out: the message may or may not have
-                    # been queued; resending once is the lesser harm than a missed alert.
-                    self._drop()
-                    if reconnect_left:
-                        reconnect_left -= 1
-                        continue
-                    down = TransportError(f"SMTP server unavailable: {exc!r}")
-                    outcomes.append(Outcome(out.key, None, down))
-                else:
-                    outcomes.append(Outcome(out.key, message_id, None))
+            ready.append(_Ready(index, out.key, recipient, raw, message_id))
+        reconnect_left = 1
+        while ready:
+            try:
+                smtp = self._smtp or self._connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                # Unreachable, TLS or authentication failure: nothing of this batch can go
+                # out; the whole batch is retried later (an auth error says so loudly).
+                down = TransportError(f"SMTP server unavailable: {exc!r}")
+                for item in ready:
+                    outcomes[item.index] = Outcome(item.key, None, down)
                 break
-        return outcomes
+            try:
+                if smtp.pipelines(self.envelope_from):
+                    self._pipelined(smtp, ready, outcomes)
+                else:
+                    self._one_by_one(smtp, ready, outcomes)
+            except (smtplib.SMTPException, OSError) as exc:
+                # Disconnected, refused, reset, timed out: what the relay had not answered
+                # may or may not have been queued; resending once is the lesser harm than
+                # a missed alert.
+                self._drop()
+                ready = [item for item in ready if outcomes[item.index] is None]
+                if reconnect_left:
+                    reconnect_left -= 1
+                    continue
+                down = TransportError(f"SMTP server unavailable: {exc!r}")
+                for item in ready:
+                    outcomes[item.index] = Outcome(item.key, None, down)
+            break
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _refused(self, item: _Ready, mail: _Reply, rcpt: _Reply, data: _Reply) -> Outcome:
+        """The outcome of a transaction the relay refused before the message (the first
+        refusal of MAIL, RCPT, DATA), as ``sendmail``'s exceptions are read below."""
+        if mail[0] != 250:
+            return Outcome(item.key, None, self._sender_refused(mail[0], mail[1]))
+        if rcpt[0] not in (250, 251):
+            return Outcome(item.key, None, _smtp_error(rcpt[0], rcpt[1], "recipient"))
+        return Outcome(item.key, None, _smtp_error(data[0], data[1], "data"))
+
+    def _sender_refused(self, code: int, reply: bytes) -> TransportError:
+        # Our own envelope sender is refused: a configuration problem of the whole channel,
+        # not of this resident. Never mark the resident's address bad.
+        return TransportError(
+            f"SMTP {code} sender {self.envelope_from} refused (check "
+            f"ALERT_EMAIL_FROM / ALERT_EMAIL_RETURN_PATH): {reply!r}"
+        )
+
+    def _pipelined(
+        self, smtp: _BareEnvelope, items: list[_Ready], outcomes: list[Outcome | None]
+    ) -> None:
+        """Send ``items`` in one round trip each (RFC 2920): every write carries the message
+        whose DATA the relay just accepted, then the next message's MAIL, RCPT and DATA;
+        every read, that message's final answer and the next one's three. A refused
+        transaction is reset by an RSET at the head of the next write. Outcomes are set as
+        the answers come; a broken connection raises, leaving unset what was unanswered."""
+        body: _Ready | None = None  # its DATA accepted, its message not sent yet
+        reset = False  # an RSET is owed before the next transaction
+        position = 0
+        while True:
+            chunk: list[bytes] = []
+            sent_body = body
+            if body is not None:
+                chunk.append(_data_block(body.raw))
+                body = None
+            if reset and position < len(items):
+                chunk.append(b"RSET\r\n")
+            item = items[position] if position < len(items) else None
+            if item is not None:
+                position += 1
+                self.throttle.wait()
+                size = f" SIZE={len(item.raw)}" if smtp.has_extn("size") else ""
+                chunk.append(
+                    f"MAIL FROM:<{self.envelope_from}>{size}\r\nRCPT TO:<{item.recipient}>"
+                    "\r\nDATA\r\n".encode("ascii")
+                )
+            if not chunk:
+                break
+            smtp.send(b"".join(chunk))
+            if sent_body is not None:
+                code, reply = smtp.getreply()
+                outcomes[sent_body.index] = (
+                    Outcome(sent_body.key, sent_body.message_id, None)
+                    if code == 250
+                    else Outcome(sent_body.key, None, _smtp_error(code, reply, "data"))
+                )
+                _closing(smtp, code)
+            if reset and item is not None:
+                smtp.getreply()
+                reset = False
+            if item is None:
+                break
+            mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+            if data[0] == 354 and mail[0] == 250 and rcpt[0] in (250, 251):
+                body = item
+                continue
+            if data[0] == 354:
+                # A relay that opened the data after a refusal: end it, empty.
+                smtp.send(b".\r\n")
+                smtp.getreply()
+            outcomes[item.index] = self._refused(item, mail, rcpt, data)
+            for code, _reply in (mail, rcpt, data):
+                _closing(smtp, code)
+            reset = True
+        if reset:
+            # The last transaction was refused: leave the session clean for the next batch.
+            smtp.rset()
+
+    def _one_by_one(
+        self, smtp: _BareEnvelope, items: list[_Ready], outcomes: list[Outcome | None]
+    ) -> None:
+        """Send ``items`` with ``sendmail``, four round trips each (a relay without
+        PIPELINING). A broken connection raises, leaving unset what was not answered."""
+        for item in items:
+            self.throttle.wait()
+            try:
+                smtp.sendmail(self.envelope_from, [item.recipient], item.raw)
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, reply = exc.recipients.get(item.recipient, (550, b"refused"))
+                error = _smtp_error(code, reply, "recipient")
+            except smtplib.SMTPSenderRefused as exc:
+                error = self._sender_refused(exc.smtp_code, exc.smtp_error)
+            except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
+                error = TransportError(f"Unsendable message: {exc}", permanent=True)
+            except smtplib.SMTPResponseException as exc:
+                error = _smtp_error(exc.smtp_code, exc.smtp_error, "data")
+            else:
+                outcomes[item.index] = Outcome(item.key, item.message_id, None)
+                continue
+            outcomes[item.index] = Outcome(item.key, None, error)
+
+
+type _Reply = tuple[int, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A message of the batch, rendered, with its envelope recipient."""
+
+    index: int
+    key: str
+    recipient: str
+    raw: bytes
+    message_id: str
+
+
+def _closing(smtp: smtplib.SMTP, code: int) -> None:
+    """421: the relay is closing the session (RFC 5321 3.8): close it on our side too, and
+    let the caller reconnect for what is left."""
+    if code == 421:
+        smtp.close()
+        raise smtplib.SMTPServerDisconnected("the relay closed the session (421)")
 
 
 # -- bounces ---------------------------------------------------------------------------

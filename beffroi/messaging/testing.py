@@ -101,6 +101,20 @@ class _SmtpHandler:
     def __init__(self, owner: SmtpServer) -> None:
         self.owner = owner
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if not self.owner.pipelining:
+            return responses
+        # aiosmtpd reads pipelined commands in order; it only does not say so.
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(
         self,
         server: SMTP,
@@ -139,7 +153,8 @@ class _SmtpHandler:
 class SmtpServer:
     """aiosmtpd on loopback. ``refuse`` maps a recipient to a code (550 → permanent refusal,
     451 → temporary). ``credentials`` (user, password) makes AUTH mandatory; ``tls_context``
-    offers and requires STARTTLS."""
+    offers and requires STARTTLS. PIPELINING (RFC 2920) is offered, as real relays do,
+    unless ``pipelining`` is False."""
 
     def __init__(
         self,
@@ -148,8 +163,10 @@ class SmtpServer:
         credentials: tuple[str, str] | None = None,
         tls_context: ssl.SSLContext | None = None,
         port: int = 0,
+        pipelining: bool = True,
     ) -> None:
         self.refuse = {address.lower(): code for address, code in (refuse or {}).items()}
+        self.pipelining = pipelining
         self.credentials = credentials
         self.tls_context = tls_context
         self.port = port or free_port()

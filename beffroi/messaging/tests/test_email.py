@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import email
+import email.policy
+import socketserver
+import threading
 import time
+from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 
@@ -279,3 +286,176 @@ def test_its_fast_plain_text_rendering_reads_like_the_mime_library_s() -> None:
         transport.render(_email("4", "x@example.org", headers={"X-Evil\r\nBcc": "a"}))
     with pytest.raises(ValueError):
         transport.render(_email("5", "x@example.org", headers={"Reply-To": "a\nBcc: b"}))
+
+
+# -- PIPELINING (RFC 2920) ----------------------------------------------------------------
+
+
+class _StrictRelay(socketserver.ThreadingTCPServer):
+    """A relay offering PIPELINING that answers a transaction's MAIL, RCPT and DATA only once
+    all three have arrived: a client waiting for each answer before its next command waits
+    forever. ``refuse`` maps a recipient to its RCPT answer, ``refuse_data`` to the answer
+    after its message."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, refuse: dict[str, str], refuse_data: dict[str, str]) -> None:
+        self.refuse = refuse
+        self.refuse_data = refuse_data
+        self.received: list[tuple[str, bytes]] = []
+        self.commands: list[str] = []
+        super().__init__(("127.0.0.1", 0), _StrictRelayHandler)
+
+
+class _StrictRelayHandler(socketserver.StreamRequestHandler):
+    server: _StrictRelay
+
+    def _line(self) -> str:
+        line = self.rfile.readline().decode("ascii").rstrip("\r\n")
+        self.server.commands.append(line.split(" ")[0].split(":")[0].upper())
+        return line
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 strict relay\r\n")
+        while line := self._line():
+            verb = line[:4].upper()
+            if verb == "EHLO":
+                self.wfile.write(b"250-strict\r\n250-PIPELINING\r\n250 SIZE 1000000\r\n")
+            elif verb in ("RSET", "NOOP"):
+                self.wfile.write(b"250 OK\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 Bye\r\n")
+                return
+            elif verb == "MAIL":
+                rcpt, data = self._line(), self._line()
+                assert rcpt.upper().startswith("RCPT TO:<") and data.upper() == "DATA", (rcpt, data)
+                recipient = rcpt[rcpt.index("<") + 1 : rcpt.index(">")]
+                refused = self.server.refuse.get(recipient)
+                answers = ["250 sender OK", refused or "250 recipient OK"]
+                answers.append("554 no valid recipients" if refused else "354 go ahead")
+                self.wfile.write(("\r\n".join(answers) + "\r\n").encode("ascii"))
+                if refused and refused.startswith("421"):
+                    return  # the session is closed
+                if refused:
+                    continue
+                lines = []
+                while (raw := self.rfile.readline()) != b".\r\n":
+                    lines.append(raw[1:] if raw.startswith(b".") else raw)
+                body = b"".join(lines)
+                final = self.server.refuse_data.get(recipient)
+                if final is None:
+                    self.server.received.append((recipient, body))
+                self.wfile.write(((final or "250 queued") + "\r\n").encode("ascii"))
+            else:
+                self.wfile.write(b"502 not implemented\r\n")
+
+
+@contextlib.contextmanager
+def _strict_relay(
+    refuse: dict[str, str] | None = None, refuse_data: dict[str, str] | None = None
+) -> Iterator[_StrictRelay]:
+    relay = _StrictRelay(refuse or {}, refuse_data or {})
+    thread = threading.Thread(target=relay.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield relay
+    finally:
+        relay.shutdown()
+        relay.server_close()
+        thread.join()
+
+
+def test_it_pipelines_mail_rcpt_and_data_when_the_relay_offers_it() -> None:
+    text = "La Loire monte.\n.Une ligne qui commence par un point.\nÉvacuez les quais."
+    with _strict_relay() as relay:
+        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
+        with _transport(url=url) as transport:
+            outcomes = transport.send_many(
+                [_email(f"d-{i}", f"resident{i}@example.org", text=text) for i in range(3)]
+            )
+    # Each answered: the client did not wait for MAIL's answer before sending RCPT and DATA.
+    assert [outcome.error for outcome in outcomes] == [None, None, None]
+    assert [recipient for recipient, _body in relay.received] == [
+        f"resident{i}@example.org" for i in range(3)
+    ]
+    message = email.message_from_bytes(relay.received[0][1], policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["X-Beffroi-Delivery"] == "d-0"
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    # The dot-stuffed line arrives whole.
+    assert str(body.get_content()).replace("\r\n", "\n").startswith(text)
+    assert relay.commands.count("EHLO") == 1
+
+
+def test_pipelined_refusals_are_answered_per_message_and_the_session_goes_on() -> None:
+    with _strict_relay(
+        refuse={"gone@example.org": "550 5.1.1 user unknown", "busy@example.org": "451 later"},
+        refuse_data={"big@example.org": "552 5.3.4 message too big"},
+    ) as relay:
+        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
+        with _transport(url=url) as transport:
+            outcomes = transport.send_many(
+                [
+                    _email("d-1", "gone@example.org"),
+                    _email("d-2", "alice@example.org"),
+                    _email("d-3", "big@example.org"),
+                    _email("d-4", "busy@example.org"),
+                    _email("d-5", "bob@example.org"),
+                ]
+            )
+    errors = {outcome.key: outcome.error for outcome in outcomes}
+    assert errors["d-2"] is None and errors["d-5"] is None
+    assert errors["d-1"] is not None and errors["d-1"].permanent and "550" in errors["d-1"].message
+    assert errors["d-3"] is not None and errors["d-3"].permanent and "552" in errors["d-3"].message
+    assert errors["d-4"] is not None and not errors["d-4"].permanent
+    assert [recipient for recipient, _body in relay.received] == [
+        "alice@example.org",
+        "bob@example.org",
+    ]
+    # One session; the transactions refused before their message were reset before the
+    # next one (a refused message ends its transaction by itself, RFC 5321 4.1.1.4).
+    assert relay.commands.count("EHLO") == 1
+    assert relay.commands.count("RSET") == 2
+
+
+def test_a_relay_closing_with_421_mid_batch_gets_the_rest_on_a_new_session() -> None:
+    with _strict_relay(refuse={"closing@example.org": "421 4.3.2 shutting down"}) as relay:
+        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
+        with _transport(url=url) as transport:
+            outcomes = transport.send_many(
+                [
+                    _email("d-1", "alice@example.org"),
+                    _email("d-2", "closing@example.org"),
+                    _email("d-3", "bob@example.org"),
+                    _email("d-4", "carol@example.org"),
+                ]
+            )
+    errors = {outcome.key: outcome.error for outcome in outcomes}
+    assert errors["d-2"] is not None and not errors["d-2"].permanent
+    assert "421" in errors["d-2"].message
+    assert [errors[key] for key in ("d-1", "d-3", "d-4")] == [None, None, None]
+    assert [recipient for recipient, _body in relay.received] == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.org",
+    ]
+    assert relay.commands.count("EHLO") == 2
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one-by-one"])
+def test_it_sends_with_or_without_the_relays_pipelining(pipelining: bool) -> None:
+    with smtp_server(pipelining=pipelining, refuse={"gone@example.org": 550}) as server:
+        with _transport(server) as transport:
+            outcomes = transport.send_many(
+                [_email("d-1", "alice@example.org"), _email("d-2", "gone@example.org")]
+                + [_email(f"d-{i}", f"resident{i}@example.org") for i in range(3, 8)]
+            )
+        assert [item.rcpt_tos[0] for item in server.received] == [
+            "alice@example.org",
+            *(f"resident{i}@example.org" for i in range(3, 8)),
+        ]
+        assert server.sessions == 1
+    assert outcomes[1].error is not None and outcomes[1].error.permanent
+    assert all(outcome.error is None for outcome in outcomes if outcome.key != "d-2")
