@@ -311,12 +311,29 @@ def ballots_notes(runs: list[dict[str, Any]]) -> list[str]:
             ("ballots_page_per_second", "ballot page"),
             ("ballots_api_per_second", "API"),
         ):
-            if name in measures:
-                value = measures[name]["value"]
-                verdict = "meets" if value >= TARGET_BALLOTS_PER_SECOND else "BELOW"
-                parts.append(f"{label} {value:.0f}/s ({verdict} the target)")
+            if name not in measures:
+                continue
+            value = measures[name]["value"]
+            if engine != "postgresql":
+                verdict = "the target is PostgreSQL's"
+            elif name == "ballots_api_per_second":
+                # The target names the service and the web view; the API is measured beside.
+                above = "above" if value >= TARGET_BALLOTS_PER_SECOND else "below"
+                verdict = f"{above} {TARGET_BALLOTS_PER_SECOND}/s; not named by the target"
+            else:
+                verdict = "meets the target" if value >= TARGET_BALLOTS_PER_SECOND else "BELOW"
+            parts.append(f"{label} {value:.0f}/s ({verdict})")
+            ratio = measures[name].get("ratio")
+            if name == "ballots_page_per_second" and ratio:
+                parts[-1] += f", {ratio:.2f} of the bare view's rate"
         if parts:
             notes.append(f"{engine}: " + "; ".join(parts) + ".")
+    notes.append(
+        "History: the ballot page ran at 0.34–0.42 of the bare view's rate (2026-12-05) "
+        "before the account and the participant were read by one fixed statement each "
+        "(`core.rows`) and the Redis cache kept one client per server "
+        "(`core.cache`); 277–334/s then, on a faster hour of this shared machine."
+    )
     return notes
 
 
