@@ -79,3 +79,19 @@ def service_unavailable(what: str) -> None:
     if settings.REQUIRE_SERVICES:
         pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but cannot be reached.")
     pytest.skip(f"{what} is not reachable")
+
+
+def redis_test_url() -> str:
+    """The Redis of the tests (``REDIS_URL``, else database 15 on loopback), reachable, or
+    ``service_unavailable``."""
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2).close()
+    except OSError:
+        service_unavailable("Redis")
+    return url

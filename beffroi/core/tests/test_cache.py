@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,19 +10,9 @@ import conftest
 from beffroi.core.cache import RedisCache
 
 
-def _redis_url() -> str:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2).close()
-    except OSError:
-        conftest.service_unavailable("Redis")
-    return url
-
-
 @pytest.mark.redis
 def test_one_client_serves_every_call_from_every_thread() -> None:
-    cache = RedisCache(_redis_url(), {"KEY_PREFIX": "beffroi-test-cache"})
+    cache = RedisCache(conftest.redis_test_url(), {"KEY_PREFIX": "beffroi-test-cache"})
     cache.delete_many([f"k{i}" for i in range(16)])
     cache.set("shared-counter", 0, 30)
     clients = set()

@@ -3,10 +3,8 @@ in Redis, so that sixteen requests at once cannot all pass a limit of ten."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -93,14 +91,7 @@ def test_it_holds_with_sixteen_clients_at_once_on_the_database() -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fixed_clock")
 def test_it_holds_with_sixteen_clients_at_once_on_redis(settings: Any) -> None:
-    import os
-
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2).close()
-    except OSError:
-        conftest.service_unavailable("Redis")
+    url = conftest.redis_test_url()
     settings.REDIS_URL = url
     import redis
 
