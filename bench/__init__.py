@@ -104,6 +104,9 @@ class Benchmark:
     # Derived remarks for BENCHMARKS.md, computed from the JSON runs (so a regenerated
     # summary has them too): growth factors, what a ratio means for this benchmark.
     notes: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    # Figures over every run (the worst case over engines…), written to the JSON results as
+    # "over_runs".
+    over_runs: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None
 
 
 REGISTRY: dict[str, Benchmark] = {}
@@ -115,10 +118,12 @@ def benchmark(
     *,
     setup: Callable[[Context], Any] | None = None,
     notes: Callable[[list[dict[str, Any]]], list[str]] | None = None,
+    over_runs: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
 ) -> Callable[[Callable[[Context, Any], list[Measure]]], Callable[[Context, Any], list[Measure]]]:
     """Register ``run(context, prepared)``; ``setup(context)`` prepares data, untimed.
 
-    ``notes(runs)`` returns remarks for the summary from the recorded runs (JSON dicts).
+    ``notes(runs)`` returns remarks for the summary from the recorded runs (JSON dicts);
+    ``over_runs(runs)`` figures over all of them, kept in the JSON results.
     """
 
     def register(
@@ -132,6 +137,7 @@ def benchmark(
             setup=setup if setup is not None else _no_setup,
             run=run,
             notes=notes,
+            over_runs=over_runs,
         )
         return run
 

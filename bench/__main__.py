@@ -271,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             "notes": list(dict.fromkeys(notes)),
             "reproduce": _reproduce(name, urls, args.quick),
         }
+        if item.over_runs is not None:
+            data["over_runs"] = item.over_runs(runs)
         path = args.output / f"{name}.json"
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _log(f"wrote {path}")

@@ -66,3 +66,26 @@ def test_it_runs_the_territory_benchmark_and_writes_its_results(tmp_path: Path) 
     # The committed summary is left alone when results go elsewhere.
     after = (ROOT / "BENCHMARKS.md").read_bytes() if (ROOT / "BENCHMARKS.md").exists() else None
     assert after == committed
+
+
+def test_the_alerts_results_keep_the_worst_case_over_engines_and_targets() -> None:
+    from bench.alerts import alerts_over_runs
+
+    def run(engine: str, audience: float, ratio: float) -> dict[str, object]:
+        return {
+            "database": {"engine": engine},
+            "measures": [
+                {"name": "audience_seconds", "value": audience / 2, "description": "10 zones"},
+                {"name": "audience_worst_seconds", "value": audience, "description": engine},
+                {"name": "ratio_to_raw", "value": ratio, "description": "ratio"},
+            ],
+        }
+
+    over = alerts_over_runs([run("sqlite", 1.9, 0.85), run("postgresql", 1.7, 0.95)])
+    assert over["audience_worst_seconds"]["value"] == 1.9
+    assert over["audience_worst_seconds"]["engine"] == "sqlite"
+    assert over["ratio_to_raw_worst"] == {
+        "value": 0.85,
+        "engine": "sqlite",
+        "target": "≥ 0.7 (≥ 0.9 sought on PostgreSQL)",
+    }
