@@ -767,14 +767,9 @@ def alerts_notes(runs: list[dict[str, Any]]) -> list[str]:
         "against the previous statement in one process: 2.6 → 1.8 s of CPU on SQLite, "
         "3.1 → 2.3 s on PostgreSQL on a busy machine (see `target_audience_counts`)."
     )
-    worst_runs = [
-        (m["value"], run["database"]["engine"], m["description"])
-        for run in runs
-        for m in run["measures"]
-        if m["name"] == "audience_worst_seconds"
-    ]
-    if worst_runs:
-        value, engine, _description = max(worst_runs)
+    worst = alerts_over_runs(runs).get("audience_worst_seconds")
+    if worst is not None:
+        value, engine = worst["value"], worst["engine"]
         notes.append(
             f"Worst audience over engines and targets: {value:.2f} s on {engine} "
             f"({'within' if value <= 2 else 'OVER'} the 2 s target)."
