@@ -155,6 +155,18 @@ def timed[T](call: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - started, result
 
 
+def signed_in_session(store: Any, user: Any) -> str:
+    """Writes to ``store`` (a new session) what the site's login writes for ``user``, with
+    the backend a password sign-in goes through; returns the session's key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "beffroi.accounts.backends.AccountBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return str(store.session_key)
+
+
 def create_organisation(slug: str) -> Organisation:
     """A fresh organisation for a benchmark's data (Django is set up by then)."""
     from beffroi.territory.models import Organisation

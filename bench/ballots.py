@@ -40,7 +40,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bench import Context, Measure, benchmark, create_organisation
+from bench import Context, Measure, benchmark, create_organisation, signed_in_session
 
 if TYPE_CHECKING:
     from beffroi.participation.models import Budget
@@ -135,7 +135,6 @@ def _residents(
     """``count`` residents with a verified account, a year of birth and an address in the
     commune, signed in (a session stored as the site's login stores it: the row, and the
     cache) when ``sessions``."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db import transaction
     from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
     from django.utils import timezone
@@ -169,12 +168,7 @@ def _residents(
     for user, person in zip(users, people, strict=True):
         key = ""
         if sessions:
-            store = _session_store(redis_url)
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "beffroi.accounts.backends.AccountBackend"
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            key = str(store.session_key)
+            key = signed_in_session(_session_store(redis_url), user)
         made.append(Resident(person.pk, key, _get_new_csrf_string()))
     return made
 

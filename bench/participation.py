@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bench import Context, Measure, benchmark, create_organisation
+from bench import Context, Measure, benchmark, create_organisation, signed_in_session
 from bench.alerts import _bulk_insert
 from bench.territory import ZONES, generate_zones
 
@@ -129,7 +129,6 @@ def _long_tail(rng: random.Random, proposals: int, total: int) -> list[int]:
 
 
 def setup(context: Context) -> Prepared:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
@@ -316,12 +315,8 @@ def setup(context: Context) -> Prepared:
         participant = Participant.objects.create(
             organisation=organisation, user=user, display_name=f"Soutien {i}"
         )
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "beffroi.accounts.backends.AccountBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        sessions.append((str(store.session_key), _get_new_csrf_string(), participant.pk))
+        key = signed_in_session(SessionStore(), user)
+        sessions.append((key, _get_new_csrf_string(), participant.pk))
         # Another resident for the service-level cast (never the same supports).
         other = User.objects.create_user(
             email=f"service{i}@example.org", full_name=f"Service {i}", password=None
