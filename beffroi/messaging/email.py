@@ -421,15 +421,14 @@ class SmtpTransport(Transport):
                 continue
             ready.append(_Ready(index, out.key, recipient, raw, message_id))
         reconnect_left = 1
+        down: Exception | None = None
         while ready:
             try:
                 smtp = self._smtp or self._connect()
             except (smtplib.SMTPException, OSError) as exc:
                 # Unreachable, TLS or authentication failure: nothing of this batch can go
                 # out; the whole batch is retried later (an auth error says so loudly).
-                down = TransportError(f"SMTP server unavailable: {exc!r}")
-                for item in ready:
-                    outcomes[item.index] = Outcome(item.key, None, down)
+                down = exc
                 break
             try:
                 if smtp.pipelines(self.envelope_from):
@@ -445,10 +444,12 @@ class SmtpTransport(Transport):
                 if reconnect_left:
                     reconnect_left -= 1
                     continue
-                down = TransportError(f"SMTP server unavailable: {exc!r}")
-                for item in ready:
-                    outcomes[item.index] = Outcome(item.key, None, down)
+                down = exc
             break
+        if down is not None:
+            error = TransportError(f"SMTP server unavailable: {down!r}")
+            for item in ready:
+                outcomes[item.index] = Outcome(item.key, None, error)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _refused(self, item: _Ready, mail: _Reply, rcpt: _Reply, data: _Reply) -> Outcome:

@@ -307,6 +307,10 @@ class _StrictRelay(socketserver.ThreadingTCPServer):
         self.commands: list[str] = []
         super().__init__(("127.0.0.1", 0), _StrictRelayHandler)
 
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.server_address[1]}"
+
 
 class _StrictRelayHandler(socketserver.StreamRequestHandler):
     server: _StrictRelay
@@ -368,12 +372,10 @@ def _strict_relay(
 
 def test_it_pipelines_mail_rcpt_and_data_when_the_relay_offers_it() -> None:
     text = "La Loire monte.\n.Une ligne qui commence par un point.\nÉvacuez les quais."
-    with _strict_relay() as relay:
-        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
-        with _transport(url=url) as transport:
-            outcomes = transport.send_many(
-                [_email(f"d-{i}", f"resident{i}@example.org", text=text) for i in range(3)]
-            )
+    with _strict_relay() as relay, _transport(url=relay.url) as transport:
+        outcomes = transport.send_many(
+            [_email(f"d-{i}", f"resident{i}@example.org", text=text) for i in range(3)]
+        )
     # Each answered: the client did not wait for MAIL's answer before sending RCPT and DATA.
     assert [outcome.error for outcome in outcomes] == [None, None, None]
     assert [recipient for recipient, _body in relay.received] == [
@@ -390,21 +392,22 @@ def test_it_pipelines_mail_rcpt_and_data_when_the_relay_offers_it() -> None:
 
 
 def test_pipelined_refusals_are_answered_per_message_and_the_session_goes_on() -> None:
-    with _strict_relay(
-        refuse={"gone@example.org": "550 5.1.1 user unknown", "busy@example.org": "451 later"},
-        refuse_data={"big@example.org": "552 5.3.4 message too big"},
-    ) as relay:
-        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
-        with _transport(url=url) as transport:
-            outcomes = transport.send_many(
-                [
-                    _email("d-1", "gone@example.org"),
-                    _email("d-2", "alice@example.org"),
-                    _email("d-3", "big@example.org"),
-                    _email("d-4", "busy@example.org"),
-                    _email("d-5", "bob@example.org"),
-                ]
-            )
+    with (
+        _strict_relay(
+            refuse={"gone@example.org": "550 5.1.1 user unknown", "busy@example.org": "451 later"},
+            refuse_data={"big@example.org": "552 5.3.4 message too big"},
+        ) as relay,
+        _transport(url=relay.url) as transport,
+    ):
+        outcomes = transport.send_many(
+            [
+                _email("d-1", "gone@example.org"),
+                _email("d-2", "alice@example.org"),
+                _email("d-3", "big@example.org"),
+                _email("d-4", "busy@example.org"),
+                _email("d-5", "bob@example.org"),
+            ]
+        )
     errors = {outcome.key: outcome.error for outcome in outcomes}
     assert errors["d-2"] is None and errors["d-5"] is None
     assert errors["d-1"] is not None and errors["d-1"].permanent and "550" in errors["d-1"].message
@@ -421,17 +424,18 @@ def test_pipelined_refusals_are_answered_per_message_and_the_session_goes_on() -
 
 
 def test_a_relay_closing_with_421_mid_batch_gets_the_rest_on_a_new_session() -> None:
-    with _strict_relay(refuse={"closing@example.org": "421 4.3.2 shutting down"}) as relay:
-        url = f"smtp://127.0.0.1:{relay.server_address[1]}"
-        with _transport(url=url) as transport:
-            outcomes = transport.send_many(
-                [
-                    _email("d-1", "alice@example.org"),
-                    _email("d-2", "closing@example.org"),
-                    _email("d-3", "bob@example.org"),
-                    _email("d-4", "carol@example.org"),
-                ]
-            )
+    with (
+        _strict_relay(refuse={"closing@example.org": "421 4.3.2 shutting down"}) as relay,
+        _transport(url=relay.url) as transport,
+    ):
+        outcomes = transport.send_many(
+            [
+                _email("d-1", "alice@example.org"),
+                _email("d-2", "closing@example.org"),
+                _email("d-3", "bob@example.org"),
+                _email("d-4", "carol@example.org"),
+            ]
+        )
     errors = {outcome.key: outcome.error for outcome in outcomes}
     assert errors["d-2"] is not None and not errors["d-2"].permanent
     assert "421" in errors["d-2"].message
